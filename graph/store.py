@@ -1,0 +1,72 @@
+"""Put a dataset into the query store: embedded pyoxigraph, in memory or on disk.
+
+An on-disk store is built offline in a fresh folder and swapped into place by rename, so a crash
+during a build leaves the previous complete store (or none) and never a half-written one; serving
+processes open it read-only (a RocksDB store opened before fork diverges between processes).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyoxigraph
+from rdflib import Dataset
+
+NQUADS = pyoxigraph.RdfFormat.N_QUADS
+
+
+def dataset_nquads(dataset: Dataset) -> bytes:
+    """The dataset as N-Quads, lines sorted so that equal datasets give equal bytes."""
+    text = dataset.serialize(format="nquads")
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def memory_store(nquads: bytes) -> pyoxigraph.Store:
+    """An in-memory store holding ``nquads`` (load it before forking workers)."""
+    store = pyoxigraph.Store()
+    store.load(nquads, format=NQUADS)
+    return store
+
+
+def build(dataset: Dataset, path: Path | None = None) -> pyoxigraph.Store:
+    """Load ``dataset`` into a new store: in memory, or on disk at ``path`` (then read-only)."""
+    nquads = dataset_nquads(dataset)
+    if path is None:
+        return memory_store(nquads)
+    build_on_disk(nquads, Path(path))
+    return open_read_only(Path(path))
+
+
+def build_on_disk(nquads: bytes | Path, path: Path) -> None:
+    """Build a store in a sibling folder, then swap it in atomically (rename on one filesystem)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
+    try:
+        store = pyoxigraph.Store(str(staging))
+        if isinstance(nquads, Path):
+            store.bulk_load(path=str(nquads), format=NQUADS)
+        else:
+            store.bulk_load(nquads, format=NQUADS)
+        store.flush()
+        store.optimize()
+        del store
+        retired = path.with_name(f".{path.name}.retired")
+        shutil.rmtree(retired, ignore_errors=True)
+        if path.exists():
+            os.replace(path, retired)
+        os.replace(staging, path)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def open_read_only(path: Path) -> pyoxigraph.Store:
+    """Open an on-disk store read-only (one per worker process, after fork)."""
+    if not Path(path).is_dir():
+        raise FileNotFoundError(f"no store at {path}")
+    return pyoxigraph.Store.read_only(str(path))
