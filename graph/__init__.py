@@ -146,7 +146,7 @@ def data_graph_names(dataset: Dataset, base: str) -> list[URIRef]:
     reserved = {graph_name(base, ONTOLOGY_GRAPH), graph_name(base, SHAPES_GRAPH)}
     return sorted(
         context.identifier
-        for context in dataset.contexts()
+        for context in dataset.graphs()
         if isinstance(context.identifier, URIRef)
         and context.identifier.startswith(f"{base}graph/")
         and context.identifier not in reserved

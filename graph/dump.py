@@ -39,7 +39,7 @@ def _turtle(dataset: Dataset, base: str) -> bytes:
 def _trig(dataset: Dataset, base: str) -> bytes:
     ordered = Dataset()
     ontology.bind_prefixes(ordered, base)
-    for context in sorted(dataset.contexts(), key=lambda g: str(g.identifier)):
+    for context in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
         target = ordered.graph(context.identifier)
         for triple in context:
             target.add(triple)

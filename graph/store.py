@@ -13,16 +13,26 @@ import tempfile
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Dataset
+from rdflib import Dataset, URIRef
 
 NQUADS = pyoxigraph.RdfFormat.N_QUADS
 
 
 def dataset_nquads(dataset: Dataset) -> bytes:
-    """The dataset as N-Quads, lines sorted so that equal datasets give equal bytes."""
-    text = dataset.serialize(format="nquads")
-    lines = sorted({line for line in text.splitlines() if line.strip()})
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    """The dataset as N-Quads, lines sorted so that equal datasets give equal bytes.
+
+    Each named graph is written as N-Triples and its graph label appended to every line
+    (N-Quads §2: a statement is an N-Triples statement plus an optional graph label).
+    """
+    lines = set()
+    for named in dataset.graphs():
+        if not isinstance(named.identifier, URIRef) or not len(named):
+            continue
+        label = f" <{named.identifier}> ."
+        for line in named.serialize(format="nt").splitlines():
+            if line.endswith(" ."):
+                lines.add(line[:-2] + label)
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
 
 
 def memory_store(nquads: bytes) -> pyoxigraph.Store:

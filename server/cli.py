@@ -79,10 +79,10 @@ def statistics(dataset, base: str) -> dict:
                 languages[value.language] += 1
     return {
         "base": base,
-        "triples": sum(len(dataset.graph(c.identifier)) for c in dataset.contexts()),
+        "triples": sum(len(dataset.graph(c.identifier)) for c in dataset.graphs()),
         "graphs": {
             str(c.identifier): len(c)
-            for c in sorted(dataset.contexts(), key=lambda g: str(g.identifier))
+            for c in sorted(dataset.graphs(), key=lambda g: str(g.identifier))
             if isinstance(c.identifier, URIRef) and len(c)
         },
         "classes": dict(sorted(classes.items())),

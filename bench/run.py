@@ -1,0 +1,431 @@
+"""Benchmark policygraph against its floors and peers, in one session, on this machine.
+
+Generates (or reuses) a synthetic corpus, starts every system under test as a real server process
+on loopback, drives each with wrk (random requests from a large pool of random parameters, over
+keep-alive connections, at each concurrency level), and prints one table plus the ratios the
+targets of issue 5 are stated in. Raw numbers go to bench/results/*.json (gitignored).
+
+Systems:
+  policygraph      the publisher's app factory under gunicorn (data loaded before fork)
+  hello            a Flask hello-world under the same gunicorn settings (the HTTP floor)
+  engine           bare pyoxigraph running the same work in-process (the engine floor)
+  rdflib-endpoint  rdflib-endpoint serving the same N-Quads (skipped if not installed)
+  virtuoso         Virtuoso Open Source from Debian, private ini, bulk-loaded (skipped, with a
+                   message, when virtuoso-t is not installed)
+
+Workloads: dereference of random resources ({base}doc/{kind}/{slug}) as Turtle, JSON-LD and
+HTML; the SPARQL mix: claims_by_claimant, events_in_range, disputes_parties_lang, describe,
+count_by_type, quote_text, and resource_construct (a dereference as one CONSTRUCT, for
+SPARQL-only systems).
+
+  bench/run --quick                  # 10k triples, ~1 s a case: the CI smoke test
+  bench/run --triples 1M             # the full run: medians of 3, 1 and 32 connections
+
+Exit status: 0 when the harness ran (whatever the speed), 1 when the harness itself broke.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import generate, load, queries, systems
+from bench.generate import Manifest
+
+HERE = Path(__file__).resolve().parent
+
+SYSTEMS = ("engine", "hello", "policygraph", "rdflib-endpoint", "virtuoso")
+DEFAULT_BASE = "http://127.0.0.1:8080/"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def corpus_for(folder: Path, triples: int, seed: int, base: str) -> Path:
+    """The cached corpus of that size, seed and base, generated when absent."""
+    path = folder / f"{triples}-seed{seed}"
+    manifest = path / "corpus.json"
+    if manifest.is_file() and (path / "corpus.nq").is_file():
+        cached = Manifest.read(manifest)
+        if (cached.requested, cached.seed, cached.base) == (triples, seed, base):
+            log(f"reusing corpus {path} ({cached.triples:,} triples)")
+            return path
+    log(f"generating {triples:,} triples into {path}")
+    made = generate.generate(path, triples, base, seed)
+    log(f"generated {made.triples:,} triples in {made.seconds:.1f} s")
+    return path
+
+
+def machine() -> dict:
+    info = {"nproc": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "loadavg_at_start": os.getloadavg()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["ram_gb"] = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    versions = {}
+    for package in ("pyoxigraph", "flask", "gunicorn", "rdflib", "rdflib-endpoint"):
+        try:
+            from importlib.metadata import version
+
+            versions[package] = version(package)
+        except Exception:  # noqa: BLE001
+            versions[package] = None
+    for name, command in (("wrk", ["wrk", "-v"]), ("virtuoso", ["virtuoso-t", "-?"])):
+        try:
+            out = subprocess.run(command, capture_output=True, text=True, timeout=10)
+            text = (out.stdout + out.stderr).strip().splitlines()
+            versions[name] = next((line for line in text if "ersion" in line or "wrk" in line),
+                                  text[0] if text else None)
+        except (OSError, subprocess.TimeoutExpired):
+            versions[name] = None
+    info["versions"] = versions
+    try:
+        info["commit"] = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "HEAD"],
+                                        capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pass
+    return info
+
+
+def workloads_for(server: systems.Server, manifest: Manifest, pool: int,
+                  seed: int) -> dict[str, list[tuple[str, str]]]:
+    work: dict[str, list[tuple[str, str]]] = {}
+    if server.name == "hello":
+        work["hello"] = queries.deref_requests(manifest, "text/turtle", pool, seed)
+        return work
+    if server.deref:
+        for name, accept in queries.DEREF_FORMATS.items():
+            work[f"deref_{name}"] = queries.deref_requests(manifest, accept, pool, seed)
+    if server.sparql_path:
+        for name in queries.SPARQL_MIX:
+            work[name] = queries.sparql_requests(manifest, name, server.sparql_path, pool, seed)
+    return work
+
+
+def median_case(runs: list[dict]) -> dict:
+    keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "error_count")
+    merged = {key: statistics.median(run[key] for run in runs) for key in keys}
+    merged["requests"] = sum(run["requests"] for run in runs)
+    merged["errors"] = {kind: sum(run["errors"][kind] for run in runs)
+                        for kind in runs[0]["errors"]}
+    merged["runs"] = runs
+    return merged
+
+
+def bench_server(server: systems.Server, manifest: Manifest, args, results: dict) -> None:
+    record = results["systems"][server.name] = {
+        "startup_seconds": server.startup_seconds,
+        "peak_startup_rss_mb": server.peak_startup_rss_mb,
+        "memory_after_start": server.memory(),
+        "extra": {k: v for k, v in server.extra.items() if k != "t0"},
+        "cases": {},
+    }
+    for workload, requests in workloads_for(server, manifest, args.pool, args.seed).items():
+        problems, rows = load.check(server.url, requests)
+        if problems:
+            log(f"{server.name} {workload}: check failed: {problems[0]}")
+        record["cases"][workload] = {"check": problems, "rows": rows}
+        for connections in args.connections:
+            runs, memories = [], []
+            for _ in range(args.repeats):
+                try:
+                    runs.append(load.run_wrk(server.url, requests, connections, args.seconds))
+                except (RuntimeError, subprocess.TimeoutExpired) as error:
+                    log(f"{server.name} {workload} c={connections}: {error}")
+                    continue
+                runs[-1]["loadavg_1min_after"] = os.getloadavg()[0]
+                memories.append(server.memory())
+            if not runs:
+                continue
+            case = median_case(runs)
+            case["seconds"] = args.seconds
+            case["memory"] = max(memories, key=lambda m: m["rss_mb"])
+            record["cases"][workload][str(connections)] = case
+            log(f"{server.name:16} {workload:22} c={connections:<3} {case['rps']:9.1f} req/s "
+                f"p50 {case['p50_ms']:8.2f} ms p99 {case['p99_ms']:8.2f} ms "
+                f"errors {case['error_count']:.0f} rss {case['memory']['rss_mb']:.0f} MB")
+    record["memory_at_end"] = server.memory()
+
+
+def run_engine(corpus: Path, args, results: dict) -> None:
+    seconds = max(0.3, args.seconds / 3)
+    command = [sys.executable, "-m", "bench.engine", "--corpus", str(corpus),
+               "--seconds", str(seconds), "--seed", str(args.seed)]
+    out = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent)
+    if out.returncode != 0:
+        raise RuntimeError(f"engine floor failed:\n{out.stderr[-3000:]}")
+    results["systems"]["engine"] = json.loads(out.stdout)
+    for name, figures in results["systems"]["engine"]["workloads"].items():
+        log(f"{'engine':16} {name:22} 1 thread {figures['rps_one_thread']:9.1f} q/s "
+            f"p50 {figures['p50_ms']:8.3f} ms p99 {figures['p99_ms']:8.3f} ms")
+
+
+def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> systems.Server:
+    settings = systems.gunicorn_settings(args.workers)
+    if name == "hello":
+        return systems.start_hello(logdir, settings)
+    if name == "policygraph":
+        return systems.start_policygraph(logdir, settings, corpus, manifest.base, args.store)
+    if name == "rdflib-endpoint":
+        return systems.start_rdflib_endpoint(logdir, corpus)
+    if name == "virtuoso":
+        return systems.start_virtuoso(logdir, corpus, manifest.triples)
+    raise ValueError(name)
+
+
+def case(results: dict, system: str, workload: str, connections: int) -> dict | None:
+    return (results["systems"].get(system, {}).get("cases", {}).get(workload, {})
+            .get(str(connections)))
+
+
+def ratios(results: dict, connections: list[int]) -> list[dict]:
+    """The targets of issue 5, each as measured / floor (or peer)."""
+    high, low = max(connections), min(connections)
+    out = []
+    hello = case(results, "hello", "hello", high)
+    for name in queries.DEREF_FORMATS:
+        mine = case(results, "policygraph", f"deref_{name}", high)
+        if mine and hello and hello["rps"]:
+            out.append({"target": f"deref {name}: throughput ≥ 0.85× HTTP floor (c={high})",
+                        "value": mine["rps"] / hello["rps"], "goal": 0.85, "higher": True})
+            out.append({"target": f"deref {name}: p99 ≤ 2× HTTP floor p99 (c={high})",
+                        "value": mine["p99_ms"] / max(hello["p99_ms"], 1e-6), "goal": 2.0,
+                        "higher": False})
+    engine = results["systems"].get("engine", {}).get("workloads", {})
+    hello_low = case(results, "hello", "hello", low)
+    for name in queries.SPARQL_MIX:
+        mine = case(results, "policygraph", name, high)
+        for peer, goal in (("rdflib-endpoint", 20.0), ("virtuoso", 1.0)):
+            theirs = case(results, peer, name, high)
+            if mine and theirs:
+                value = mine["rps"] / theirs["rps"] if theirs["rps"] else None
+                out.append({"target": f"{name}: throughput ≥ {goal:g}× {peer} (c={high})",
+                            "value": value, "goal": goal, "higher": True})
+        theirs_low = case(results, "virtuoso", name, low)
+        mine_low = case(results, "policygraph", name, low)
+        if mine_low and theirs_low:
+            out.append({"target": f"{name}: p50 ≤ virtuoso p50 (c={low})",
+                        "value": mine_low["p50_ms"] / max(theirs_low["p50_ms"], 1e-6),
+                        "goal": 1.0, "higher": False})
+        if low == 1 and mine_low and hello_low and name in engine:
+            extra = mine_low["p50_ms"] - hello_low["p50_ms"]
+            out.append({"target": f"{name}: (HTTP p50 − HTTP floor p50) ≤ 1.3× engine p50 "
+                                  f"(c={low})",
+                        "value": extra / max(engine[name]["p50_ms"], 1e-6), "goal": 1.3,
+                        "higher": False})
+    rdflib_deref = case(results, "rdflib-endpoint", "resource_construct", high)
+    for name in queries.DEREF_FORMATS:
+        mine = case(results, "policygraph", f"deref_{name}", high)
+        if mine and rdflib_deref and rdflib_deref["rps"]:
+            out.append({"target": f"deref {name}: ≥ 20× rdflib-endpoint CONSTRUCT (c={high})",
+                        "value": mine["rps"] / rdflib_deref["rps"], "goal": 20.0,
+                        "higher": True})
+    for item in out:
+        if item["value"] is None:  # the peer completed no request in the measuring window
+            item["met"] = item["higher"]
+            item["note"] = "peer completed no request in the window"
+        else:
+            item["met"] = (item["value"] >= item["goal"]) if item["higher"] else (
+                item["value"] <= item["goal"])
+    return out
+
+
+def table(results: dict, connections: list[int]) -> str:
+    lines = [f"{'system':16} {'workload':22} {'conn':>4} {'req/s':>9} {'p50 ms':>8} "
+             f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'RSS MB':>7} {'PSS MB':>7}"]
+    lines.append("-" * len(lines[0]))
+    engine = results["systems"].get("engine")
+    if engine:
+        for name, f in engine["workloads"].items():
+            lines.append(f"{'engine (1 thread)':16} {name:22} {'-':>4} "
+                         f"{f['rps_one_thread']:9.1f} {f['p50_ms']:8.3f} {f['p95_ms']:8.3f} "
+                         f"{f['p99_ms']:8.3f} {0:6d} {'-':>7} {'-':>7}")
+    for system in SYSTEMS[1:]:
+        record = results["systems"].get(system)
+        if not record or "cases" not in record:
+            continue
+        for workload, cases in record["cases"].items():
+            for connections in connections_list(cases):
+                c = cases[str(connections)]
+                pss = c["memory"]["pss_mb"]
+                latency = (f"{c['p50_ms']:8.2f} {c['p95_ms']:8.2f} {c['p99_ms']:8.2f}"
+                           if c["requests"] else f"{'>' + str(c['seconds']) + ' s':>26}")
+                lines.append(
+                    f"{system:16} {workload:22} {connections:4d} {c['rps']:9.1f} {latency} "
+                    f"{c['error_count']:6.0f} {c['memory']['rss_mb']:7.0f} "
+                    f"{'-' if pss is None else f'{pss:.0f}':>7}")
+    lines.append("")
+    for system in SYSTEMS[1:]:
+        record = results["systems"].get(system)
+        if record and "startup_seconds" in record:
+            lines.append(f"startup {system}: {record['startup_seconds']:.1f} s, "
+                         f"peak RSS while starting {record['peak_startup_rss_mb']:.0f} MB")
+        elif record and "skipped" in record:
+            lines.append(f"skipped {system}: {record['skipped']}")
+    lines.append("")
+    for item in results.get("ratios", []):
+        value = "∞" if item["value"] is None else f"{item['value']:.2f}"
+        lines.append(f"{'MET ' if item['met'] else 'MISS'} {value:>8}  {item['target']}"
+                     + (f" ({item['note']})" if item.get("note") else ""))
+    mismatches = same_answers(results)
+    lines.append("")
+    lines.append("same answers (rows of the first 3 queries of each workload): "
+                 + ("all systems agree" if not mismatches else "MISMATCH"))
+    lines.extend(f"  {line}" for line in mismatches)
+    return "\n".join(lines)
+
+
+def same_answers(results: dict) -> list[str]:
+    """Workloads where the systems' SELECT answers to the same queries differ in row count."""
+    by_workload: dict[str, dict[str, list]] = {}
+    for system, record in results["systems"].items():
+        for workload, cases in record.get("cases", {}).items():
+            if any(count is not None for count in cases.get("rows", [])):
+                by_workload.setdefault(workload, {})[system] = cases["rows"]
+    return [f"{workload}: " + ", ".join(f"{s} {r}" for s, r in systems_rows.items())
+            for workload, systems_rows in by_workload.items()
+            if len({tuple(r) for r in systems_rows.values()}) > 1]
+
+
+def connections_list(cases: dict) -> list[int]:
+    return sorted(int(key) for key in cases if key.isdigit())
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: 10k triples, 1 s a case, 16 connections, 1 repeat")
+    parser.add_argument("--triples", type=generate.parse_size, default=None,
+                        help="corpus size: 10k, 100k, 1M, 5M or a number (default 1M; 10k "
+                        "with --quick)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help=f"comma-separated subset of {','.join(SYSTEMS)}")
+    parser.add_argument("--connections", default=None,
+                        help="comma-separated concurrency levels (default 1,32; 16 with --quick)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="duration of one case (default 10; 1 with --quick)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="runs per case, the median is reported (default 3; 1 with --quick)")
+    parser.add_argument("--pool", type=int, default=None,
+                        help="random requests pre-drawn per workload (default 5000; 100 quick)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers for policygraph and hello (default: CPUs)")
+    parser.add_argument("--store", default="memory",
+                        help="policygraph store: memory or oxigraph:PATH (built if absent)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--base", default=DEFAULT_BASE,
+                        help=f"base IRI of the corpus and of policygraph (default {DEFAULT_BASE})")
+    parser.add_argument("--corpora", type=Path, default=HERE / "corpora",
+                        help="cache of generated corpora (default bench/corpora, gitignored)")
+    parser.add_argument("--results", type=Path, default=HERE / "results",
+                        help="where the JSON results go (default bench/results, gitignored)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.triples = args.triples or (10_000 if quick else 1_000_000)
+    args.connections = [int(c) for c in (args.connections or ("16" if quick else "1,32"))
+                        .split(",")]
+    args.seconds = args.seconds or (1.0 if quick else 10.0)
+    args.repeats = args.repeats or (1 if quick else 3)
+    args.pool = args.pool or (100 if quick else 5000)
+    args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = set(args.systems) - set(SYSTEMS)
+    if unknown:
+        parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not load.wrk_available():
+        log("wrk is not installed (apt-get install wrk): cannot drive servers")
+        return 1
+    started = time.perf_counter()
+    corpus = corpus_for(args.corpora, args.triples, args.seed, args.base)
+    manifest = Manifest.read(corpus / "corpus.json")
+    results: dict = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["bench/run", *(sys.argv[1:] if argv is None else argv)]),
+        "machine": machine(),
+        "corpus": {"path": str(corpus), "triples": manifest.triples,
+                   "documents": manifest.documents, "seed": manifest.seed},
+        "settings": {"connections": args.connections, "seconds": args.seconds,
+                     "repeats": args.repeats, "pool": args.pool, "store": args.store,
+                     "gunicorn": systems.gunicorn_settings(args.workers)},
+        "systems": {},
+    }
+    logdir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    log(f"server logs in {logdir}")
+    broken = False
+    if "engine" in args.systems:
+        try:
+            run_engine(corpus, args, results)
+        except RuntimeError as error:
+            log(str(error))
+            results["systems"]["engine"] = {"failed": str(error)}
+            broken = True
+    for name in args.systems:
+        if name == "engine":
+            continue
+        log(f"starting {name}")
+        try:
+            server = start(name, corpus, manifest, logdir, args)
+        except systems.Unavailable as error:
+            log(f"skipping {name}: {error}")
+            results["systems"][name] = {"skipped": str(error)}
+            continue
+        except RuntimeError as error:
+            log(f"{name} failed to start: {error}")
+            results["systems"][name] = {"failed": str(error)}
+            broken = broken or name in ("hello",)
+            continue
+        log(f"{name} ready in {server.startup_seconds:.1f} s at {server.url} "
+            f"({server.memory()['rss_mb']:.0f} MB RSS)")
+        try:
+            bench_server(server, manifest, args, results)
+        except Exception as error:  # noqa: BLE001 - record it, stop the server, go on
+            log(f"{name}: harness error: {error!r}")
+            results["systems"].setdefault(name, {})["failed"] = repr(error)
+            broken = True
+        finally:
+            server.stop()
+    results["ratios"] = ratios(results, args.connections)
+    results["machine"]["loadavg_at_end"] = os.getloadavg()
+    results["seconds"] = time.perf_counter() - started
+    args.results.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = args.results / f"{stamp}-{manifest.triples}.json"
+    out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    (args.results / "latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(f"\npolicygraph benchmark: {manifest.triples:,} triples, "
+          f"{results['machine'].get('nproc')} CPUs, {results['machine'].get('cpu', '?')}, "
+          f"{results['machine'].get('ram_gb', '?')} GB RAM")
+    print(f"command: {results['command']}")
+    print("load average (1, 5, 15 min) at start {} and at end {}: figures are only comparable "
+          "on an otherwise idle machine\n".format(
+              *(" / ".join(f"{x:.1f}" for x in results["machine"][key])
+                for key in ("loadavg_at_start", "loadavg_at_end"))))
+    print(table(results, args.connections))
+    print(f"\nraw numbers: {out} ({results['seconds']:.0f} s in all)")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

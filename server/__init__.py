@@ -1,0 +1,56 @@
+"""policygraph's publisher: a Flask app serving the curated graph as linked data and SPARQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app (never at import): resolve settings, load the data, register blueprints.
+
+    ``config`` overrides settings (see :mod:`server.settings`); ``config["publication"]`` may
+    hold a prebuilt :class:`server.publication.Publication` (tests, forked workers).
+    """
+    from server import errors, http, meta, pages, resources, settings, sparql
+    from server.publication import EXTENSION, build
+
+    resolved = settings.resolve(config)
+    app = Flask(__name__)
+    app.config["POLICYGRAPH"] = {k: v for k, v in resolved.items() if k != "publication"}
+    app.json.ensure_ascii = False
+    errors.register(app)
+    http.register(app)
+    app.register_blueprint(resources.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(meta.blueprint)
+    app.register_blueprint(sparql.blueprint)
+
+    pub = resolved.get("publication")
+    if pub is None:
+        pub = build(resolved)
+    app.extensions[EXTENSION] = pub
+    with app.app_context():
+        prepare(pub)
+    return app
+
+
+def prepare(pub) -> None:
+    """Render the fixed resources and, if the ``precompute`` setting is on, every document."""
+    from server import meta, pages
+    from server.jsonld import context_document
+
+    if "context.jsonld" in pub.fixed:
+        return
+    import json
+
+    context = json.dumps(context_document(pub.base), ensure_ascii=False, indent=2) + "\n"
+    pub.add_fixed("context.jsonld", context.encode("utf-8"), "application/ld+json")
+    pub.add_fixed("sitemap.xml", meta.sitemap_xml(pub), "application/xml")
+    pub.add_fixed("robots.txt", meta.robots_txt(pub), "text/plain; charset=utf-8")
+    pages.precompute_home(pub)
+    if pub.settings.get("precompute", True):
+        pub.precompute()

@@ -1,0 +1,110 @@
+"""Output formats: one table (media type, suffix, serializer) and content negotiation.
+
+Negotiation follows RFC 9110 §12.5.1 through Werkzeug's Accept parser (q-values honoured); the
+first format a document offers wins ties, so ``Accept: */*`` gets Turtle for data documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import request
+
+from server import jsonld
+from server.document import Document
+from server.errors import NotAcceptable
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format: ``serialize(document, lang) -> bytes``."""
+
+    name: str
+    media_type: str
+    suffix: str
+    serialize: Callable[[Document, str | None], bytes]
+    charset: bool = False
+    dataset_level: bool = False
+    per_language: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_type}; charset=utf-8" if self.charset else self.media_type
+
+
+def _triples(rdf_format: ox.RdfFormat, prefixed: bool = True):
+    def serialize(document: Document, lang: str | None) -> bytes:
+        prefixes = document.prefixes if prefixed else None
+        return ox.serialize(document.triples, format=rdf_format, prefixes=prefixes)
+
+    return serialize
+
+
+def _quads(rdf_format: ox.RdfFormat, prefixed: bool = True):
+    def serialize(document: Document, lang: str | None) -> bytes:
+        prefixes = document.prefixes if prefixed else None
+        return ox.serialize(document.dataset_quads(), format=rdf_format, prefixes=prefixes)
+
+    return serialize
+
+
+def _jsonld(document: Document, lang: str | None) -> bytes:
+    return jsonld.compact(document.triples, document.context, document.context_url)
+
+
+def _html(document: Document, lang: str | None) -> bytes:
+    return document.render_html(lang).encode("utf-8")
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle", "ttl", _triples(ox.RdfFormat.TURTLE), charset=True),
+    Format("ntriples", "application/n-triples", "nt", _triples(ox.RdfFormat.N_TRIPLES, False)),
+    Format("rdfxml", "application/rdf+xml", "rdf", _triples(ox.RdfFormat.RDF_XML)),
+    Format("jsonld", "application/ld+json", "jsonld", _jsonld, aliases=("application/json",)),
+    Format("html", "text/html", "html", _html, charset=True, per_language=True,
+           aliases=("application/xhtml+xml",)),
+    Format("nquads", "application/n-quads", "nq", _quads(ox.RdfFormat.N_QUADS, False),
+           dataset_level=True),
+    Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG), dataset_level=True),
+)
+
+BY_NAME = {fmt.name: fmt for fmt in FORMATS}
+BY_SUFFIX = {fmt.suffix: fmt for fmt in FORMATS}
+
+#: What a description of one thing is offered as (Turtle first: the ``*/*`` default).
+RESOURCE_FORMATS = ("turtle", "html", "jsonld", "ntriples", "rdfxml")
+#: Dataset-level documents add N-Quads and TriG.
+DATASET_FORMATS = RESOURCE_FORMATS + ("nquads", "trig")
+
+
+def negotiate(offered: Sequence[str]) -> Format:
+    """The offered format the client's ``Accept`` prefers; no header means the first offered.
+
+    Raises :class:`NotAcceptable` listing the offered media types (RFC 9110 §15.5.7).
+    """
+    formats = [BY_NAME[name] for name in offered]
+    if not request.headers.get("Accept", "").strip():
+        return formats[0]
+    accept = request.accept_mimetypes
+    by_type = {fmt.media_type: fmt for fmt in formats}
+    best = accept.best_match(list(by_type))
+    quality = accept[best] if best else 0
+    exact = {value.lower() for value, _ in accept}
+    # Aliases (application/json for JSON-LD) count only when named, never through a wildcard.
+    aliases = {alias: fmt for fmt in formats for alias in fmt.aliases}
+    for value, q in accept:
+        fmt = aliases.get(value.lower())
+        if fmt and q > 0 and (q > quality or (q == quality and best not in exact)):
+            best, quality = fmt.media_type, q
+    if best is None:
+        raise NotAcceptable([fmt.media_type for fmt in formats])
+    return by_type[best]
+
+
+def by_suffix(suffix: str, offered: Sequence[str]) -> Format | None:
+    """The format a suffix URL names, if the document offers it."""
+    fmt = BY_SUFFIX.get(suffix)
+    return fmt if fmt is not None and fmt.name in offered else None

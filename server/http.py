@@ -1,0 +1,107 @@
+"""HTTP plumbing shared by every view: conditional requests, representation responses, CORS."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.wrappers import Response
+
+from server.formats import by_suffix, negotiate
+from server.labels import choose_language
+from server.publication import Representation, publication
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Link, Content-Location, ETag, Last-Modified, Vary, "
+                                     "Retry-After",
+}
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type, Accept-Language, If-None-Match, "
+                                    "If-Modified-Since",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def not_modified(etag: str, last_modified) -> bool:
+    """RFC 9110 §13.1.2 If-None-Match first; If-Modified-Since only without it (§13.1.3)."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified <= since
+
+
+def current_language() -> str:
+    return choose_language(request.args.get("lang"), request.accept_languages)
+
+
+def represent(rep: Representation, negotiated: bool, html: bool) -> Response:
+    """A representation with validators, ``Content-Location``, ``Link`` and ``Vary``."""
+    pub = publication()
+    headers = {
+        "ETag": f'"{rep.etag}"',
+        "Last-Modified": pub.loaded_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Content-Location": rep.content_location,
+        "Link": rep.links,
+        "Cache-Control": "public, max-age=300",
+    }
+    vary = (["Accept"] if negotiated else []) + (["Accept-Language"] if html else [])
+    if vary:
+        headers["Vary"] = ", ".join(vary)
+    if not_modified(rep.etag, pub.loaded_at):
+        return Response(status=304, headers=headers)
+    headers["Content-Type"] = rep.content_type
+    return Response(rep.body, status=200, headers=headers)
+
+
+def serve_document(key: str, suffix: str | None = None) -> Response:
+    """Serve document ``key``: the format a suffix names, else the one Accept prefers.
+
+    Cool URIs for the Semantic Web §4.3 (negotiated generic document) and RFC 9110 §12.5.1.
+    """
+    from server.errors import NotFound
+
+    pub = publication()
+    document = pub.documents.get(key)
+    if document is None:
+        raise NotFound(f"There is no document at {pub.base}{key}.")
+    if suffix is None:
+        fmt = negotiate(document.formats)
+    else:
+        fmt = by_suffix(suffix, document.formats)
+        if fmt is None:
+            raise NotFound(f"{pub.base}{key} is not available as .{suffix}.")
+    lang = current_language() if fmt.per_language else None
+    return represent(pub.representation(key, fmt, lang), suffix is None, fmt.per_language)
+
+
+def serve_fixed(name: str) -> Response:
+    """A resource with a single representation, with validators and CORS."""
+    from server.errors import NotFound
+
+    rep = publication().fixed.get(name)
+    if rep is None:
+        raise NotFound(f"There is no {name} here.")
+    response = represent(rep, negotiated=False, html=False)
+    response.headers.pop("Link", None)
+    response.headers.pop("Content-Location", None)
+    return response
+
+
+def split_suffix(name: str) -> tuple[str, str | None]:
+    """``china.ttl`` → (``china``, ``ttl``); slugs contain no dots."""
+    stem, dot, suffix = name.partition(".")
+    return (stem, suffix) if dot else (name, None)
+
+
+def add_cors(response: Response) -> Response:
+    """CORS on every response (Fetch Standard §3.2); preflight requests get the allow lists."""
+    for name, value in CORS_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.method == "OPTIONS":
+        for name, value in PREFLIGHT_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+def register(app: Flask) -> None:
+    app.after_request(add_cors)

@@ -1,0 +1,82 @@
+"""Dataset metadata and crawler support: VoID discovery, dumps, sitemap, robots.txt, validation."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, redirect, send_file
+from werkzeug.wrappers import Response
+
+from server.errors import NotFound
+from server.http import serve_document, serve_fixed
+
+blueprint = Blueprint("meta", __name__)
+
+
+@blueprint.get("/.well-known/void")
+def well_known_void() -> Response:
+    """VoID §7.2 (RFC 8615 well-known URI): 303 to the dataset description."""
+    from server.publication import publication
+
+    response = redirect(f"{publication().base}dataset", code=303)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@blueprint.get("/dataset")
+@blueprint.get("/dataset.<suffix>")
+def dataset(suffix: str | None = None) -> Response:
+    """The VoID + DCAT description of the dataset, negotiated (N-Quads and TriG too)."""
+    return serve_document("dataset", suffix)
+
+
+@blueprint.get("/validation")
+@blueprint.get("/validation.<suffix>")
+def validation(suffix: str | None = None) -> Response:
+    """The SHACL report (SHACL §3.6) of the published data: HTML or RDF."""
+    return serve_document("validation", suffix)
+
+
+@blueprint.get("/dumps/<name>")
+def dump(name: str) -> Response:
+    """A dump file or its ``.sha256``, with validators and range support (RFC 9110 §14)."""
+    from server.publication import publication
+
+    pub = publication()
+    for item in pub.dumps:
+        if name == item.name:
+            return send_file(item.path, mimetype=item.media_type, etag=item.sha256,
+                             last_modified=pub.loaded_at, conditional=True, max_age=300)
+        if name == item.checksum_name:
+            return send_file(item.path.with_name(name), mimetype="text/plain",
+                             last_modified=pub.loaded_at, conditional=True, max_age=300)
+    raise NotFound(f"There is no dump named {name!r}; see {pub.base}dataset.")
+
+
+@blueprint.get("/sitemap.xml")
+def sitemap() -> Response:
+    """Sitemaps protocol 0.9: every document."""
+    return serve_fixed("sitemap.xml")
+
+
+@blueprint.get("/robots.txt")
+def robots() -> Response:
+    """Robots Exclusion Protocol (RFC 9309), pointing to the sitemap."""
+    return serve_fixed("robots.txt")
+
+
+def sitemap_xml(pub) -> bytes:
+    urls = [pub.base] + [pub.doc_url(key) for key in pub.documents]
+    entries = "".join(f"  <url><loc>{escape(url)}</loc></url>\n" for url in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{entries}</urlset>\n"
+    ).encode("utf-8")
+
+
+def robots_txt(pub) -> bytes:
+    return (
+        "User-agent: *\nDisallow: /sparql\nAllow: /\n"
+        f"Sitemap: {pub.base}sitemap.xml\n"
+    ).encode("utf-8")

@@ -1,0 +1,145 @@
+"""``policygraph serve``: load once, then serve with gunicorn (workers forked after loading).
+
+The in-memory store is loaded before the workers fork and shared copy-on-write; an on-disk
+store (``--store oxigraph:PATH``) is built or opened before fork for the precomputation, then
+reopened read-only in each worker (a RocksDB handle must not cross a fork). ``--dev`` runs
+Flask's development server with the reloader instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+import graph
+
+from server import create_app
+from server.publication import EXTENSION, _store_path
+from server.settings import BY_NAME, resolve
+
+THREADS = 4
+SERVE_FLAGS = ("host", "port", "base", "store", "workers", "dev", "data")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add serve's flags (each also settable as ``POLICYGRAPH_<NAME>``) to ``parser``."""
+    for name in SERVE_FLAGS:
+        setting = BY_NAME[name]
+        flag = f"--{name}"
+        if name == "dev":
+            parser.add_argument(flag, action="store_true", default=None, help=setting.help)
+        elif name == "data":
+            parser.add_argument(flag, action="append", default=None, metavar="PATH",
+                                help=setting.help + " Repeatable.")
+        else:
+            parser.add_argument(flag, default=None, help=f"{setting.help} [{setting.env}]")
+
+
+def settings_from_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """Resolved settings: flags given on the command line, then environment, then defaults."""
+    given = {name: getattr(args, name, None) for name in SERVE_FLAGS}
+    return resolve({k: v for k, v in given.items() if v is not None})
+
+
+def endpoints(base: str) -> list[tuple[str, str]]:
+    return [
+        ("home", base),
+        ("things", f"{base}id/{{kind}}/{{slug}} → 303 {base}doc/{{kind}}/{{slug}}"),
+        ("SPARQL", f"{base}sparql"),
+        ("ontology", f"{base}ontology"),
+        ("shapes", f"{base}shapes"),
+        ("VoID", f"{base}.well-known/void"),
+        ("dumps", f"{base}dumps/"),
+        ("validation", f"{base}validation"),
+    ]
+
+
+def announce(app, started: float, out=sys.stderr) -> None:
+    pub = app.extensions[EXTENSION]
+    print(f"policygraph: base IRI {pub.base}", file=out)
+    print(f"policygraph: {pub.counts['triples']} triples in {len(pub.data_graphs)} graph(s), "
+          f"{len(pub.things)} things, {len(pub.representations)} representations", file=out)
+    print(f"policygraph: loaded in {time.monotonic() - started:.2f} s", file=out)
+    for name, url in endpoints(pub.base):
+        print(f"  {name:<11} {url}", file=out)
+    out.flush()
+
+
+class PublisherApplication(BaseApplication):
+    """Gunicorn on our app factory; ``preload_app`` so the data is loaded once, before fork."""
+
+    def __init__(self, app, settings: dict[str, Any]):
+        self.application = app
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        workers = self.settings.get("workers") or os.cpu_count() or 1
+        options = {
+            "bind": f"{self.settings['host']}:{self.settings['port']}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": THREADS,
+            "preload_app": True,
+            "timeout": 60,
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "accesslog": None,
+            "post_fork": _post_fork,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def _post_fork(server, worker) -> None:
+    """Reopen an on-disk store read-only in each worker, after fork."""
+    app = worker.app.application
+    pub = app.extensions[EXTENSION]
+    path = _store_path(pub.settings["store"])
+    if path is not None:
+        import graph.store
+
+        pub.store = graph.store.open_read_only(path)
+
+
+def run(settings: dict[str, Any]) -> None:
+    """Load the publication once, print what is served, then serve until interrupted."""
+    started = time.monotonic()
+    app = create_app(settings)
+    announce(app, started)
+    if settings.get("dev"):
+        app.run(host=settings["host"], port=int(settings["port"]), use_reloader=True)
+        return
+    pub = app.extensions[EXTENSION]
+    if _store_path(pub.settings["store"]) is not None:
+        pub.store = None  # reopened per worker in post_fork
+    gc.collect()
+    gc.freeze()
+    PublisherApplication(app, settings).run()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m server.serving``: the same as ``policygraph serve``."""
+    parser = argparse.ArgumentParser(prog="policygraph serve", description=__doc__)
+    add_arguments(parser)
+    try:
+        run(settings_from_arguments(parser.parse_args(argv)))
+    except graph.InvalidData as error:
+        sys.stderr.write(f"policygraph: refusing to publish: {error}\n{error.report.text}")
+        sys.exit(1)
+    except graph.DataError as error:
+        sys.stderr.write(f"policygraph: cannot read the data: {error}\n")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The publisher's settings: one table, resolved from config, then environment, then defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ENV_PREFIX = "POLICYGRAPH_"
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _paths(value: Any) -> list[str]:
+    """A list of source paths; from the environment, separated by the OS path separator."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in value.split(os.pathsep) if part]
+    return [str(part) for part in value]
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value in (None, "", "auto") else int(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, type converter and a one-line help text."""
+
+    name: str
+    default: Any
+    convert: Callable[[Any], Any]
+    help: str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("base", "http://127.0.0.1:8080/", str,
+            "Public base IRI of the deployment; every published IRI is under it (ends in '/')."),
+    Setting("host", "127.0.0.1", str, "Interface `policygraph serve` listens on."),
+    Setting("port", 8080, int, "TCP port `policygraph serve` listens on."),
+    Setting("store", "memory", str,
+            "Query store: `memory` (pyoxigraph in memory) or `oxigraph:PATH` (on disk)."),
+    Setting("data", [], _paths,
+            "Source folders or Turtle files to publish instead of the bundled essay graph "
+            "(environment: separated by the OS path separator)."),
+    Setting("workers", None, _optional_int,
+            "Gunicorn worker processes (default: the number of CPUs)."),
+    Setting("dev", False, _boolean, "Run Flask's development server with the reloader."),
+    Setting("incoming_cap", 100, int,
+            "Most incoming links (triples naming a resource as object) shown in a description."),
+    Setting("precompute", True, _boolean,
+            "Render every document in every format and language at startup (otherwise on "
+            "first request, then cached)."),
+    Setting("sparql_timeout", 10.0, float, "Wall-clock limit of one SPARQL query, in seconds."),
+    Setting("sparql_row_cap", 10000, int, "Most rows a SPARQL SELECT returns (the cut is flagged)."),
+    Setting("sparql_triple_cap", 50000, int, "Most triples a SPARQL CONSTRUCT/DESCRIBE returns."),
+    Setting("sparql_max_query_length", 32768, int,
+            "Longest SPARQL query accepted, in bytes (longer: 414 on GET, 413 on POST)."),
+    Setting("sparql_max_body", 65536, int, "Largest SPARQL POST body accepted, in bytes."),
+    Setting("sparql_workers", 2, int, "Processes that execute SPARQL queries."),
+    Setting("sparql_rate_limit", 0, int,
+            "SPARQL requests per minute per client address (0: no limit)."),
+    Setting("dumps_dir", None, lambda v: None if v in (None, "") else str(v),
+            "Folder for the generated dumps (default: a fresh temporary folder)."),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def resolve(config: Mapping[str, Any] | None = None,
+            environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Each setting from ``config``, else ``POLICYGRAPH_<NAME>`` in the environment, else default.
+
+    Keys of ``config`` that are not settings are passed through unchanged (e.g. a prebuilt
+    ``publication`` for tests).
+    """
+    config = dict(config or {})
+    environ = os.environ if environ is None else environ
+    resolved: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.name in config and config[setting.name] is not None:
+            raw = config.pop(setting.name)
+        elif setting.env in environ:
+            raw = environ[setting.env]
+        else:
+            config.pop(setting.name, None)
+            raw = setting.default
+        try:
+            resolved[setting.name] = raw if raw is None else setting.convert(raw)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"setting {setting.name} ({setting.env}): {error}") from None
+    if not str(resolved["base"]).endswith("/"):
+        resolved["base"] = str(resolved["base"]) + "/"
+    resolved.update(config)
+    return resolved
+
+
+def settings_markdown() -> str:
+    """The settings table in Markdown, for the README's settings section."""
+    lines = ["| setting | environment variable | default | meaning |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        default = "—" if setting.default in (None, []) else f"`{setting.default}`"
+        lines.append(f"| `{setting.name}` | `{setting.env}` | {default} | {setting.help} |")
+    return "\n".join(lines) + "\n"

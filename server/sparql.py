@@ -1,0 +1,312 @@
+"""The SPARQL 1.1 endpoint at ``{base}sparql``: protocol, safety checks, execution, responses.
+
+SPARQL 1.1 Protocol §2.1 (query operation) over pyoxigraph. The default graph is the union of the
+data graphs; the ontology and shapes graphs are queryable by name (``GRAPH``, ``FROM NAMED``).
+Without a query, RDF clients get the SPARQL 1.1 Service Description and browsers the query page.
+Read-only: SPARQL Update is refused with 403; ``SERVICE`` and dataset clauses naming anything but
+our graphs with 400 (see :mod:`server.sparql_safety`). Every query runs in a child process with a
+wall-clock deadline (:mod:`server.sparql_engine`); capped results carry
+``X-Policygraph-Truncated: true`` (and a note on the HTML page).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from collections import defaultdict, deque
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+import ontology
+from server import sparql_page, sparql_protocol
+from server.errors import BadRequest, MethodNotAllowed, TooManyRequests
+from server.publication import publication
+from server.sparql_engine import Job, Pool
+from server.sparql_protocol import UpdateRefused
+from server.sparql_safety import Refused, check_graph_names, check_query
+
+blueprint = Blueprint(
+    "sparql", __name__, static_folder="static/sparql", static_url_path="/sparql/static"
+)
+
+ALLOWED_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
+TRUNCATED_HEADER = "X-Policygraph-Truncated"
+COUNT_HEADER = "X-Policygraph-Result-Count"
+EXPOSED = ", ".join([TRUNCATED_HEADER, COUNT_HEADER, "Content-Location", "Link"])
+
+# -- the per-process pool of query children ------------------------------------------------------
+
+_pools: dict[int, Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def engine(pub) -> Pool:
+    """This process's pool for ``pub.store``, forked on first use (after any gunicorn fork)."""
+    pool = _pools.get(id(pub.store))
+    if pool is not None and pool.pid == os.getpid() and pool.store is pub.store:
+        return pool
+    with _pools_lock:
+        pool = _pools.get(id(pub.store))
+        if pool is None or pool.pid != os.getpid() or pool.store is not pub.store:
+            pool = Pool(pub.store, int(pub.settings.get("sparql_workers") or 2))
+            _pools[id(pub.store)] = pool
+    return pool
+
+
+def _forget_pools() -> None:
+    """In a forked child, the parent's pools are not ours (their children are not our children)."""
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
+
+# -- rate limiting (per client address, per process) ---------------------------------------------
+
+_recent: dict[str, deque] = defaultdict(deque)
+_recent_lock = threading.Lock()
+
+
+def rate_limit(limit: int, window: float = 60.0) -> None:
+    """At most ``limit`` requests per ``window`` seconds per client address (RFC 6585 §4)."""
+    if limit <= 0:
+        return
+    now = time.monotonic()
+    client = request.remote_addr or "unknown"
+    with _recent_lock:
+        seen = _recent[client]
+        while seen and seen[0] <= now - window:
+            seen.popleft()
+        if len(seen) >= limit:
+            retry = max(1, math.ceil(seen[0] + window - now))
+            raise TooManyRequests(
+                f"more than {limit} SPARQL requests a minute from {client}; retry in {retry} s",
+                retry_after=retry,
+            )
+        seen.append(now)
+
+
+# -- the endpoint --------------------------------------------------------------------------------
+
+
+def graph_names(pub) -> list[str]:
+    """Every graph a query may name: the data graphs, the ontology and the shapes graphs."""
+    return [g.value for g in pub.data_graphs] + [pub.ontology_graph.value, pub.shapes_graph.value]
+
+
+def dataset(pub, parsed, verdict) -> tuple[list[str] | None, list[str] | None]:
+    """The RDF dataset of a query (SPARQL 1.1 Protocol §2.1.4, Query §13.2).
+
+    Protocol parameters win over the query's FROM clauses; with neither, the default graph is the
+    union of the data graphs and every graph is available by name.
+    """
+    if parsed.default_graph_uri or parsed.named_graph_uri:
+        return list(parsed.default_graph_uri), list(parsed.named_graph_uri)
+    if verdict.has_dataset:
+        return None, None
+    return [g.value for g in pub.data_graphs], None
+
+
+def refuse(error: Refused):
+    if error.kind == "update":
+        return UpdateRefused(str(error))
+    return BadRequest(str(error))
+
+
+@blueprint.route(
+    "/sparql",
+    methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
+)
+def endpoint():
+    """SPARQL 1.1 Protocol §2.1: GET, POST form and POST direct; anything else is 405."""
+    if request.method not in ALLOWED_METHODS:
+        raise MethodNotAllowed(
+            f"{request.method} is not a SPARQL query operation; use GET or POST "
+            "(this endpoint is read-only)",
+            allowed=ALLOWED_METHODS,
+        )
+    pub = publication()
+    settings = pub.settings
+    rate_limit(int(settings.get("sparql_rate_limit") or 0))
+    parsed = sparql_protocol.read(
+        request, int(settings["sparql_max_query_length"]), int(settings["sparql_max_body"])
+    )
+    graphs = graph_names(pub)
+    try:
+        check_graph_names(parsed.default_graph_uri, graphs, "default-graph-uri")
+        check_graph_names(parsed.named_graph_uri, graphs, "named-graph-uri")
+        verdict = check_query(parsed.query, pub.base, graphs) if parsed.query else None
+    except Refused as error:
+        raise refuse(error) from None
+    if parsed.query is None or not parsed.query.strip():
+        choice = sparql_protocol.choose(request, None, parsed.format)
+        if choice.name == "html":
+            return _respond(sparql_page.render(pub, None, None), choice.media_type)
+        return _respond(service_description(pub, choice.name), choice.media_type)
+    choice = sparql_protocol.choose(request, verdict.form, parsed.format)
+    default_graphs, named_graphs = dataset(pub, parsed, verdict)
+    job = Job(
+        query=parsed.query,
+        base=pub.base,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        result_format="json" if choice.name == "html" else choice.name,
+        rdf_format="ntriples" if choice.name == "html" else choice.name,
+        row_cap=int(settings["sparql_row_cap"]),
+        triple_cap=int(settings["sparql_triple_cap"]),
+        prefixes=_prefixes(pub.base),
+    )
+    if choice.name not in sparql_protocol.GRAPH_FORMATS and verdict.form in (
+        "CONSTRUCT",
+        "DESCRIBE",
+    ):
+        job.rdf_format = "ntriples"
+    answer = engine(pub).run(job, float(settings["sparql_timeout"]))
+    if choice.name == "html":
+        body = sparql_page.render(pub, parsed.query, answer)
+    else:
+        body = answer.body
+    response = _respond(body, choice.media_type)
+    response.headers[TRUNCATED_HEADER] = "true" if answer.truncated else "false"
+    response.headers[COUNT_HEADER] = str(answer.count)
+    return response
+
+
+def _prefixes(base: str) -> dict[str, str]:
+    return {name: str(iri) for name, iri in ontology.prefixes(base).items()}
+
+
+def _respond(body: bytes | str, content_type: str) -> Response:
+    response = Response(body, content_type=content_type)
+    response.vary.add("Accept")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    exposed = response.headers.get("Access-Control-Expose-Headers")
+    response.headers["Access-Control-Expose-Headers"] = (
+        f"{exposed}, {EXPOSED}" if exposed else EXPOSED
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# -- SPARQL 1.1 Service Description --------------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+DCTERMS_TITLE = "http://purl.org/dc/terms/title"
+#: W3C format IRIs (https://www.w3.org/ns/formats/) of what the endpoint writes.
+FORMAT_IRIS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "RDF_XML",
+    "JSON-LD",
+    "N-Quads",
+    "TriG",
+)
+
+
+def service_description_triples(pub) -> list[ox.Triple]:
+    """SPARQL 1.1 Service Description §3: the service, its languages, formats and dataset."""
+    endpoint_iri = f"{pub.base}sparql"
+    service = ox.NamedNode(endpoint_iri)
+    dataset_node = ox.NamedNode(f"{endpoint_iri}#dataset")
+    default_node = ox.NamedNode(f"{endpoint_iri}#default-graph")
+
+    def iri(value):
+        return ox.NamedNode(value)
+
+    triples = [
+        (service, iri(RDF_TYPE), iri(SD + "Service")),
+        (service, iri(SD + "endpoint"), service),
+        (service, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Query")),
+        (service, iri(DCTERMS_TITLE), ox.Literal("policygraph SPARQL 1.1 endpoint", language="en")),
+        (
+            service,
+            iri(RDFS_COMMENT),
+            ox.Literal(
+                "Read-only. The default graph is the union of the data graphs; the ontology and "
+                "shapes graphs are queryable by name. SERVICE, SPARQL Update and dataset clauses "
+                "naming other graphs are refused. "
+                f"Limits: {pub.settings['sparql_timeout']:g} s a query, "
+                f"{pub.settings['sparql_row_cap']} rows, "
+                f"{pub.settings['sparql_triple_cap']} triples "
+                f"(a cut result carries the header {TRUNCATED_HEADER}: true). "
+                "pyoxigraph lower-cases language tags: match them with "
+                'langMatches(lang(?l), "zh-Hans").',
+                language="en",
+            ),
+        ),
+        (service, iri(SD + "defaultDataset"), dataset_node),
+        (dataset_node, iri(RDF_TYPE), iri(SD + "Dataset")),
+        (dataset_node, iri(SD + "defaultGraph"), default_node),
+        (default_node, iri(RDF_TYPE), iri(SD + "Graph")),
+    ]
+    triples += [(service, iri(SD + "resultFormat"), iri(FORMATS_NS + name)) for name in FORMAT_IRIS]
+    total = 0
+    for number, name in enumerate(graph_names(pub), start=1):
+        size = sum(1 for _ in pub.store.quads_for_pattern(None, None, None, iri(name)))
+        named = ox.NamedNode(f"{endpoint_iri}#named-graph-{number}")
+        described = ox.NamedNode(f"{endpoint_iri}#graph-{number}")
+        triples += [
+            (dataset_node, iri(SD + "namedGraph"), named),
+            (named, iri(RDF_TYPE), iri(SD + "NamedGraph")),
+            (named, iri(SD + "name"), iri(name)),
+            (named, iri(SD + "graph"), described),
+            (described, iri(RDF_TYPE), iri(SD + "Graph")),
+            (
+                described,
+                iri(VOID + "triples"),
+                ox.Literal(str(size), datatype=iri("http://www.w3.org/2001/XMLSchema#integer")),
+            ),
+        ]
+        if name in {g.value for g in pub.data_graphs}:
+            total += size
+    triples.append(
+        (
+            default_node,
+            iri(VOID + "triples"),
+            ox.Literal(str(total), datatype=iri("http://www.w3.org/2001/XMLSchema#integer")),
+        )
+    )
+    return [ox.Triple(*triple) for triple in triples]
+
+
+_descriptions: dict[tuple[int, str], bytes] = {}
+
+
+def service_description(pub, name: str) -> bytes:
+    """The service description in one RDF format, computed once per publication and format."""
+    from server.sparql_engine import RDF_WRITERS
+
+    key = (id(pub), name)
+    if key not in _descriptions:
+        rdf_format = RDF_WRITERS[name]
+        triples = service_description_triples(pub)
+        items = (
+            [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+            if rdf_format.supports_datasets
+            else triples
+        )
+        prefixes = {
+            "sd": SD,
+            "formats": FORMATS_NS,
+            "void": VOID,
+            "dcterms": "http://purl.org/dc/terms/",
+            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        }
+        _descriptions[key] = ox.serialize(items, format=rdf_format, prefixes=prefixes)
+    return _descriptions[key]
+
+
+def answer_json(answer) -> dict:
+    """A SELECT answer (serialized as SPARQL JSON) back as a dict, for the HTML page."""
+    return json.loads(answer.body)

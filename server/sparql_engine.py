@@ -1,0 +1,323 @@
+"""SPARQL execution in a pool of forked child processes, each killed and replaced on its deadline.
+
+pyoxigraph 0.5 cannot cancel a query: its Python API has no cancellation (oxigraph#1926), signals
+wait until the query returns, and ORDER BY / GROUP BY / COUNT run to the end inside one call. So a
+query runs in a child process forked from the process that holds the loaded store (the in-memory
+store is shared copy-on-write). The child executes the query, serializes the result itself, in the
+thread that ran it (pyoxigraph result iterators must not cross threads), with the row or triple cap
+applied, and sends the bytes back over a socket pair. The parent waits until the deadline; past it,
+it SIGKILLs the child, forks a fresh one, and raises :class:`QueryTimeout` (503).
+
+Each process that serves requests (a gunicorn worker, the Flask test client's process) owns its own
+pool, created lazily on first use after any fork; children of a pool exit when their parent dies
+(they notice the parent change) or when the pool closes (at interpreter exit).
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import logging
+import os
+import pickle
+import signal
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, Pipe
+
+import pyoxigraph as ox
+
+from server import sparql_results
+from server.errors import PolicygraphError, QueryTimeout, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+CLONE_NEWNET = 0x40000000
+
+#: CONSTRUCT/DESCRIBE output formats (names of server.formats.FORMATS) → pyoxigraph writers.
+RDF_WRITERS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+}
+
+
+class QuerySyntaxError(PolicygraphError):
+    """The engine's parser refused the query (SPARQL 1.1 Protocol §2.1.4: 400)."""
+
+    status, title = 400, "Malformed Query"
+
+
+class QueryFailed(PolicygraphError):
+    """The engine raised while evaluating an accepted query (e.g. an unsupported feature)."""
+
+    status, title = 400, "Query Failed"
+
+
+@dataclass
+class Job:
+    """One query and how to answer it (picklable: it crosses the socket to the child)."""
+
+    query: str
+    base: str
+    default_graphs: list[str] | None  # None: the graphs the query's FROM clauses name
+    named_graphs: list[str] | None
+    result_format: str  # json | xml | csv | tsv, for SELECT and ASK
+    rdf_format: str  # a name of RDF_WRITERS, for CONSTRUCT and DESCRIBE
+    row_cap: int
+    triple_cap: int
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Answer:
+    """What a child sends back: the body and what it is."""
+
+    kind: str  # "solutions", "boolean" or "triples"
+    body: bytes
+    count: int
+    truncated: bool
+    variables: list[str] | None = None
+    boolean: bool | None = None
+    elapsed: float = 0.0
+
+
+def execute(store: ox.Store, job: Job) -> Answer:
+    """Run ``job`` on ``store`` and serialize its result, in the calling thread."""
+    started = time.perf_counter()
+    options = {}
+    if job.default_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
+    if job.named_graphs is not None:
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
+    try:
+        result = store.query(job.query, base_iri=job.base, **options)
+    except SyntaxError as error:
+        raise QuerySyntaxError(f"malformed query: {error}") from None
+    try:
+        if isinstance(result, ox.QuerySolutions):
+            out = sparql_results.serialize_solutions(result, job.result_format, job.row_cap)
+            answer = Answer("solutions", out.body, out.count, out.truncated, out.variables)
+        elif isinstance(result, ox.QueryBoolean):
+            value = bool(result)
+            out = sparql_results.serialize_boolean(value, job.result_format)
+            answer = Answer("boolean", out.body, 1, False, boolean=value)
+        else:
+            out = sparql_results.serialize_triples(
+                result, RDF_WRITERS[job.rdf_format], job.triple_cap, job.prefixes
+            )
+            answer = Answer("triples", out.body, out.count, out.truncated)
+    except (OSError, ValueError, TypeError) as error:
+        raise QueryFailed(f"the query could not be evaluated: {error}") from None
+    answer.elapsed = time.perf_counter() - started
+    return answer
+
+
+def _isolate_network() -> None:
+    """Best effort: move this child into an empty network namespace (needs CAP_SYS_ADMIN).
+
+    The static checks already refuse SERVICE; this is defence in depth, so that even a query
+    they misjudged could reach no host. Without the privilege nothing changes.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.unshare(CLONE_NEWNET)
+    except (OSError, AttributeError):
+        pass
+
+
+def _child_main(store: ox.Store, conn: Connection, parent: int) -> None:
+    """The loop of one child: receive a job, answer it, until the parent goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _isolate_network()
+    while True:
+        try:
+            if not conn.poll(1.0):
+                if os.getppid() != parent:
+                    return
+                continue
+            message = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        job = pickle.loads(message)
+        if job is None:
+            return
+        try:
+            reply = ("ok", execute(store, job))
+        except PolicygraphError as error:
+            reply = ("error", (type(error).__name__, error.message))
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which logs it
+            reply = ("crash", f"{type(error).__name__}: {error}")
+        try:
+            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, ValueError):
+            return
+
+
+class _Child:
+    """A forked child and the parent's end of its socket pair."""
+
+    def __init__(self, store: ox.Store, siblings: list[Connection]):
+        parent_end, child_end = Pipe(duplex=True)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child
+            status = 0
+            try:
+                parent_end.close()
+                for sibling in siblings:  # so a sibling sees EOF when the parent dies
+                    try:
+                        sibling.close()
+                    except OSError:
+                        pass
+                _child_main(store, child_end, parent)
+            except BaseException:  # noqa: BLE001 - a child must never return into the caller
+                status = 1
+            finally:
+                os._exit(status)
+        child_end.close()
+        self.pid = pid
+        self.conn = parent_end
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.reap()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send_bytes(pickle.dumps(None))
+        except (OSError, ValueError):
+            pass
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                break
+            time.sleep(0.01)
+        else:
+            self.kill()
+        self.conn.close()
+
+    def reap(self) -> None:
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+
+_ERRORS = {"QuerySyntaxError": QuerySyntaxError, "QueryFailed": QueryFailed}
+
+
+class Pool:
+    """A fixed number of query children forked from this process; thread-safe."""
+
+    def __init__(self, store: ox.Store, size: int = 2):
+        self.store = store
+        self.size = max(1, int(size))
+        self.pid = os.getpid()
+        self._lock = threading.Lock()
+        self._idle: list[_Child] = []
+        self._free = threading.Semaphore(self.size)
+        self._all: set[_Child] = set()
+        self._closed = False
+        for _ in range(self.size):
+            self._idle.append(self._spawn())
+        _POOLS.add(self)
+
+    def _spawn(self) -> _Child:
+        with self._lock:
+            child = _Child(self.store, [c.conn for c in self._all])
+            self._all.add(child)
+        return child
+
+    def _retire(self, child: _Child) -> None:
+        with self._lock:
+            self._all.discard(child)
+        child.kill()
+
+    def run(self, job: Job, timeout: float) -> Answer:
+        """Answer ``job`` in a child within ``timeout`` seconds (waiting for a child included)."""
+        deadline = time.monotonic() + timeout
+        if self._closed:
+            raise ServiceUnavailable("the query engine is shutting down")
+        if not self._free.acquire(timeout=max(0.0, timeout)):
+            raise QueryTimeout(
+                f"every query process stayed busy for {timeout:g} s; try again shortly"
+            )
+        child = None
+        try:
+            with self._lock:
+                child = self._idle.pop()
+            reply = self._ask(child, job, deadline, timeout)
+            with self._lock:
+                self._idle.append(child)
+            child = None
+        finally:
+            if child is not None:  # it timed out or died: replace it
+                self._retire(child)
+                if not self._closed:
+                    replacement = self._spawn()
+                    with self._lock:
+                        self._idle.append(replacement)
+            self._free.release()
+        status, value = reply
+        if status == "ok":
+            return value
+        if status == "error":
+            name, message = value
+            raise _ERRORS.get(name, QueryFailed)(message)
+        log.error("SPARQL child failed: %s", value)
+        raise ServiceUnavailable("the query engine failed on this query")
+
+    def _ask(self, child: _Child, job: Job, deadline: float, timeout: float):
+        try:
+            child.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            if not child.conn.poll(max(0.0, deadline - time.monotonic())):
+                raise QueryTimeout(
+                    f"the query ran longer than the {timeout:g} s limit and was stopped; "
+                    "narrow it (a LIMIT, more specific patterns) and try again"
+                )
+            return pickle.loads(child.conn.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError) as error:
+            log.error("SPARQL child %s died: %s", child.pid, error)
+            return ("crash", f"child died: {error}")
+
+    def close(self) -> None:
+        """Stop every child (idle ones politely, busy ones by SIGKILL)."""
+        if self._closed or self.pid != os.getpid():
+            return
+        self._closed = True
+        with self._lock:
+            children, self._all = set(self._all), set()
+            idle = set(self._idle)
+            self._idle = []
+        for child in children:
+            child.stop() if child in idle else child.kill()
+
+    @property
+    def pids(self) -> list[int]:
+        with self._lock:
+            return sorted(child.pid for child in self._all)
+
+
+_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    for pool in list(_POOLS):
+        pool.close()
+
+
+atexit.register(_close_all)

@@ -1,0 +1,172 @@
+"""The query page: a form (enhanced by the vendored YASQE editor), results, example queries.
+
+Works without JavaScript: the form GETs or POSTs to ``{base}sparql`` and the answer comes back as
+this page with an HTML table (IRIs shown by label and linked to their pages). Example queries are
+the ``server/queries/*.rq`` files; each opens with a comment header (``# title:``,
+``# description:``, ``# expect-…:`` lines a test checks against the data).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import render_template, request
+
+from server.html import Linker
+from server.labels import LANGUAGE_NAMES, LANGUAGES, choose_language
+
+_HEADER = re.compile(r"#\s*([a-z][a-z-]*)\s*:\s*(.*)")
+
+DEFAULT_QUERY = """PREFIX pg: <ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+
+# Relative IRIs resolve against the base of this server.
+SELECT ?thing ?label WHERE {
+  ?thing a pg:Claim ; skos:prefLabel ?label .
+  FILTER(langMatches(lang(?label), "en"))
+}
+ORDER BY ?thing
+LIMIT 20
+"""
+
+
+@dataclass
+class Example:
+    """One example query file: its name (file stem), header fields and text."""
+
+    name: str
+    title: str
+    description: str
+    text: str
+    expectations: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_example(name: str, text: str) -> Example:
+    """Read the comment header of an example query (lines ``# key: value`` before the query)."""
+    fields: dict[str, str] = {}
+    expectations = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        match = _HEADER.fullmatch(stripped)
+        if match is None:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if key.startswith("expect"):
+            expectations.append((key, value))
+        elif key in fields:
+            fields[key] += " " + value
+        else:
+            fields[key] = value
+    return Example(
+        name, fields.get("title", name), fields.get("description", ""), text, expectations
+    )
+
+
+@cache
+def examples() -> tuple[Example, ...]:
+    """Every example query shipped in ``server/queries``, by file name."""
+    folder = resources.files("server").joinpath("queries")
+    found = []
+    for item in sorted(folder.iterdir(), key=lambda item: item.name):
+        if item.name.endswith(".rq"):
+            found.append(parse_example(item.name[:-3], item.read_text(encoding="utf-8")))
+    return tuple(found)
+
+
+def permalink(pub, query: str) -> str:
+    return f"{pub.base}sparql?" + urlencode({"query": query}, quote_via=quote)
+
+
+def _cell(linker: Linker, value: dict | None) -> dict | None:
+    """A SPARQL JSON binding as a template value: text, link, language, datatype."""
+    if value is None:
+        return None
+    kind = value["type"]
+    if kind == "uri":
+        iri = value["value"]
+        label = linker.pub.labels.get(iri, linker.lang)
+        return {"href": linker.href(iri), "text": label or iri, "iri": iri}
+    if kind == "bnode":
+        return {"text": "_:" + value["value"]}
+    return {
+        "text": value["value"],
+        "lang": value.get("xml:lang"),
+        "datatype": value.get("datatype"),
+    }
+
+
+def _term(linker: Linker, term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return _cell(linker, {"type": "uri", "value": term.value})
+    if isinstance(term, ox.BlankNode):
+        return {"text": "_:" + term.value}
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype else None
+        return {"text": term.value, "lang": term.language, "datatype": datatype}
+    return {"text": str(term)}
+
+
+def table(pub, answer, linker: Linker) -> dict:
+    """The view model of an answer: columns and rows of cells, or a boolean."""
+    if answer.kind == "boolean":
+        return {"boolean": answer.boolean}
+    if answer.kind == "solutions":
+        data = json.loads(answer.body)
+        columns = data["head"]["vars"]
+        rows = [
+            [_cell(linker, binding.get(column)) for column in columns]
+            for binding in data["results"]["bindings"]
+        ]
+        return {"columns": columns, "rows": rows}
+    triples = ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)
+    rows = [
+        [_term(linker, t.subject), _term(linker, t.predicate), _term(linker, t.object)]
+        for t in triples
+    ]
+    return {"columns": ["subject", "predicate", "object"], "rows": rows}
+
+
+def render(pub, query: str | None, answer) -> str:
+    """The query page, with the results of ``query`` when there are some."""
+    lang = choose_language(request.args.get("lang"), request.accept_languages)
+    linker = Linker(pub, lang)
+    text = query if query is not None else DEFAULT_QUERY
+    downloads = []
+    if query:
+        for name, label in (("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV")):
+            if answer is not None and answer.kind == "triples":
+                break
+            downloads.append((label, permalink(pub, query) + f"&format={name}"))
+        if answer is not None and answer.kind == "triples":
+            for name, label in (
+                ("turtle", "Turtle"),
+                ("jsonld", "JSON-LD"),
+                ("ntriples", "N-Triples"),
+                ("rdfxml", "RDF/XML"),
+            ):
+                downloads.append((label, permalink(pub, query) + f"&format={name}"))
+    return render_template(
+        "sparql.html",
+        base=pub.base,
+        endpoint=f"{pub.base}sparql",
+        query=text,
+        ran=query is not None,
+        result=table(pub, answer, linker) if answer is not None else None,
+        answer=answer,
+        settings=pub.settings,
+        examples=[(example, permalink(pub, example.text)) for example in examples()],
+        permalink=permalink(pub, query) if query else None,
+        downloads=downloads,
+        lang=lang,
+        languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+    )

@@ -1,0 +1,175 @@
+"""Dataset metadata: VoID (W3C Note, §4–§6) and DCAT 2 for ``{base}dataset``, counts and partitions."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pyoxigraph as ox
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
+
+import ontology
+from ontology import SCHEMA, SD
+
+#: SPDX 2.3 RDF terms, for dump checksums (DCAT 2 §6.6 recommends ``spdx:checksum``).
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+#: The licence under which the curated data is published.
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+TITLE = {
+    "en": "policygraph: foreign-policy discourse as linked data",
+    "zh-Hans": "policygraph：外交政策话语的关联数据",
+    "zh-Hant": "policygraph：外交政策話語的關聯數據",
+}
+DESCRIPTION = (
+    "Actors, events, disputes, relations and claims of foreign-policy essays, each claim "
+    "traced to the exact words of its source (W3C Web Annotation selectors), with labels in "
+    "English, simplified and traditional Chinese."
+)
+EXAMPLES = 3
+
+
+def _n(node) -> ox.NamedNode:
+    return ox.NamedNode(str(node))
+
+
+def _int(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=_n(XSD.integer))
+
+
+def _count(store: ox.Store, graphs, query: str) -> list[tuple]:
+    rows = store.query(query, default_graph=list(graphs)) if graphs else []
+    return [tuple(solution[i] for i in range(len(solution))) for solution in rows]
+
+
+def compute_counts(pub) -> dict:
+    """Triples, things, distinct subjects, classes and properties of the data graphs (VoID §4.5)."""
+    store, graphs = pub.store, pub.data_graphs
+    per_graph = {g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g))
+                 for g in graphs}
+    classes = Counter()
+    for row in _count(store, graphs,
+                      "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"):
+        classes[row[0].value] = int(row[1].value)
+    properties = Counter()
+    for row in _count(store, graphs, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"):
+        properties[row[0].value] = int(row[1].value)
+    subjects = _count(store, graphs, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
+    return {
+        "triples": sum(properties.values()),
+        "graphs": per_graph,
+        "entities": len(pub.things),
+        "subjects": int(subjects[0][0].value) if subjects else 0,
+        "classes": dict(sorted(classes.items())),
+        "properties": dict(sorted(properties.items())),
+    }
+
+
+def _slug(pub, iri: str) -> str:
+    """A fragment naming a partition: ``class-schema-Person``, ``property-pg-claimant``."""
+    for prefix, namespace in ontology.prefixes(pub.base).items():
+        if iri.startswith(namespace) and iri != namespace:
+            local = iri[len(namespace):]
+            if local.replace("-", "").replace("_", "").isalnum():
+                return f"{prefix}-{local}"
+    return "".join(c if c.isalnum() else "-" for c in iri)
+
+
+def vocabularies(pub) -> list[str]:
+    """Namespaces of the classes and properties used (VoID §4.7); ours is ``{base}ontology``."""
+    used = set(pub.counts["classes"]) | set(pub.counts["properties"])
+    found = set()
+    for namespace in ontology.prefixes(pub.base).values():
+        if any(iri.startswith(namespace) for iri in used):
+            found.add(namespace)
+    own = str(ontology.pg(pub.base))
+    return sorted(f"{pub.base}ontology" if ns == own else ns for ns in found)
+
+
+def dataset_triples(pub) -> list[ox.Triple]:
+    """The VoID + DCAT description of the whole dataset at ``{base}dataset``."""
+    base, counts = pub.base, pub.counts
+    ds = ox.NamedNode(f"{base}dataset")
+    out: list[tuple] = [
+        (ds, _n(RDF.type), _n(VOID.Dataset)),
+        (ds, _n(RDF.type), _n(DCAT.Dataset)),
+        (ds, _n(DCTERMS.description), ox.Literal(DESCRIPTION, language="en")),
+        (ds, _n(DCTERMS.license), ox.NamedNode(LICENSE)),
+        (ds, _n(DCTERMS.creator), ox.NamedNode(f"{base}#publisher")),
+        (ds, _n(DCTERMS.publisher), ox.NamedNode(f"{base}#publisher")),
+        (ds, _n(DCTERMS.modified), ox.Literal(pub.loaded_at.isoformat(), datatype=_n(XSD.dateTime))),
+        (ds, _n(DCTERMS.conformsTo), ox.NamedNode(f"{base}shapes")),
+        (ds, _n(DCAT.landingPage), ox.NamedNode(base)),
+        (ds, _n(VOID.sparqlEndpoint), ox.NamedNode(f"{base}sparql")),
+        (ds, _n(VOID.uriSpace), ox.Literal(f"{base}id/")),
+        (ds, _n(VOID.triples), _int(counts["triples"])),
+        (ds, _n(VOID.entities), _int(counts["entities"])),
+        (ds, _n(VOID.distinctSubjects), _int(counts["subjects"])),
+        (ds, _n(VOID.classes), _int(len(counts["classes"]))),
+        (ds, _n(VOID.properties), _int(len(counts["properties"]))),
+        (ds, _n(VOID.rootResource), ox.NamedNode(base)),
+        (ox.NamedNode(f"{base}#publisher"), _n(RDF.type), _n(FOAF.Organization)),
+        (ox.NamedNode(f"{base}#publisher"), _n(RDFS.label), ox.Literal("policygraph", language="en")),
+        (ox.NamedNode(f"{base}#publisher"), _n(FOAF.homepage), ox.NamedNode(base)),
+    ]
+    for lang, title in TITLE.items():
+        out.append((ds, _n(DCTERMS.title), ox.Literal(title, language=lang)))
+    for source in sorted(iri for iri in pub.things if iri.startswith(f"{base}id/document/")):
+        out.append((ds, _n(DCTERMS.source), ox.NamedNode(source)))
+    for example in sorted(pub.things)[:: max(1, len(pub.things) // EXAMPLES)][:EXAMPLES]:
+        out.append((ds, _n(VOID.exampleResource), ox.NamedNode(example)))
+    for vocabulary in vocabularies(pub):
+        out.append((ds, _n(VOID.vocabulary), ox.NamedNode(vocabulary)))
+    for dump in pub.dumps:
+        node = ox.NamedNode(f"{base}dumps/{dump.name}")
+        checksum = ox.NamedNode(f"{base}dumps/{dump.checksum_name}")
+        out += [
+            (ds, _n(VOID.dataDump), node),
+            (ds, _n(DCAT.distribution), node),
+            (node, _n(RDF.type), _n(DCAT.Distribution)),
+            (node, _n(DCAT.downloadURL), node),
+            (node, _n(DCAT.mediaType), ox.Literal(dump.media_type)),
+            (node, _n(DCAT.byteSize), ox.Literal(str(dump.size), datatype=_n(XSD.nonNegativeInteger))),
+            (node, _n(DCTERMS.description), ox.Literal(dump.description, language="en")),
+            (node, _n(SPDX.checksum), checksum),
+            (checksum, _n(RDF.type), _n(SPDX.Checksum)),
+            (checksum, _n(SPDX.algorithm), _n(SPDX.checksumAlgorithm_sha256)),
+            (checksum, _n(SPDX.checksumValue), ox.Literal(dump.sha256, datatype=_n(XSD.hexBinary))),
+        ]
+    for cls, entities in counts["classes"].items():
+        part = ox.NamedNode(f"{base}dataset#class-{_slug(pub, cls)}")
+        out += [(ds, _n(VOID.classPartition), part), (part, _n(VOID["class"]), ox.NamedNode(cls)),
+                (part, _n(VOID.entities), _int(entities))]
+    for prop, triples in counts["properties"].items():
+        part = ox.NamedNode(f"{base}dataset#property-{_slug(pub, prop)}")
+        out += [(ds, _n(VOID.propertyPartition), part),
+                (part, _n(VOID.property), ox.NamedNode(prop)),
+                (part, _n(VOID.triples), _int(triples))]
+    for graph in pub.data_graphs:
+        out.append((ds, _n(VOID.subset), graph))
+        out += [tuple(t) for t in graph_triples(pub, graph)]
+    return [ox.Triple(*t) for t in out]
+
+
+def graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
+    """A named graph as a VoID subset (VoID §5) named by its IRI (SPARQL 1.1 SD §3.4 ``sd:name``)."""
+    triples = pub.counts["graphs"].get(graph.value, 0)
+    out = [
+        (graph, _n(RDF.type), _n(VOID.Dataset)),
+        (graph, _n(RDF.type), _n(SD.Graph)),
+        (graph, _n(VOID.triples), _int(triples)),
+        (graph, _n(DCTERMS.isPartOf), ox.NamedNode(f"{pub.base}dataset")),
+        (graph, _n(VOID.sparqlEndpoint), ox.NamedNode(f"{pub.base}sparql")),
+    ]
+    for source in _graph_sources(pub, graph):
+        out.append((graph, _n(DCTERMS.source), ox.NamedNode(source)))
+    return [ox.Triple(*t) for t in out]
+
+
+def _graph_sources(pub, graph: ox.NamedNode) -> list[str]:
+    found = {
+        q.subject.value
+        for cls in (SCHEMA.OpinionNewsArticle, SCHEMA.CreativeWork, SCHEMA.Article)
+        for q in pub.store.quads_for_pattern(None, _n(RDF.type), _n(cls), graph)
+        if isinstance(q.subject, ox.NamedNode)
+    }
+    return sorted(found)

@@ -1,0 +1,162 @@
+"""The benchmark harness: synthetic corpora, load progress, and bench/run --quick end to end."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # bench/ is a folder of the checkout, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from bench import generate  # noqa: E402
+from bench.progress import Progress, load_with_progress  # noqa: E402
+
+BASE = "http://127.0.0.1:8080/"
+OA = "http://www.w3.org/ns/oa#"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("corpus-10k")
+    generate.generate(out, 10_000, BASE, seed=7, turtle=True)
+    return out
+
+
+def test_generator_is_deterministic(corpus, tmp_path):
+    """The same seed and size give the same bytes; another seed gives other data."""
+    again = generate.generate(tmp_path / "again", 10_000, BASE, seed=7)
+    assert (tmp_path / "again" / "corpus.nq").read_bytes() == (corpus / "corpus.nq").read_bytes()
+    other = generate.generate(tmp_path / "other", 10_000, BASE, seed=8)
+    assert (tmp_path / "other" / "corpus.nq").read_bytes() != (corpus / "corpus.nq").read_bytes()
+    assert again.triples == other.triples or abs(again.triples - other.triples) < 2_000
+
+
+def test_nquads_have_absolute_iris_one_graph_per_document_and_no_blank_nodes(corpus):
+    manifest = generate.Manifest.read(corpus / "corpus.json")
+    store = pyoxigraph.Store()
+    store.load(path=str(corpus / "corpus.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    assert len(store) == manifest.triples >= 10_000
+    graphs = {g.value for g in store.named_graphs()}
+    assert graphs == {f"{BASE}graph/synthetic-{n}" for n in range(1, manifest.documents + 1)}
+    for quad in store:
+        for term in (quad.subject, quad.object):
+            assert not isinstance(term, pyoxigraph.BlankNode)
+        if isinstance(quad.subject, pyoxigraph.NamedNode):
+            assert quad.subject.value.startswith(BASE)
+
+
+def test_turtle_folders_use_relative_iris_and_parse_like_the_nquads(corpus):
+    folders = sorted((corpus / "sources").iterdir())
+    text = (folders[0] / "data.ttl").read_text(encoding="utf-8")
+    assert "@base" not in text and "http://127.0.0.1" not in text
+    parsed = Graph().parse(folders[0] / "data.ttl", format="turtle", publicID=BASE)
+    store = pyoxigraph.Store()
+    store.load(path=str(corpus / "corpus.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    in_graph = list(store.quads_for_pattern(
+        None, None, None, pyoxigraph.NamedNode(f"{BASE}graph/{folders[0].name}")))
+    assert len(parsed) == len(in_graph)
+
+
+def test_every_anchor_matches_its_synthetic_source_text(corpus):
+    """Contract § Evidence: text[start:end] == exact, prefix before it, suffix after it."""
+    checked = 0
+    for folder in sorted((corpus / "sources").iterdir()):
+        source = (folder / "source.txt").read_text(encoding="utf-8")
+        g = Graph().parse(folder / "data.ttl", format="turtle", publicID=BASE)
+        for evidence in g.subjects(RDF.type, URIRef(OA + "SpecificResource")):
+            selectors = list(g.objects(evidence, URIRef(OA + "hasSelector")))
+            position = next(s for s in selectors
+                            if (s, RDF.type, URIRef(OA + "TextPositionSelector")) in g)
+            quote = next(s for s in selectors
+                         if (s, RDF.type, URIRef(OA + "TextQuoteSelector")) in g)
+            start = int(g.value(position, URIRef(OA + "start")))
+            end = int(g.value(position, URIRef(OA + "end")))
+            exact = str(g.value(quote, URIRef(OA + "exact")))
+            prefix = str(g.value(quote, URIRef(OA + "prefix")))
+            suffix = str(g.value(quote, URIRef(OA + "suffix")))
+            assert source[start:end] == exact and len(exact) <= 300
+            assert source[start - len(prefix):start] == prefix and len(prefix) <= 32
+            assert source[end:end + len(suffix)] == suffix and len(suffix) <= 32
+            checked += 1
+    assert checked > 100
+
+
+def test_dates_carry_day_month_or_year_precision(corpus):
+    g = Graph().parse(next((corpus / "sources").iterdir()) / "data.ttl", format="turtle",
+                      publicID=BASE)
+    stamps = list(g.objects(None, URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/hasTimeStamp")))
+    assert stamps and all(isinstance(s, Literal) for s in stamps)
+    kinds = {s.datatype.split("#")[1] for s in stamps}
+    assert kinds <= {"date", "gYearMonth", "gYear"}
+
+
+def test_synthetic_10k_turtle_corpus_conforms_to_the_core_shapes(corpus):
+    """bench/generate.py makes data our shapes accept, so benchmarks measure valid data."""
+    if not (ROOT / "shapes" / "core.ttl").is_file():
+        pytest.skip("shapes/core.ttl is not there yet (written by the ontology helper)")
+    import graph
+
+    parsed = graph.parse(BASE, sorted((corpus / "sources").iterdir()))
+    report = graph.validate(parsed, BASE)
+    assert report.conforms, report.text
+
+
+def test_progress_writes_plain_lines_when_not_a_terminal(corpus):
+    stream = io.StringIO()
+    store = pyoxigraph.Store()
+    count = load_with_progress(store, corpus / "corpus.nq", stream=stream, interval=0)
+    lines = stream.getvalue().splitlines()
+    assert count == len(store)
+    assert "\r" not in stream.getvalue() and len(lines) >= 2
+    assert lines[-1].endswith("— done") and "triples/s" in lines[-1]
+
+
+def test_progress_rewrites_one_line_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = Progress("loading", total_bytes=100, stream=stream, interval=0)
+    progress.update(10, 50)
+    progress.finish()
+    assert stream.getvalue().count("\r") == 2 and "50%" in stream.getvalue()
+    assert stream.getvalue().endswith("— done\n")
+
+
+def test_size_words():
+    assert generate.parse_size("10k") == 10_000 and generate.parse_size("5M") == 5_000_000
+    assert generate.parse_size("250000") == 250_000
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_bench_run_quick_end_to_end(tmp_path):
+    """The CI smoke test of the harness: it runs and writes its JSON (speed is not asserted).
+
+    Marked slow: it takes about a minute (five systems started). CI runs ``bench/run --quick``
+    as its own step.
+    """
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install wrk): the load generator")
+    env = {**os.environ, "PYTHON": sys.executable}
+    result = subprocess.run(
+        [str(ROOT / "bench" / "run"), "--quick", "--corpora", str(tmp_path / "corpora"),
+         "--results", str(tmp_path / "results")],
+        capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    raw = json.loads((tmp_path / "results" / "latest.json").read_text(encoding="utf-8"))
+    assert {"engine", "hello", "policygraph"} <= set(raw["systems"])
+    assert raw["systems"]["policygraph"]["cases"]["deref_turtle"]["16"]["requests"] > 0
+    assert "req/s" in result.stdout
