@@ -405,7 +405,8 @@ class Manifest:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
-TURTLE_HEADER = "# Synthetic benchmark data (bench/generate.py); IRIs are relative to the deployment base.\n\n"
+TURTLE_HEADER = ("# Synthetic benchmark data (bench/generate.py); IRIs are relative to the "
+                 "deployment base.\n\n")
 
 
 def generate(out: Path, triples: int, base: str, seed: int = 1, turtle: bool = False,

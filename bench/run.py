@@ -181,6 +181,16 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
     settings = systems.gunicorn_settings(args.workers)
     if name == "hello":
         return systems.start_hello(logdir, settings)
+    if name == "policygraph" and args.attach:
+        # A policygraph already serving this corpus (started by hand, e.g. bench.pgserve):
+        # measured as is, never stopped by the harness.
+        url, _, pid = args.attach.partition(",")
+        server = systems.Server("policygraph", url.rstrip("/"), None, "/sparql", True,
+                                extra={"attached": True, **({"pid": int(pid)} if pid else {})})
+        systems.wait_ready(server, "/sparql?query=ASK%7B%7D", 60,
+                           "application/sparql-results+json")
+        server.startup_seconds = float("nan")
+        return server
     if name == "policygraph":
         return systems.start_policygraph(logdir, settings, corpus, manifest.base, args.store)
     if name == "rdflib-endpoint":
@@ -274,7 +284,9 @@ def table(results: dict, connections: list[int]) -> str:
     lines.append("")
     for system in SYSTEMS[1:]:
         record = results["systems"].get(system)
-        if record and "startup_seconds" in record:
+        if record and record.get("extra", {}).get("attached"):
+            lines.append(f"startup {system}: attached to a server started outside the harness")
+        elif record and "startup_seconds" in record:
             lines.append(f"startup {system}: {record['startup_seconds']:.1f} s, "
                          f"peak RSS while starting {record['peak_startup_rss_mb']:.0f} MB")
         elif record and "skipped" in record:
@@ -330,6 +342,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="gunicorn workers for policygraph and hello (default: CPUs)")
     parser.add_argument("--store", default="memory",
                         help="policygraph store: memory or oxigraph:PATH (built if absent)")
+    parser.add_argument("--attach", metavar="URL[,PID]",
+                        help="measure an already running policygraph serving the same corpus "
+                        "(e.g. `python -m bench.pgserve`) instead of starting one; PID of its "
+                        "gunicorn master for memory figures")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--base", default=DEFAULT_BASE,
                         help=f"base IRI of the corpus and of policygraph (default {DEFAULT_BASE})")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -87,7 +88,8 @@ def measure(step: str, target: str, timeout: float) -> dict:
                 "note": result.stderr.strip()[-2000:]}
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures.update({"step": step, "target": target, "finished": True,
-                    "wall_seconds": time.perf_counter() - started})
+                    "wall_seconds": time.perf_counter() - started,
+                    "loadavg_after": os.getloadavg()})
     return figures
 
 
@@ -143,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "conforms", "violations"))
             print(f"{figures['step']:12} {figures.get('target', ''):40} "
                   f"{figures['seconds']:8.1f} s  peak RSS {figures['peak_rss_mb']:7.0f} MB  "
-                  f"{extra}", flush=True)
+                  f"{extra}  (load average {os.getloadavg()[0]:.1f})", flush=True)
         else:
             print(f"{figures['step']:12} {figures.get('target', ''):40} not finished: "
                   f"{figures.get('note', '')[:300]}", flush=True)

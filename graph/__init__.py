@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 import ontology
@@ -115,10 +116,19 @@ def parse(base: str, paths: list[Path] | None = None) -> Parsed:
             target.add(triple)
             parsed.origins.setdefault(triple[0], str(file))
     vocabulary = dataset.graph(graph_name(base, ONTOLOGY_GRAPH))
-    vocabulary += ontology.load(base)
+    vocabulary += _stable_blank_nodes(ontology.load(base))
     constraints = dataset.graph(graph_name(base, SHAPES_GRAPH))
-    constraints += shapes.load(base)
+    constraints += _stable_blank_nodes(shapes.load(base))
     return parsed
+
+
+def _stable_blank_nodes(source: Graph) -> Graph:
+    """The same graph with blank nodes labelled canonically (the shapes' lists and inline
+    shapes), so that equal data serializes to equal bytes in every process."""
+    stable = Graph()
+    for triple in to_canonical_graph(source):
+        stable.add(triple)
+    return stable
 
 
 def validate(parsed: Parsed, base: str) -> shapes.ValidationReport:

@@ -48,10 +48,21 @@ def _trig(dataset: Dataset, base: str) -> bytes:
 
 def _jsonld(dataset: Dataset, base: str) -> bytes:
     text = dataset.serialize(format="json-ld", context=ontology.context(base)["@context"])
-    document = json.loads(text)
-    if isinstance(document.get("@graph"), list):
-        document["@graph"].sort(key=lambda node: str(node.get("@id", "")))
+    document = _ordered(json.loads(text))
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+
+
+def _ordered(value, ordered_list: bool = False):
+    """Sort every JSON-LD array whose order carries no meaning (all but ``@list``, JSON-LD 1.1
+    §4.3.1), so that equal data gives equal bytes."""
+    if isinstance(value, dict):
+        return {key: _ordered(item, key == "@list") for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_ordered(item) for item in value]
+        if ordered_list:
+            return items
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+    return value
 
 
 def _nquads(dataset: Dataset, base: str) -> bytes:

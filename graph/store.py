@@ -7,6 +7,8 @@ processes open it read-only (a RocksDB store opened before fork diverges between
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
@@ -52,31 +54,65 @@ def build(dataset: Dataset, path: Path | None = None) -> pyoxigraph.Store:
 
 
 def build_on_disk(nquads: bytes | Path, path: Path) -> None:
-    """Build a store in a sibling folder, then swap it in atomically (rename on one filesystem)."""
+    """Build a store in a sibling folder, then swap it in atomically (rename on one filesystem).
+
+    One build at a time per ``path`` (an advisory lock, released by the kernel even on
+    ``kill -9``); under it, staging folders a killed build left behind are removed first and a
+    swap interrupted between its two renames is completed backwards (the old store restored).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
-    try:
-        store = pyoxigraph.Store(str(staging))
-        if isinstance(nquads, Path):
-            store.bulk_load(path=str(nquads), format=NQUADS)
-        else:
-            store.bulk_load(nquads, format=NQUADS)
-        store.flush()
-        store.optimize()
-        del store
-        retired = path.with_name(f".{path.name}.retired")
-        shutil.rmtree(retired, ignore_errors=True)
-        if path.exists():
-            os.replace(path, retired)
-        os.replace(staging, path)
-        shutil.rmtree(retired, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with _build_lock(path):
+        recover(path)
+        for leftover in path.parent.glob(f".{path.name}.building-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
+        try:
+            store = pyoxigraph.Store(str(staging))
+            if isinstance(nquads, Path):
+                store.bulk_load(path=str(nquads), format=NQUADS)
+            else:
+                store.bulk_load(nquads, format=NQUADS)
+            store.flush()
+            store.optimize()
+            del store
+            retired = _retired(path)
+            shutil.rmtree(retired, ignore_errors=True)
+            if path.exists():
+                os.replace(path, retired)
+            os.replace(staging, path)
+            shutil.rmtree(retired, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _retired(path: Path) -> Path:
+    return path.with_name(f".{path.name}.retired")
+
+
+@contextlib.contextmanager
+def _build_lock(path: Path):
+    with open(path.with_name(f".{path.name}.lock"), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def recover(path: Path) -> None:
+    """Restore the previous store if a build died between moving it aside and moving in the new."""
+    path = Path(path)
+    retired = _retired(path)
+    if not path.exists() and retired.is_dir():
+        os.replace(retired, path)
 
 
 def open_read_only(path: Path) -> pyoxigraph.Store:
     """Open an on-disk store read-only (one per worker process, after fork)."""
+    if not Path(path).exists() and _retired(Path(path)).is_dir():
+        with _build_lock(Path(path)):  # waits for a running build; then completes a dead one's
+            recover(Path(path))
     if not Path(path).is_dir():
         raise FileNotFoundError(f"no store at {path}")
     return pyoxigraph.Store.read_only(str(path))

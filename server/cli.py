@@ -115,7 +115,8 @@ def cmd_serve(args) -> int:
     """Start the publisher (gunicorn, or Flask's reloader with --dev)."""
     from server import serving
 
-    return serving.run(args) or EXIT_OK
+    serving.run(serving.settings_from_arguments(args))
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -69,12 +69,21 @@ def _label_triples(store: ox.Store, graphs, iri: ox.NamedNode) -> list[ox.Triple
 
 def rest_query(base: str, topic: str) -> str:
     """A SPARQL query URL listing every incoming link of ``topic`` (SPARQL 1.1 Protocol §2.1.1)."""
-    query = f"SELECT ?subject ?predicate WHERE {{ ?subject ?predicate <{topic}> }} ORDER BY ?subject"
+    query = (
+        f"SELECT ?subject ?predicate WHERE {{ ?subject ?predicate <{topic}> }} ORDER BY ?subject"
+    )
     return f"{base}sparql?query={quote(query, safe='')}"
 
 
-def describe(store: ox.Store, data_graphs, label_graphs, base: str, topic: str,
-             incoming_cap: int, document_iri: str) -> Description:
+def describe(
+    store: ox.Store,
+    data_graphs,
+    label_graphs,
+    base: str,
+    topic: str,
+    incoming_cap: int,
+    document_iri: str,
+) -> Description:
     """Build the description of ``topic`` from the store (union of ``data_graphs``)."""
     description = Description(topic)
     root = ox.NamedNode(topic)
@@ -86,8 +95,11 @@ def describe(store: ox.Store, data_graphs, label_graphs, base: str, topic: str,
         for quad in _quads(store, data_graphs, node):
             own.add(quad.triple)
             value = quad.object
-            if (isinstance(value, ox.NamedNode) and value.value not in members
-                    and owner(value.value) == topic):
+            if (
+                isinstance(value, ox.NamedNode)
+                and value.value not in members
+                and owner(value.value) == topic
+            ):
                 members.add(value.value)
                 pending.append(value)
     description.own = sorted(own, key=lambda t: (t.subject.value != topic, str(t)))
@@ -102,8 +114,9 @@ def describe(store: ox.Store, data_graphs, label_graphs, base: str, topic: str,
     description.incoming = ordered[:incoming_cap]
     if description.truncated:
         description.rest = rest_query(base, topic)
-        description.meta = [ox.Triple(ox.NamedNode(document_iri), SEE_ALSO,
-                                      ox.NamedNode(description.rest))]
+        description.meta = [
+            ox.Triple(ox.NamedNode(document_iri), SEE_ALSO, ox.NamedNode(description.rest))
+        ]
 
     linked: set[str] = set()
     for triple in description.own:

@@ -1,4 +1,4 @@
-"""A document: one described thing (or the ontology, the shapes, the dataset) before serialization."""
+"""A document: one described thing (or the ontology, shapes, dataset) before serialization."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Document:
     context_url: str | None = None
 
     def dataset_quads(self) -> list[ox.Quad]:
-        """Quads for N-Quads/TriG: the named graphs if any, else the triples in the default graph."""
+        """Quads for N-Quads/TriG: named graphs if any, else the triples in the default graph."""
         if self.quads is not None:
             return self.quads
         default = ox.DefaultGraph()
@@ -51,7 +51,7 @@ def used_prefixes(triples: list[ox.Triple], prefixes: dict[str, str]) -> dict[st
                 iris.add(term.datatype.value)
     kept = {}
     for prefix, namespace in prefixes.items():
-        locals_ = [iri[len(namespace):] for iri in iris if iri.startswith(namespace)]
+        locals_ = [iri[len(namespace) :] for iri in iris if iri.startswith(namespace)]
         locals_ = [name for name in locals_ if name]
         if locals_ and all(LOCAL_NAME.fullmatch(name) for name in locals_):
             kept[prefix] = namespace

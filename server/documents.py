@@ -1,4 +1,4 @@
-"""Every document the publisher serves, built at load: things, vocabulary, shapes, dataset, report."""
+"""Every document the publisher serves, built at load: things, vocabulary, dataset, report."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def thing_key(base: str, iri: str) -> str | None:
     """``doc/{kind}/{slug}`` for a thing IRI under ``base`` (fragment ignored), else None."""
     if not iri.startswith(base):
         return None
-    match = THING.fullmatch(iri[len(base):].split("#", 1)[0])
+    match = THING.fullmatch(iri[len(base) :].split("#", 1)[0])
     return f"doc/{match[1]}/{match[2]}" if match else None
 
 
@@ -58,8 +58,15 @@ def _document(pub, key, triples, render, formats=RESOURCE_FORMATS, topic=None) -
 
 
 def _thing(pub, iri: str, key: str) -> Document:
-    description = describe(pub.store, pub.data_graphs, pub.label_graphs, pub.base, iri,
-                           pub.settings["incoming_cap"], pub.doc_url(key))
+    description = describe(
+        pub.store,
+        pub.data_graphs,
+        pub.label_graphs,
+        pub.base,
+        iri,
+        pub.settings["incoming_cap"],
+        pub.doc_url(key),
+    )
     document = _document(pub, key, description.triples, None, topic=iri)
     document.render_html = partial(html.render_resource, pub, document, description)
     return document
@@ -78,8 +85,9 @@ def populate(pub) -> None:
     base = pub.base
     pub.things = find_things(pub)
     pub.counts = void.compute_counts(pub)
-    pub.dumps = dumps.generate(pub.store, pub.data_graphs, pub.settings.get("dumps_dir"),
-                               ontology.prefixes(base))
+    pub.dumps = dumps.generate(
+        pub.store, pub.data_graphs, pub.settings.get("dumps_dir"), ontology.prefixes(base)
+    )
     for iri, key in pub.things.items():
         pub.documents[key] = _thing(pub, iri, key)
 
@@ -94,13 +102,23 @@ def populate(pub) -> None:
     pub.documents["shapes"] = doc
 
     pub.documents["dataset"] = _generic(
-        pub, "dataset", void.dataset_triples(pub), "Dataset description (VoID, DCAT)",
-        DATASET_FORMATS, topic=f"{base}dataset",
+        pub,
+        "dataset",
+        void.dataset_triples(pub),
+        "Dataset description (VoID, DCAT)",
+        DATASET_FORMATS,
+        topic=f"{base}dataset",
     )
     for graph in pub.data_graphs:
-        key = graph.value[len(base):]
-        pub.documents[key] = _generic(pub, key, void.graph_triples(pub, graph),
-                                      f"Named graph {key}", DATASET_FORMATS, topic=graph.value)
+        key = graph.value[len(base) :]
+        pub.documents[key] = _generic(
+            pub,
+            key,
+            void.graph_triples(pub, graph),
+            f"Named graph {key}",
+            DATASET_FORMATS,
+            topic=graph.value,
+        )
 
     report = list(ox.parse(pub.validation.turtle.encode("utf-8"), ox.RdfFormat.TURTLE))
     doc = _document(pub, "validation", sorted(report, key=str), None)

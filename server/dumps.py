@@ -50,8 +50,12 @@ def _finish(path: Path, media_type: str, description: str) -> Dump:
     return Dump(path.name, path, media_type, path.stat().st_size, checksum, description)
 
 
-def generate(store: ox.Store, data_graphs, folder: str | os.PathLike | None,
-             prefixes: dict[str, str] | None = None) -> list[Dump]:
+def generate(
+    store: ox.Store,
+    data_graphs,
+    folder: str | os.PathLike | None,
+    prefixes: dict[str, str] | None = None,
+) -> list[Dump]:
     """Write both dumps into ``folder`` (a fresh temporary folder when None) and return them."""
     target = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="policygraph-dumps-"))
     target.mkdir(parents=True, exist_ok=True)
@@ -59,21 +63,28 @@ def generate(store: ox.Store, data_graphs, folder: str | os.PathLike | None,
     staging = quads_path.with_name(f".{NQUADS_DUMP}.tmp")
     with open(staging, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped:
         ox.serialize(
-            (q for q in store.quads_for_pattern(None, None, None) if not isinstance(
-                q.graph_name, ox.DefaultGraph)),
+            (
+                q
+                for q in store.quads_for_pattern(None, None, None)
+                if not isinstance(q.graph_name, ox.DefaultGraph)
+            ),
             zipped,
             ox.RdfFormat.N_QUADS,
         )
     os.replace(staging, quads_path)
     turtle_path = target / TURTLE_DUMP
     staging = turtle_path.with_name(f".{TURTLE_DUMP}.tmp")
-    triples = sorted({q.triple for g in data_graphs for q in store.quads_for_pattern(
-        None, None, None, g)}, key=str)
+    triples = sorted(
+        {q.triple for g in data_graphs for q in store.quads_for_pattern(None, None, None, g)},
+        key=str,
+    )
     ox.serialize(triples, str(staging), ox.RdfFormat.TURTLE, prefixes=prefixes)
     os.replace(staging, turtle_path)
     return [
-        _finish(quads_path, "application/gzip",
-                "Every named graph (data, ontology, shapes) as N-Quads, gzip-compressed."),
-        _finish(turtle_path, "text/turtle",
-                "The union of the data graphs as Turtle."),
+        _finish(
+            quads_path,
+            "application/gzip",
+            "Every named graph (data, ontology, shapes) as N-Quads, gzip-compressed.",
+        ),
+        _finish(turtle_path, "text/turtle", "The union of the data graphs as Turtle."),
     ]

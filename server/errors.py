@@ -25,8 +25,9 @@ class PolicygraphError(Exception):
     status = 500
     title = "Internal Server Error"
 
-    def __init__(self, message: str | None = None, *, headers: dict | None = None,
-                 extra: dict | None = None):
+    def __init__(
+        self, message: str | None = None, *, headers: dict | None = None, extra: dict | None = None
+    ):
         super().__init__(message or self.title)
         self.message = message or self.title
         self.headers = dict(headers or {})
@@ -102,13 +103,15 @@ def _preferred_type() -> str:
     return request.accept_mimetypes.best_match(ERROR_TYPES, default=ERROR_TYPES[0])
 
 
-def error_response(status: int, title: str, message: str, *, headers: dict | None = None,
-                   extra: dict | None = None) -> Response:
+def error_response(
+    status: int, title: str, message: str, *, headers: dict | None = None, extra: dict | None = None
+) -> Response:
     """Render an error in the documented shape, negotiated between JSON, HTML and plain text."""
     kind = _preferred_type()
     if kind == "text/html":
-        body = render_template("error.html", status=status, title=title, message=message,
-                               extra=extra or {})
+        body = render_template(
+            "error.html", status=status, title=title, message=message, extra=extra or {}
+        )
         mimetype = "text/html"
     elif kind == "text/plain":
         body = f"{status} {title}: {message}\n"
@@ -126,8 +129,9 @@ def error_response(status: int, title: str, message: str, *, headers: dict | Non
 def handle_policygraph_error(error: PolicygraphError) -> Response:
     if error.status >= 500:
         log.error("%s: %s", error.title, error.message)
-    return error_response(error.status, error.title, error.message, headers=error.headers,
-                          extra=error.extra)
+    return error_response(
+        error.status, error.title, error.message, headers=error.headers, extra=error.extra
+    )
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -135,6 +139,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     headers = {k: v for k, v in error.get_headers() if k.lower() in {"allow", "retry-after"}}
     status = error.code or 500
     message = error.description or error.name
+    if status == 405:
+        allowed = headers.get("Allow", "")
+        message = f"{request.method} is not allowed on {request.path}; use {allowed}."
     if status >= 500:
         message = "The server could not answer this request."
     return error_response(status, error.name, message, headers=headers)
@@ -143,8 +150,9 @@ def handle_http_exception(error: HTTPException) -> Response:
 def handle_unexpected(error: Exception) -> Response:
     """A generic 500: the traceback goes to the log, never to the client."""
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "Internal Server Error",
-                          "The server met an unexpected error; it has been logged.")
+    return error_response(
+        500, "Internal Server Error", "The server met an unexpected error; it has been logged."
+    )
 
 
 def register(app: Flask) -> None:

@@ -64,10 +64,22 @@ FORMATS: tuple[Format, ...] = (
     Format("ntriples", "application/n-triples", "nt", _triples(ox.RdfFormat.N_TRIPLES, False)),
     Format("rdfxml", "application/rdf+xml", "rdf", _triples(ox.RdfFormat.RDF_XML)),
     Format("jsonld", "application/ld+json", "jsonld", _jsonld, aliases=("application/json",)),
-    Format("html", "text/html", "html", _html, charset=True, per_language=True,
-           aliases=("application/xhtml+xml",)),
-    Format("nquads", "application/n-quads", "nq", _quads(ox.RdfFormat.N_QUADS, False),
-           dataset_level=True),
+    Format(
+        "html",
+        "text/html",
+        "html",
+        _html,
+        charset=True,
+        per_language=True,
+        aliases=("application/xhtml+xml",),
+    ),
+    Format(
+        "nquads",
+        "application/n-quads",
+        "nq",
+        _quads(ox.RdfFormat.N_QUADS, False),
+        dataset_level=True,
+    ),
     Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG), dataset_level=True),
 )
 

@@ -21,6 +21,9 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = str(RDF.langString)
 
 
+SAFE_LINK_SCHEMES = ("http://", "https://")
+
+
 class Linker:
     """Turns IRIs into page URLs and labels for one publication and one language."""
 
@@ -28,11 +31,15 @@ class Linker:
         self.pub, self.lang, self.base = pub, lang, pub.base
 
     def href(self, iri: str) -> str:
-        """The page of an IRI: things go to their document, terms to their vocabulary page."""
+        """The page of an IRI: things go to their document, terms to their vocabulary page.
+
+        Only http(s) IRIs become links: a ``javascript:`` or ``data:`` IRI in the data is shown
+        as text, never as a clickable ``href`` (stored XSS).
+        """
         base = self.base
         if not iri.startswith(base):
-            return iri
-        rest = iri[len(base):]
+            return iri if iri.lower().startswith(SAFE_LINK_SCHEMES) else None
+        rest = iri[len(base) :]
         path, _, fragment = rest.partition("#")
         if path.startswith("id/"):
             path = "doc/" + path[3:]
@@ -51,13 +58,21 @@ class Linker:
             text = self.pub.labels.get(term.value, self.lang)
             if text is None:
                 text = term.value if not own else _short(term.value, self.base)
-            return {"href": self.href(term.value), "text": text, "iri": term.value,
-                    "external": not own}
+            return {
+                "href": self.href(term.value),
+                "text": text,
+                "iri": term.value,
+                "external": not own,
+            }
         if isinstance(term, ox.Literal):
             datatype = term.datatype.value
             shown = None if datatype in (XSD_STRING, LANG_STRING) else self.label(datatype)
-            return {"href": None, "text": term.value, "lang": normalise_language(term.language),
-                    "datatype": shown}
+            return {
+                "href": None,
+                "text": term.value,
+                "lang": normalise_language(term.language),
+                "datatype": shown,
+            }
         return {"href": None, "text": str(term)}
 
     def page(self, key: str) -> str:
@@ -66,21 +81,35 @@ class Linker:
     def common(self, key: str | None, formats: Iterable[str] = ()) -> dict:
         """Template values every page needs: base, language switch, alternates."""
         switch = [
-            {"code": code, "name": LANGUAGE_NAMES[code], "current": code == self.lang,
-             "href": (f"{self.base}{key}?lang={code}" if key is not None else f"?lang={code}")}
+            {
+                "code": code,
+                "name": LANGUAGE_NAMES[code],
+                "current": code == self.lang,
+                "href": (f"{self.base}{key}?lang={code}" if key is not None else f"?lang={code}"),
+            }
             for code in LANGUAGES
         ]
         alternates = [
-            {"name": BY_NAME[name].suffix, "type": BY_NAME[name].media_type,
-             "href": f"{self.base}{key}.{BY_NAME[name].suffix}"}
-            for name in formats if name != "html"
+            {
+                "name": BY_NAME[name].suffix,
+                "type": BY_NAME[name].media_type,
+                "href": f"{self.base}{key}.{BY_NAME[name].suffix}",
+            }
+            for name in formats
+            if name != "html"
         ]
-        return {"base": self.base, "lang": self.lang, "languages": switch,
-                "alternates": alternates, "link": self, "key": key}
+        return {
+            "base": self.base,
+            "lang": self.lang,
+            "languages": switch,
+            "alternates": alternates,
+            "link": self,
+            "key": key,
+        }
 
 
 def _short(iri: str, base: str) -> str:
-    rest = iri[len(base):]
+    rest = iri[len(base) :]
     return rest.split("#", 1)[1] if "#" in rest else rest
 
 
@@ -94,8 +123,12 @@ def rows(linker: Linker, triples: Iterable[ox.Triple], skip: set[str] = frozense
     out = []
     for predicate, values in grouped.items():
         values = sorted(values, key=lambda v: (str(getattr(v, "language", "") or ""), str(v)))
-        out.append({"predicate": linker.term(ox.NamedNode(predicate)),
-                    "values": [linker.term(v) for v in values]})
+        out.append(
+            {
+                "predicate": linker.term(ox.NamedNode(predicate)),
+                "values": [linker.term(v) for v in values],
+            }
+        )
     return sorted(out, key=lambda row: row["predicate"]["text"].casefold())
 
 
@@ -105,16 +138,20 @@ def names(pub, iri: str, triples: Iterable[ox.Triple]) -> list[dict]:
     for triple in triples:
         if triple.subject.value == iri and triple.predicate.value in NAME_PREDICATES:
             kind = "alt" if triple.predicate.value == str(SKOS.altLabel) else "pref"
-            entry = {"kind": kind, "text": triple.object.value,
-                     "lang": normalise_language(getattr(triple.object, "language", None))}
+            entry = {
+                "kind": kind,
+                "text": triple.object.value,
+                "lang": normalise_language(getattr(triple.object, "language", None)),
+            }
             if entry not in found:
                 found.append(entry)
     order = {code: i for i, code in enumerate(LANGUAGES)}
     return sorted(found, key=lambda e: (e["kind"] != "pref", order.get(e["lang"], 9), e["text"]))
 
 
-def sections(linker: Linker, subjects: list[str], triples: list[ox.Triple],
-             skip: set[str] = frozenset()) -> list[dict]:
+def sections(
+    linker: Linker, subjects: list[str], triples: list[ox.Triple], skip: set[str] = frozenset()
+) -> list[dict]:
     """One section per subject (the thing, then each hash sub-node, anchored by fragment)."""
     by_subject: dict[str, list[ox.Triple]] = {}
     for triple in triples:
@@ -123,13 +160,15 @@ def sections(linker: Linker, subjects: list[str], triples: list[ox.Triple],
     for subject in subjects:
         own = by_subject.get(subject, [])
         types = [linker.term(t.object) for t in own if t.predicate.value == str(TYPE)]
-        out.append({
-            "iri": subject,
-            "anchor": subject.split("#", 1)[1] if "#" in subject else None,
-            "title": linker.pub.labels.get(subject, linker.lang) or local_name(subject),
-            "types": types,
-            "rows": rows(linker, own, skip | {str(TYPE)}),
-        })
+        out.append(
+            {
+                "iri": subject,
+                "anchor": subject.split("#", 1)[1] if "#" in subject else None,
+                "title": linker.pub.labels.get(subject, linker.lang) or local_name(subject),
+                "types": types,
+                "rows": rows(linker, own, skip | {str(TYPE)}),
+            }
+        )
     return out
 
 
@@ -142,14 +181,16 @@ def evidence(linker: Linker, description) -> list[dict]:
     for subject, props in sorted(values.items()):
         if str(OA.exact) in props:
             position = values.get(subject.replace("#quote", "#position"), {})
-            quotes.append({
-                "anchor": subject.split("#", 1)[-1],
-                "exact": props[str(OA.exact)],
-                "prefix": props.get(str(OA.prefix), ""),
-                "suffix": props.get(str(OA.suffix), ""),
-                "start": position.get(str(OA.start)),
-                "end": position.get(str(OA.end)),
-            })
+            quotes.append(
+                {
+                    "anchor": subject.split("#", 1)[-1],
+                    "exact": props[str(OA.exact)],
+                    "prefix": props.get(str(OA.prefix), ""),
+                    "suffix": props.get(str(OA.suffix), ""),
+                    "start": position.get(str(OA.start)),
+                    "end": position.get(str(OA.end)),
+                }
+            )
     return quotes
 
 
@@ -157,8 +198,10 @@ def render_resource(pub, document, description, lang: str) -> str:
     """The page of one thing: labels, types, properties, sub-nodes, evidence, incoming links."""
     linker = Linker(pub, lang)
     topic = description.topic
-    incoming = [{"subject": linker.term(t.subject), "predicate": linker.term(t.predicate)}
-                for t in description.incoming]
+    incoming = [
+        {"subject": linker.term(t.subject), "predicate": linker.term(t.predicate)}
+        for t in description.incoming
+    ]
     source = pub.labels.get(topic, lang) or local_name(topic)
     return render_template(
         "resource.html",
@@ -174,12 +217,21 @@ def render_resource(pub, document, description, lang: str) -> str:
     )
 
 
-def render_generic(pub, document, title: str, lang: str, intro: str | None = None,
-                   template: str = "generic.html", **extra) -> str:
+def render_generic(
+    pub,
+    document,
+    title: str,
+    lang: str,
+    intro: str | None = None,
+    template: str = "generic.html",
+    **extra,
+) -> str:
     """A page listing every subject of a document with its properties (VoID, graphs, reports)."""
     linker = Linker(pub, lang)
-    subjects = sorted({t.subject.value for t in document.triples if isinstance(
-        t.subject, ox.NamedNode)}, key=lambda s: (s != document.topic, s))
+    subjects = sorted(
+        {t.subject.value for t in document.triples if isinstance(t.subject, ox.NamedNode)},
+        key=lambda s: (s != document.topic, s),
+    )
     return render_template(
         template,
         title=title,

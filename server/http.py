@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Flask, request
 from werkzeug.wrappers import Response
 
+from server.errors import BadRequest
 from server.formats import by_suffix, negotiate
 from server.labels import choose_language
 from server.publication import Representation, publication
@@ -12,12 +15,12 @@ from server.publication import Representation, publication
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Link, Content-Location, ETag, Last-Modified, Vary, "
-                                     "Retry-After",
+    "Retry-After",
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Content-Type, Accept-Language, If-None-Match, "
-                                    "If-Modified-Since",
+    "If-Modified-Since",
     "Access-Control-Max-Age": "86400",
 }
 
@@ -103,5 +106,29 @@ def add_cors(response: Response) -> Response:
     return response
 
 
+def utf8(raw: bytes, what: str) -> str:
+    """Bytes as UTF-8 text, or a 400 naming ``what`` and the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"{what} is not valid UTF-8 (byte {error.start})") from None
+
+
+def form_pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
+    """Decode ``application/x-www-form-urlencoded`` bytes strictly (WHATWG URL §5.1): invalid
+    UTF-8, raw or percent-encoded, is a 400 rather than silently replaced by U+FFFD."""
+    try:
+        return parse_qsl(utf8(raw, what), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest(f"{what} has percent-encoded bytes that are not UTF-8") from None
+
+
+def check_query_string() -> None:
+    """Refuse a query string that is not UTF-8 before any view reads ``request.args``."""
+    if request.query_string:
+        form_pairs(request.query_string, "the query string")
+
+
 def register(app: Flask) -> None:
+    app.before_request(check_query_string)
     app.after_request(add_cors)

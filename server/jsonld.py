@@ -42,7 +42,9 @@ def compact(triples: list[ox.Triple], context: dict, context_url: str) -> bytes:
     """Compact JSON-LD whose ``@context`` is the URL of the published context document."""
     graph = Graph()
     for triple in triples:
-        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        graph.add(
+            (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
+        )
     text = graph.serialize(format="json-ld", context=context["@context"], auto_compact=True)
     data = json.loads(text)
     if isinstance(data, list):

@@ -1,4 +1,4 @@
-"""Labels in three languages: the index built at load, language-tag normalisation, choice of language.
+"""Labels in three languages: the index built at load, tag normalisation, language choice.
 
 pyoxigraph lower-cases language tags (``zh-hans``) while rdflib keeps their case; BCP 47 §2.1.1
 makes case insignificant, so tags are normalised to their conventional case for display and
@@ -19,16 +19,23 @@ LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体", "zh-Hant": "繁體"}
 
 #: BCP 47 tags a browser may send, mapped to the script variant we publish (RFC 4647 §3.4 lookup).
 _REGIONS = {
-    "zh": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "zh-my": "zh-Hans",
-    "zh-hans": "zh-Hans", "zh-hant": "zh-Hant", "zh-tw": "zh-Hant", "zh-hk": "zh-Hant",
-    "zh-mo": "zh-Hant", "en": "en",
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh-my": "zh-Hans",
+    "zh-hans": "zh-Hans",
+    "zh-hant": "zh-Hant",
+    "zh-tw": "zh-Hant",
+    "zh-hk": "zh-Hant",
+    "zh-mo": "zh-Hant",
+    "en": "en",
 }
 
 LABEL_PREDICATES = (ox.NamedNode(str(SKOS.prefLabel)), ox.NamedNode(str(RDFS.label)))
 
 
 def normalise_language(tag: str | None) -> str | None:
-    """Conventional case of a BCP 47 tag (§2.1.1): ``zh-hans`` → ``zh-Hans``, ``en-us`` → ``en-US``."""
+    """Conventional case of a BCP 47 tag (§2.1.1): ``zh-hans`` → ``zh-Hans``."""
     if not tag:
         return tag
     parts = tag.split("-")

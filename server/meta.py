@@ -45,11 +45,22 @@ def dump(name: str) -> Response:
     pub = publication()
     for item in pub.dumps:
         if name == item.name:
-            return send_file(item.path, mimetype=item.media_type, etag=item.sha256,
-                             last_modified=pub.loaded_at, conditional=True, max_age=300)
+            return send_file(
+                item.path,
+                mimetype=item.media_type,
+                etag=item.sha256,
+                last_modified=pub.loaded_at,
+                conditional=True,
+                max_age=300,
+            )
         if name == item.checksum_name:
-            return send_file(item.path.with_name(name), mimetype="text/plain",
-                             last_modified=pub.loaded_at, conditional=True, max_age=300)
+            return send_file(
+                item.path.with_name(name),
+                mimetype="text/plain",
+                last_modified=pub.loaded_at,
+                conditional=True,
+                max_age=300,
+            )
     raise NotFound(f"There is no dump named {name!r}; see {pub.base}dataset.")
 
 
@@ -72,11 +83,10 @@ def sitemap_xml(pub) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
         f"{entries}</urlset>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def robots_txt(pub) -> bytes:
     return (
-        "User-agent: *\nDisallow: /sparql\nAllow: /\n"
-        f"Sitemap: {pub.base}sitemap.xml\n"
-    ).encode("utf-8")
+        f"User-agent: *\nDisallow: /sparql\nAllow: /\nSitemap: {pub.base}sitemap.xml\n"
+    ).encode()

@@ -17,9 +17,16 @@ from server.publication import publication
 
 blueprint = Blueprint("pages", __name__)
 
-HOME_TYPES = ("text/html", "application/xhtml+xml", "text/turtle", "application/ld+json",
-              "application/n-triples", "application/rdf+xml", "application/n-quads",
-              "application/trig")
+HOME_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "text/turtle",
+    "application/ld+json",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/n-quads",
+    "application/trig",
+)
 SEARCH_TYPES = ("text/html", "application/json")
 SEARCH_LIMIT = 50
 
@@ -35,14 +42,25 @@ def home_html(pub, lang: str) -> str:
     classes = []
     for cls, members in instances.items():
         members = sorted(set(members), key=lambda iri: linker.label(iri).casefold())
-        classes.append({"class": linker.term(_node(cls)), "count": len(members),
-                        "members": [linker.term(_node(iri)) for iri in members]})
+        classes.append(
+            {
+                "class": linker.term(_node(cls)),
+                "count": len(members),
+                "members": [linker.term(_node(iri)) for iri in members],
+            }
+        )
     classes.sort(key=lambda c: c["class"]["text"].casefold())
-    sources = [linker.term(_node(iri)) for iri in pub.things
-               if iri.startswith(f"{pub.base}id/document/")]
+    sources = [
+        linker.term(_node(iri)) for iri in pub.things if iri.startswith(f"{pub.base}id/document/")
+    ]
     return render_template(
-        "home.html", title="policygraph", counts=pub.counts, classes=classes, sources=sources,
-        dumps=pub.dumps, graphs=[linker.term(g) for g in pub.data_graphs],
+        "home.html",
+        title="policygraph",
+        counts=pub.counts,
+        classes=classes,
+        sources=sources,
+        dumps=pub.dumps,
+        graphs=[linker.term(g) for g in pub.data_graphs],
         **linker.common("", ()),
     )
 
@@ -57,8 +75,9 @@ def _node(iri: str) -> ox.NamedNode:
 
 def precompute_home(pub) -> None:
     for lang in LANGUAGES:
-        pub.add_fixed(f"home:{lang}", home_html(pub, lang).encode("utf-8"),
-                      "text/html; charset=utf-8")
+        pub.add_fixed(
+            f"home:{lang}", home_html(pub, lang).encode("utf-8"), "text/html; charset=utf-8"
+        )
 
 
 @blueprint.get("/")
@@ -87,14 +106,16 @@ def search_results(pub, query: str, lang: str) -> list[dict]:
     linker = Linker(pub, lang)
     results = []
     for iri, matched, matched_lang, rank in pub.labels.search(query, SEARCH_LIMIT):
-        results.append({
-            "iri": iri,
-            "label": linker.label(iri),
-            "matched": matched,
-            "language": matched_lang or None,
-            "rank": rank,
-            "page": linker.href(iri),
-        })
+        results.append(
+            {
+                "iri": iri,
+                "label": linker.label(iri),
+                "matched": matched,
+                "language": matched_lang or None,
+                "rank": rank,
+                "page": linker.href(iri),
+            }
+        )
     return results
 
 
@@ -115,13 +136,15 @@ def search() -> Response:
     lang = current_language()
     results = search_results(pub, query, lang)
     if kind == "application/json":
-        body = json.dumps({"query": query, "language": lang, "results": results},
-                          ensure_ascii=False, indent=2)
+        body = json.dumps(
+            {"query": query, "language": lang, "results": results}, ensure_ascii=False, indent=2
+        )
         response = Response(body + "\n", content_type="application/json")
     else:
         linker = Linker(pub, lang)
-        page = render_template("search.html", title="Search", query=query, results=results,
-                               **linker.common(None, ()))
+        page = render_template(
+            "search.html", title="Search", query=query, results=results, **linker.common(None, ())
+        )
         response = Response(page, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import time
-import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,9 +67,7 @@ class Publication:
     things: dict[str, str] = field(default_factory=dict)
     counts: dict[str, Any] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
-    representations: dict[tuple[str, str, str | None], Representation] = field(
-        default_factory=dict
-    )
+    representations: dict[tuple[str, str, str | None], Representation] = field(default_factory=dict)
     dumps: list = field(default_factory=list)
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
@@ -137,7 +135,7 @@ def _store_path(setting: str) -> Path | None:
     if setting == "memory":
         return None
     if setting.startswith(STORE_PREFIX):
-        return Path(setting[len(STORE_PREFIX):])
+        return Path(setting[len(STORE_PREFIX) :])
     raise ValueError(f"unknown store {setting!r}: use 'memory' or 'oxigraph:PATH'")
 
 
@@ -147,25 +145,28 @@ def _validated_store(base: str, paths, path: Path | None) -> tuple[ox.Store, Val
     report = graph.validate(parsed, base)
     if not report.conforms:
         raise graph.InvalidData(report)
-    validation = Validation(True, report.turtle(), [r.as_dict() for r in report.results],
-                            report.text)
-    with warnings.catch_warnings():
-        # graph.store.dataset_nquads serializes through rdflib's deprecated Dataset.contexts
-        warnings.filterwarnings("ignore", "Dataset.contexts is deprecated", DeprecationWarning)
-        store = graph.store.build(parsed.dataset, path)
+    validation = Validation(
+        True, report.turtle(), [r.as_dict() for r in report.results], report.text
+    )
+    store = graph.store.build(parsed.dataset, path)
     if path is not None:
-        (path.parent / f"{path.name}{REPORT_FILE}").write_text(
-            json.dumps(validation.__dict__, ensure_ascii=False), encoding="utf-8"
-        )
+        report_file = path.parent / f"{path.name}{REPORT_FILE}"
+        staging = report_file.with_name(report_file.name + ".tmp")
+        staging.write_text(json.dumps(validation.__dict__, ensure_ascii=False), encoding="utf-8")
+        os.replace(staging, report_file)  # never a half-written report after a crash
     return store, validation
 
 
-def open_store(settings: dict[str, Any]) -> tuple[ox.Store, Validation]:
-    """An in-memory store from the sources, or an on-disk one (built if absent, else opened)."""
+def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Store, Validation]:
+    """An in-memory store from the sources, or an on-disk one (built if absent, else opened).
+
+    ``rebuild`` (a reload) re-reads the sources even when an on-disk store exists; the new store
+    is built offline and swapped in only after the data validated (:mod:`server.reload`).
+    """
     base = settings["base"]
     paths = [Path(p) for p in settings.get("data") or []] or None
     path = _store_path(settings["store"])
-    if path is not None and path.is_dir():
+    if path is not None and path.is_dir() and not rebuild:
         report_file = path.parent / f"{path.name}{REPORT_FILE}"
         if report_file.is_file():
             saved = json.loads(report_file.read_text(encoding="utf-8"))
@@ -173,8 +174,9 @@ def open_store(settings: dict[str, Any]) -> tuple[ox.Store, Validation]:
     return _validated_store(base, paths, path)
 
 
-def build(settings: dict[str, Any], store: ox.Store | None = None,
-          validation: Validation | None = None) -> Publication:
+def build(
+    settings: dict[str, Any], store: ox.Store | None = None, validation: Validation | None = None
+) -> Publication:
     """Load the data and build every index and document (never at import, never per request)."""
     from server import documents  # documents renders pages, which need this module
 
@@ -185,12 +187,18 @@ def build(settings: dict[str, Any], store: ox.Store | None = None,
     ontology_graph = graph.graph_name(base, graph.ONTOLOGY_GRAPH)
     shapes_graph = graph.graph_name(base, graph.SHAPES_GRAPH)
     reserved = {str(ontology_graph), str(shapes_graph)}
-    data_graphs = tuple(sorted(
-        (g for g in store.named_graphs()
-         if isinstance(g, ox.NamedNode) and g.value.startswith(f"{base}graph/")
-         and g.value not in reserved),
-        key=lambda g: g.value,
-    ))
+    data_graphs = tuple(
+        sorted(
+            (
+                g
+                for g in store.named_graphs()
+                if isinstance(g, ox.NamedNode)
+                and g.value.startswith(f"{base}graph/")
+                and g.value not in reserved
+            ),
+            key=lambda g: g.value,
+        )
+    )
     pub = Publication(
         base=base,
         store=store,

@@ -24,8 +24,10 @@ def thing(kind: str, slug: str) -> Response:
     iri = f"{pub.base}id/{kind}/{slug}"
     key = pub.things.get(iri)
     if key is None:
-        raise NotFound(f"Nothing is published as {iri}.", extra={"search": f"{pub.base}search",
-                                                                  "home": pub.base})
+        raise NotFound(
+            f"Nothing is published as {iri}.",
+            extra={"search": f"{pub.base}search", "home": pub.base},
+        )
     target = pub.doc_url(key)
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
@@ -41,8 +43,10 @@ def document(kind: str, name: str) -> Response:
     key = f"doc/{kind}/{slug}"
     if key not in publication().documents:
         pub = publication()
-        raise NotFound(f"Nothing is published as {pub.base}id/{kind}/{slug}.",
-                       extra={"search": f"{pub.base}search", "home": pub.base})
+        raise NotFound(
+            f"Nothing is published as {pub.base}id/{kind}/{slug}.",
+            extra={"search": f"{pub.base}search", "home": pub.base},
+        )
     return serve_document(key, suffix)
 
 

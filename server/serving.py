@@ -4,6 +4,10 @@ The in-memory store is loaded before the workers fork and shared copy-on-write; 
 store (``--store oxigraph:PATH``) is built or opened before fork for the precomputation, then
 reopened read-only in each worker (a RocksDB handle must not cross a fork). ``--dev`` runs
 Flask's development server with the reloader instead.
+
+SIGHUP to the master (or ``policygraph reload --pid-file F``) reloads the data without downtime;
+see :mod:`server.reload`. gthread workers: a slow or vanished client holds one thread of one
+worker, never the others; a long query holds a query child (:mod:`server.sparql_engine`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
 import time
 from typing import Any
@@ -18,12 +23,13 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 import graph
-
 from server import create_app
-from server.publication import EXTENSION, _store_path
+from server.publication import EXTENSION
+from server.reload import _disk_path
 from server.settings import BY_NAME, resolve
 
 THREADS = 4
+PID_FILE_ENV = "POLICYGRAPH_PID_FILE"
 SERVE_FLAGS = ("host", "port", "base", "store", "workers", "dev", "data")
 
 
@@ -35,16 +41,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if name == "dev":
             parser.add_argument(flag, action="store_true", default=None, help=setting.help)
         elif name == "data":
-            parser.add_argument(flag, action="append", default=None, metavar="PATH",
-                                help=setting.help + " Repeatable.")
+            parser.add_argument(
+                flag,
+                action="append",
+                default=None,
+                metavar="PATH",
+                help=setting.help + " Repeatable.",
+            )
         else:
             parser.add_argument(flag, default=None, help=f"{setting.help} [{setting.env}]")
+    parser.add_argument(
+        "--pid-file",
+        dest="pid_file",
+        default=None,
+        metavar="FILE",
+        help="write the master's process id here (for `policygraph reload --pid-file FILE`) "
+        f"[{PID_FILE_ENV}]",
+    )
 
 
 def settings_from_arguments(args: argparse.Namespace) -> dict[str, Any]:
     """Resolved settings: flags given on the command line, then environment, then defaults."""
     given = {name: getattr(args, name, None) for name in SERVE_FLAGS}
-    return resolve({k: v for k, v in given.items() if v is not None})
+    resolved = resolve({k: v for k, v in given.items() if v is not None})
+    resolved["pid_file"] = getattr(args, "pid_file", None) or os.environ.get(PID_FILE_ENV) or None
+    return resolved
 
 
 def endpoints(base: str) -> list[tuple[str, str]]:
@@ -63,11 +84,24 @@ def endpoints(base: str) -> list[tuple[str, str]]:
 def announce(app, started: float, out=sys.stderr) -> None:
     pub = app.extensions[EXTENSION]
     print(f"policygraph: base IRI {pub.base}", file=out)
-    print(f"policygraph: {pub.counts['triples']} triples in {len(pub.data_graphs)} graph(s), "
-          f"{len(pub.things)} things, {len(pub.representations)} representations", file=out)
+    print(
+        f"policygraph: {pub.counts['triples']} triples in {len(pub.data_graphs)} graph(s), "
+        f"{len(pub.things)} things, {len(pub.representations)} representations",
+        file=out,
+    )
     print(f"policygraph: loaded in {time.monotonic() - started:.2f} s", file=out)
     for name, url in endpoints(pub.base):
         print(f"  {name:<11} {url}", file=out)
+    out.flush()
+
+
+def announce_reload(settings: dict[str, Any], out=sys.stderr) -> None:
+    """How to reload this server, printed once gunicorn is about to start."""
+    pid_file = settings.get("pid_file")
+    how = f"kill -HUP {os.getpid()}"
+    if pid_file:
+        how += f"  or  policygraph reload --pid-file {pid_file}"
+    print(f"policygraph: master pid {os.getpid()}; reload the data with: {how}", file=out)
     out.flush()
 
 
@@ -92,6 +126,9 @@ class PublisherApplication(BaseApplication):
             "keepalive": 5,
             "accesslog": None,
             "post_fork": _post_fork,
+            "worker_exit": _worker_exit,
+            "pidfile": self.settings.get("pid_file"),
+            "control_socket_disable": True,
         }
         for key, value in options.items():
             self.cfg.set(key, value)
@@ -99,16 +136,53 @@ class PublisherApplication(BaseApplication):
     def load(self):
         return self.application
 
+    def run(self) -> None:
+        """Gunicorn's main loop, with :class:`server.reload.ReloadingArbiter` handling SIGHUP."""
+        from server.reload import ReloadingArbiter
+
+        try:
+            ReloadingArbiter(self).run()
+        except RuntimeError as error:
+            print(f"\npolicygraph: gunicorn could not start: {error}\n", file=sys.stderr)
+            sys.exit(1)
+
 
 def _post_fork(server, worker) -> None:
-    """Reopen an on-disk store read-only in each worker, after fork."""
+    """Reopen an on-disk store read-only in each worker, after fork.
+
+    Until gunicorn installs the worker's own signal handlers (after this hook), the master's
+    handlers are still in place and would swallow a SIGTERM sent while the store is being
+    opened (the worker then lingers until the graceful timeout); during boot the default
+    actions apply instead.
+    """
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+        signal.signal(number, signal.SIG_DFL)
     app = worker.app.application
     pub = app.extensions[EXTENSION]
-    path = _store_path(pub.settings["store"])
+    path = _disk_path(pub.settings)
     if path is not None:
         import graph.store
 
         pub.store = graph.store.open_read_only(path)
+
+
+def _worker_exit(server, worker) -> None:
+    """End a worker without interpreter teardown, once its query children are stopped.
+
+    pyoxigraph 0.5's RocksDB keeps process-wide state: once the master has opened an on-disk
+    store (to build the publication, even if it closed it before forking), a forked worker that
+    opens the store dies of SIGSEGV in the destructors at interpreter exit. So the worker stops
+    its query children, flushes its output and leaves with ``os._exit``, keeping the exit code
+    gunicorn gave it (a boot error must still stop the master).
+    """
+    from server import sparql_engine
+
+    sparql_engine._close_all()
+    pending = sys.exc_info()[1]
+    code = pending.code if isinstance(pending, SystemExit) else (1 if pending else 0)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 1)
 
 
 def run(settings: dict[str, Any]) -> None:
@@ -120,10 +194,11 @@ def run(settings: dict[str, Any]) -> None:
         app.run(host=settings["host"], port=int(settings["port"]), use_reloader=True)
         return
     pub = app.extensions[EXTENSION]
-    if _store_path(pub.settings["store"]) is not None:
+    if _disk_path(pub.settings) is not None:
         pub.store = None  # reopened per worker in post_fork
     gc.collect()
     gc.freeze()
+    announce_reload(settings)
     PublisherApplication(app, settings).run()
 
 

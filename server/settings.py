@@ -49,41 +49,74 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("base", "http://127.0.0.1:8080/", str,
-            "Public base IRI of the deployment; every published IRI is under it (ends in '/')."),
+    Setting(
+        "base",
+        "http://127.0.0.1:8080/",
+        str,
+        "Public base IRI of the deployment; every published IRI is under it (ends in '/').",
+    ),
     Setting("host", "127.0.0.1", str, "Interface `policygraph serve` listens on."),
     Setting("port", 8080, int, "TCP port `policygraph serve` listens on."),
-    Setting("store", "memory", str,
-            "Query store: `memory` (pyoxigraph in memory) or `oxigraph:PATH` (on disk)."),
-    Setting("data", [], _paths,
-            "Source folders or Turtle files to publish instead of the bundled essay graph "
-            "(environment: separated by the OS path separator)."),
-    Setting("workers", None, _optional_int,
-            "Gunicorn worker processes (default: the number of CPUs)."),
+    Setting(
+        "store",
+        "memory",
+        str,
+        "Query store: `memory` (pyoxigraph in memory) or `oxigraph:PATH` (on disk).",
+    ),
+    Setting(
+        "data",
+        [],
+        _paths,
+        "Source folders or Turtle files to publish instead of the bundled essay graph "
+        "(environment: separated by the OS path separator).",
+    ),
+    Setting(
+        "workers", None, _optional_int, "Gunicorn worker processes (default: the number of CPUs)."
+    ),
     Setting("dev", False, _boolean, "Run Flask's development server with the reloader."),
-    Setting("incoming_cap", 100, int,
-            "Most incoming links (triples naming a resource as object) shown in a description."),
-    Setting("precompute", True, _boolean,
-            "Render every document in every format and language at startup (otherwise on "
-            "first request, then cached)."),
+    Setting(
+        "incoming_cap",
+        100,
+        int,
+        "Most incoming links (triples naming a resource as object) shown in a description.",
+    ),
+    Setting(
+        "precompute",
+        True,
+        _boolean,
+        "Render every document in every format and language at startup (otherwise on "
+        "first request, then cached).",
+    ),
     Setting("sparql_timeout", 10.0, float, "Wall-clock limit of one SPARQL query, in seconds."),
-    Setting("sparql_row_cap", 10000, int, "Most rows a SPARQL SELECT returns (the cut is flagged)."),
+    Setting(
+        "sparql_row_cap", 10000, int, "Most rows a SPARQL SELECT returns (the cut is flagged)."
+    ),
     Setting("sparql_triple_cap", 50000, int, "Most triples a SPARQL CONSTRUCT/DESCRIBE returns."),
-    Setting("sparql_max_query_length", 32768, int,
-            "Longest SPARQL query accepted, in bytes (longer: 414 on GET, 413 on POST)."),
+    Setting(
+        "sparql_max_query_length",
+        32768,
+        int,
+        "Longest SPARQL query accepted, in bytes (longer: 414 on GET, 413 on POST).",
+    ),
     Setting("sparql_max_body", 65536, int, "Largest SPARQL POST body accepted, in bytes."),
     Setting("sparql_workers", 2, int, "Processes that execute SPARQL queries."),
-    Setting("sparql_rate_limit", 0, int,
-            "SPARQL requests per minute per client address (0: no limit)."),
-    Setting("dumps_dir", None, lambda v: None if v in (None, "") else str(v),
-            "Folder for the generated dumps (default: a fresh temporary folder)."),
+    Setting(
+        "sparql_rate_limit", 0, int, "SPARQL requests per minute per client address (0: no limit)."
+    ),
+    Setting(
+        "dumps_dir",
+        None,
+        lambda v: None if v in (None, "") else str(v),
+        "Folder for the generated dumps (default: a fresh temporary folder).",
+    ),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
-def resolve(config: Mapping[str, Any] | None = None,
-            environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def resolve(
+    config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Each setting from ``config``, else ``POLICYGRAPH_<NAME>`` in the environment, else default.
 
     Keys of ``config`` that are not settings are passed through unchanged (e.g. a prebuilt

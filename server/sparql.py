@@ -12,19 +12,17 @@ wall-clock deadline (:mod:`server.sparql_engine`); capped results carry
 from __future__ import annotations
 
 import json
-import math
 import os
 import threading
-import time
-from collections import defaultdict, deque
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 import ontology
-from server import sparql_page, sparql_protocol
-from server.errors import BadRequest, MethodNotAllowed, TooManyRequests
+from server import sparql_page, sparql_protocol, sparql_remote
+from server.errors import BadRequest
 from server.publication import publication
+from server.ratelimit import RateLimiter
 from server.sparql_engine import Job, Pool
 from server.sparql_protocol import UpdateRefused
 from server.sparql_safety import Refused, check_graph_names, check_query
@@ -33,7 +31,6 @@ blueprint = Blueprint(
     "sparql", __name__, static_folder="static/sparql", static_url_path="/sparql/static"
 )
 
-ALLOWED_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 TRUNCATED_HEADER = "X-Policygraph-Truncated"
 COUNT_HEADER = "X-Policygraph-Result-Count"
 EXPOSED = ", ".join([TRUNCATED_HEADER, COUNT_HEADER, "Content-Location", "Link"])
@@ -45,7 +42,13 @@ _pools_lock = threading.Lock()
 
 
 def engine(pub) -> Pool:
-    """This process's pool for ``pub.store``, forked on first use (after any gunicorn fork)."""
+    """This process's pool for ``pub.store``, forked on first use (after any gunicorn fork).
+
+    Over an external SPARQL engine (``--store sparql:URL``): the proxy of
+    :mod:`server.sparql_remote`.
+    """
+    if sparql_remote.is_remote(pub.store):
+        return sparql_remote.engine(pub)
     pool = _pools.get(id(pub.store))
     if pool is not None and pool.pid == os.getpid() and pool.store is pub.store:
         return pool
@@ -64,29 +67,24 @@ def _forget_pools() -> None:
 
 os.register_at_fork(after_in_child=_forget_pools)
 
-# -- rate limiting (per client address, per process) ---------------------------------------------
-
-_recent: dict[str, deque] = defaultdict(deque)
-_recent_lock = threading.Lock()
+# -- rate limiting (per client address, shared by all workers) ---------------------------------
 
 
-def rate_limit(limit: int, window: float = 60.0) -> None:
-    """At most ``limit`` requests per ``window`` seconds per client address (RFC 6585 §4)."""
-    if limit <= 0:
-        return
-    now = time.monotonic()
-    client = request.remote_addr or "unknown"
-    with _recent_lock:
-        seen = _recent[client]
-        while seen and seen[0] <= now - window:
-            seen.popleft()
-        if len(seen) >= limit:
-            retry = max(1, math.ceil(seen[0] + window - now))
-            raise TooManyRequests(
-                f"more than {limit} SPARQL requests a minute from {client}; retry in {retry} s",
-                retry_after=retry,
-            )
-        seen.append(now)
+RATE_LIMITER = "policygraph.sparql_rate_limiter"
+
+
+@blueprint.record_once
+def _create_rate_limiter(state) -> None:
+    """Built with the app, before workers fork, so that they share one count per client."""
+    limit = int(state.app.config.get("POLICYGRAPH", {}).get("sparql_rate_limit") or 0)
+    state.app.extensions[RATE_LIMITER] = RateLimiter(limit) if limit > 0 else None
+
+
+def rate_limit() -> None:
+    """At most ``sparql_rate_limit`` requests a minute per client address (RFC 6585 §4)."""
+    limiter = current_app.extensions.get(RATE_LIMITER)
+    if limiter is not None:
+        limiter.check(request.remote_addr or "unknown")
 
 
 # -- the endpoint --------------------------------------------------------------------------------
@@ -116,21 +114,12 @@ def refuse(error: Refused):
     return BadRequest(str(error))
 
 
-@blueprint.route(
-    "/sparql",
-    methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
-)
+@blueprint.route("/sparql", methods=["GET", "HEAD", "POST"])
 def endpoint():
-    """SPARQL 1.1 Protocol §2.1: GET, POST form and POST direct; anything else is 405."""
-    if request.method not in ALLOWED_METHODS:
-        raise MethodNotAllowed(
-            f"{request.method} is not a SPARQL query operation; use GET or POST "
-            "(this endpoint is read-only)",
-            allowed=ALLOWED_METHODS,
-        )
+    """SPARQL 1.1 Protocol §2.1: GET, POST form and POST direct; any other method is 405."""
     pub = publication()
     settings = pub.settings
-    rate_limit(int(settings.get("sparql_rate_limit") or 0))
+    rate_limit()
     parsed = sparql_protocol.read(
         request, int(settings["sparql_max_query_length"]), int(settings["sparql_max_body"])
     )

@@ -9,7 +9,6 @@ CONSTRUCT/DESCRIBE the publisher's RDF formats; both offer HTML for browsers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
 
 from flask import Request
 
@@ -21,6 +20,7 @@ from server.errors import (
     UnsupportedMediaType,
     URITooLong,
 )
+from server.http import form_pairs, utf8
 from server.sparql_results import RESULT_FORMATS
 
 FORM = "application/x-www-form-urlencoded"
@@ -52,20 +52,6 @@ def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _utf8(raw: bytes, what: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BadRequest(f"{what} is not valid UTF-8 (byte {error.start})") from None
-
-
-def _pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
-    try:
-        return parse_qsl(_utf8(raw, what), keep_blank_values=True, errors="strict")
-    except UnicodeDecodeError:
-        raise BadRequest(f"{what} has percent-encoded bytes that are not UTF-8") from None
-
-
 def read(request: Request, max_query_length: int, max_body: int) -> QueryRequest:
     """Parse the request into a :class:`QueryRequest`, or raise the protocol's 4xx."""
     raw_url = request.query_string or b""
@@ -73,7 +59,7 @@ def read(request: Request, max_query_length: int, max_body: int) -> QueryRequest
         raise URITooLong(
             f"the request URI is longer than {max_query_length} bytes; send the query by POST"
         )
-    url_pairs = _pairs(raw_url, "the query string")
+    url_pairs = form_pairs(raw_url, "the query string")
     if _one(url_pairs, "update") is not None:
         raise UpdateRefused("SPARQL Update is not supported: this endpoint is read-only")
     if request.method in ("GET", "HEAD"):
@@ -101,7 +87,7 @@ def read(request: Request, max_query_length: int, max_body: int) -> QueryRequest
     if len(body) > max_body:
         raise PayloadTooLarge(f"the request body is larger than {max_body} bytes")
     if mimetype == FORM:
-        body_pairs = _pairs(body, "the form body")
+        body_pairs = form_pairs(body, "the form body")
         if _one(body_pairs, "update") is not None:
             raise UpdateRefused("SPARQL Update is not supported: this endpoint is read-only")
         if _one(url_pairs, "query") is not None:
@@ -113,7 +99,7 @@ def read(request: Request, max_query_length: int, max_body: int) -> QueryRequest
     else:
         if _one(url_pairs, "query") is not None:
             raise BadRequest("a direct POST carries the query as its body, not in the URL")
-        query = _utf8(body, "the query")
+        query = utf8(body, "the query")
         operation, dataset_pairs = "POST direct", url_pairs
     if len(query.encode("utf-8")) > max_query_length:
         raise PayloadTooLarge(f"the query is longer than {max_query_length} bytes")

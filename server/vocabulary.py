@@ -12,14 +12,25 @@ from server.html import Linker
 from server.labels import LANGUAGES, normalise_language
 
 CLASS_TYPES = {str(OWL.Class), str(RDFS.Class)}
-PROPERTY_TYPES = {str(OWL.ObjectProperty), str(OWL.DatatypeProperty), str(RDF.Property),
-                  str(OWL.AnnotationProperty), str(OWL.FunctionalProperty)}
+PROPERTY_TYPES = {
+    str(OWL.ObjectProperty),
+    str(OWL.DatatypeProperty),
+    str(RDF.Property),
+    str(OWL.AnnotationProperty),
+    str(OWL.FunctionalProperty),
+}
 TEXT = (str(RDFS.comment), str(SKOS.definition), str(SKOS.scopeNote))
-LINKS = {"subClassOf": str(RDFS.subClassOf), "subPropertyOf": str(RDFS.subPropertyOf),
-         "domain": str(RDFS.domain), "range": str(RDFS.range),
-         "inverseOf": str(OWL.inverseOf), "broader": str(SKOS.broader),
-         "relatedMatch": str(SKOS.relatedMatch), "exactMatch": str(SKOS.exactMatch),
-         "closeMatch": str(SKOS.closeMatch)}
+LINKS = {
+    "subClassOf": str(RDFS.subClassOf),
+    "subPropertyOf": str(RDFS.subPropertyOf),
+    "domain": str(RDFS.domain),
+    "range": str(RDFS.range),
+    "inverseOf": str(OWL.inverseOf),
+    "broader": str(SKOS.broader),
+    "relatedMatch": str(SKOS.relatedMatch),
+    "exactMatch": str(SKOS.exactMatch),
+    "closeMatch": str(SKOS.closeMatch),
+}
 
 
 def _by_subject(triples) -> dict[str, list[ox.Triple]]:
@@ -36,11 +47,11 @@ def _values(triples, predicate: str):
 
 def _text(triples, lang: str) -> list[dict]:
     """Comments and definitions in the chosen language, else English, else any."""
-    found = [t.object for t in triples if t.predicate.value in TEXT
-             and isinstance(t.object, ox.Literal)]
+    found = [
+        t.object for t in triples if t.predicate.value in TEXT and isinstance(t.object, ox.Literal)
+    ]
     for wanted in (lang, "en", None):
-        chosen = [o for o in found if wanted is None
-                  or normalise_language(o.language) == wanted]
+        chosen = [o for o in found if wanted is None or normalise_language(o.language) == wanted]
         if chosen:
             return [{"text": o.value, "lang": normalise_language(o.language)} for o in chosen]
     return []
@@ -55,8 +66,11 @@ def _term(linker: Linker, iri: str, triples) -> dict:
         "labels": [{"lang": code, "text": labels[code]} for code in LANGUAGES if code in labels],
         "text": _text(triples, linker.lang),
         "notation": [o.value for o in _values(triples, str(SKOS.notation))],
-        "links": [{"name": name, "values": [linker.term(o) for o in _values(triples, pred)]}
-                  for name, pred in LINKS.items() if _values(triples, pred)],
+        "links": [
+            {"name": name, "values": [linker.term(o) for o in _values(triples, pred)]}
+            for name, pred in LINKS.items()
+            if _values(triples, pred)
+        ],
     }
 
 
@@ -71,12 +85,23 @@ def render_ontology(pub, document, lang: str) -> str:
     properties = sorted((i for i, t in types.items() if t & PROPERTY_TYPES), key=order)
     schemes = []
     for scheme in sorted((i for i, t in types.items() if str(SKOS.ConceptScheme) in t), key=order):
-        members = [i for i, ts in grouped.items()
-                   if any(o.value == scheme for o in _values(ts, str(SKOS.inScheme)))]
-        members.sort(key=lambda i: (next(iter(_values(grouped[i], str(SKOS.notation))),
-                                         ox.Literal("")).value, order(i)))
-        schemes.append({**_term(linker, scheme, grouped[scheme]),
-                        "concepts": [_term(linker, i, grouped[i]) for i in members]})
+        members = [
+            i
+            for i, ts in grouped.items()
+            if any(o.value == scheme for o in _values(ts, str(SKOS.inScheme)))
+        ]
+        members.sort(
+            key=lambda i: (
+                next(iter(_values(grouped[i], str(SKOS.notation))), ox.Literal("")).value,
+                order(i),
+            )
+        )
+        schemes.append(
+            {
+                **_term(linker, scheme, grouped[scheme]),
+                "concepts": [_term(linker, i, grouped[i]) for i in members],
+            }
+        )
     header = grouped.get(f"{pub.base}ontology", [])
     return render_template(
         "ontology.html",
@@ -106,35 +131,49 @@ def render_shapes(pub, document, lang: str) -> str:
         properties = []
         for node in _values(triples, str(SH.property)):
             inner = grouped.get(getattr(node, "value", ""), [])
-            properties.append({
-                "iri": node.value if isinstance(node, ox.NamedNode) else None,
-                "anchor": node.value.split("#", 1)[-1] if isinstance(node, ox.NamedNode) else None,
-                "path": first(inner, str(SH.path)),
-                "name": first(inner, str(SH.name)),
-                "message": first(inner, str(SH.message)),
-                "severity": first(inner, str(SH.severity)),
-                "min": first(inner, str(SH.minCount)),
-                "max": first(inner, str(SH.maxCount)),
-                "class": first(inner, str(SH["class"])),
-                "datatype": first(inner, str(SH.datatype)),
-            })
-        shapes.append({
-            "iri": iri,
-            "anchor": iri.split("#", 1)[-1],
-            "target": first(triples, str(SH.targetClass)),
-            "severity": first(triples, str(SH.severity)),
-            "name": first(triples, str(SH.name)),
-            "message": first(triples, str(SH.message)),
-            "properties": properties,
-        })
-    return render_template("shapes.html", title="SHACL shapes", shapes=shapes,
-                           **linker.common(document.key, document.formats))
+            properties.append(
+                {
+                    "iri": node.value if isinstance(node, ox.NamedNode) else None,
+                    "anchor": node.value.split("#", 1)[-1]
+                    if isinstance(node, ox.NamedNode)
+                    else None,
+                    "path": first(inner, str(SH.path)),
+                    "name": first(inner, str(SH.name)),
+                    "message": first(inner, str(SH.message)),
+                    "severity": first(inner, str(SH.severity)),
+                    "min": first(inner, str(SH.minCount)),
+                    "max": first(inner, str(SH.maxCount)),
+                    "class": first(inner, str(SH["class"])),
+                    "datatype": first(inner, str(SH.datatype)),
+                }
+            )
+        shapes.append(
+            {
+                "iri": iri,
+                "anchor": iri.split("#", 1)[-1],
+                "target": first(triples, str(SH.targetClass)),
+                "severity": first(triples, str(SH.severity)),
+                "name": first(triples, str(SH.name)),
+                "message": first(triples, str(SH.message)),
+                "properties": properties,
+            }
+        )
+    return render_template(
+        "shapes.html",
+        title="SHACL shapes",
+        shapes=shapes,
+        **linker.common(document.key, document.formats),
+    )
 
 
 def render_validation(pub, document, lang: str) -> str:
     """The SHACL validation report (SHACL §3.6) of the published data."""
     linker = Linker(pub, lang)
     results = [{**r, "focus_href": linker.href(r["focus"])} for r in pub.validation.results]
-    return render_template("validation.html", title="Validation report",
-                           conforms=pub.validation.conforms, results=results,
-                           **linker.common(document.key, document.formats))
+    return render_template(
+        "validation.html",
+        title="Validation report",
+        conforms=pub.validation.conforms,
+        results=results,
+        **linker.common(document.key, document.formats),
+    )

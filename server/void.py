@@ -1,4 +1,4 @@
-"""Dataset metadata: VoID (W3C Note, §4–§6) and DCAT 2 for ``{base}dataset``, counts and partitions."""
+"""Dataset metadata: VoID (W3C Note §4–§6) and DCAT 2 at ``{base}dataset``; counts, partitions."""
 
 from __future__ import annotations
 
@@ -44,11 +44,13 @@ def _count(store: ox.Store, graphs, query: str) -> list[tuple]:
 def compute_counts(pub) -> dict:
     """Triples, things, distinct subjects, classes and properties of the data graphs (VoID §4.5)."""
     store, graphs = pub.store, pub.data_graphs
-    per_graph = {g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g))
-                 for g in graphs}
+    per_graph = {
+        g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in graphs
+    }
     classes = Counter()
-    for row in _count(store, graphs,
-                      "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"):
+    for row in _count(
+        store, graphs, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"
+    ):
         classes[row[0].value] = int(row[1].value)
     properties = Counter()
     for row in _count(store, graphs, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"):
@@ -68,7 +70,7 @@ def _slug(pub, iri: str) -> str:
     """A fragment naming a partition: ``class-schema-Person``, ``property-pg-claimant``."""
     for prefix, namespace in ontology.prefixes(pub.base).items():
         if iri.startswith(namespace) and iri != namespace:
-            local = iri[len(namespace):]
+            local = iri[len(namespace) :]
             if local.replace("-", "").replace("_", "").isalnum():
                 return f"{prefix}-{local}"
     return "".join(c if c.isalnum() else "-" for c in iri)
@@ -96,7 +98,11 @@ def dataset_triples(pub) -> list[ox.Triple]:
         (ds, _n(DCTERMS.license), ox.NamedNode(LICENSE)),
         (ds, _n(DCTERMS.creator), ox.NamedNode(f"{base}#publisher")),
         (ds, _n(DCTERMS.publisher), ox.NamedNode(f"{base}#publisher")),
-        (ds, _n(DCTERMS.modified), ox.Literal(pub.loaded_at.isoformat(), datatype=_n(XSD.dateTime))),
+        (
+            ds,
+            _n(DCTERMS.modified),
+            ox.Literal(pub.loaded_at.isoformat(), datatype=_n(XSD.dateTime)),
+        ),
         (ds, _n(DCTERMS.conformsTo), ox.NamedNode(f"{base}shapes")),
         (ds, _n(DCAT.landingPage), ox.NamedNode(base)),
         (ds, _n(VOID.sparqlEndpoint), ox.NamedNode(f"{base}sparql")),
@@ -108,7 +114,11 @@ def dataset_triples(pub) -> list[ox.Triple]:
         (ds, _n(VOID.properties), _int(len(counts["properties"]))),
         (ds, _n(VOID.rootResource), ox.NamedNode(base)),
         (ox.NamedNode(f"{base}#publisher"), _n(RDF.type), _n(FOAF.Organization)),
-        (ox.NamedNode(f"{base}#publisher"), _n(RDFS.label), ox.Literal("policygraph", language="en")),
+        (
+            ox.NamedNode(f"{base}#publisher"),
+            _n(RDFS.label),
+            ox.Literal("policygraph", language="en"),
+        ),
         (ox.NamedNode(f"{base}#publisher"), _n(FOAF.homepage), ox.NamedNode(base)),
     ]
     for lang, title in TITLE.items():
@@ -128,7 +138,11 @@ def dataset_triples(pub) -> list[ox.Triple]:
             (node, _n(RDF.type), _n(DCAT.Distribution)),
             (node, _n(DCAT.downloadURL), node),
             (node, _n(DCAT.mediaType), ox.Literal(dump.media_type)),
-            (node, _n(DCAT.byteSize), ox.Literal(str(dump.size), datatype=_n(XSD.nonNegativeInteger))),
+            (
+                node,
+                _n(DCAT.byteSize),
+                ox.Literal(str(dump.size), datatype=_n(XSD.nonNegativeInteger)),
+            ),
             (node, _n(DCTERMS.description), ox.Literal(dump.description, language="en")),
             (node, _n(SPDX.checksum), checksum),
             (checksum, _n(RDF.type), _n(SPDX.Checksum)),
@@ -137,13 +151,18 @@ def dataset_triples(pub) -> list[ox.Triple]:
         ]
     for cls, entities in counts["classes"].items():
         part = ox.NamedNode(f"{base}dataset#class-{_slug(pub, cls)}")
-        out += [(ds, _n(VOID.classPartition), part), (part, _n(VOID["class"]), ox.NamedNode(cls)),
-                (part, _n(VOID.entities), _int(entities))]
+        out += [
+            (ds, _n(VOID.classPartition), part),
+            (part, _n(VOID["class"]), ox.NamedNode(cls)),
+            (part, _n(VOID.entities), _int(entities)),
+        ]
     for prop, triples in counts["properties"].items():
         part = ox.NamedNode(f"{base}dataset#property-{_slug(pub, prop)}")
-        out += [(ds, _n(VOID.propertyPartition), part),
-                (part, _n(VOID.property), ox.NamedNode(prop)),
-                (part, _n(VOID.triples), _int(triples))]
+        out += [
+            (ds, _n(VOID.propertyPartition), part),
+            (part, _n(VOID.property), ox.NamedNode(prop)),
+            (part, _n(VOID.triples), _int(triples)),
+        ]
     for graph in pub.data_graphs:
         out.append((ds, _n(VOID.subset), graph))
         out += [tuple(t) for t in graph_triples(pub, graph)]
@@ -151,7 +170,7 @@ def dataset_triples(pub) -> list[ox.Triple]:
 
 
 def graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
-    """A named graph as a VoID subset (VoID §5) named by its IRI (SPARQL 1.1 SD §3.4 ``sd:name``)."""
+    """A named graph as a VoID subset (VoID §5), named by its IRI (SPARQL 1.1 SD §3.4)."""
     triples = pub.counts["graphs"].get(graph.value, 0)
     out = [
         (graph, _n(RDF.type), _n(VOID.Dataset)),

@@ -40,6 +40,13 @@ def app(dumps_dir):
 
 
 @pytest.fixture(scope="session")
+def tiny_app(tmp_path_factory):
+    """The app on tests/data/tiny (values with markup characters, for escaping tests)."""
+    folder = tmp_path_factory.mktemp("tiny-dumps")
+    return create_app({"base": BASE, "data": [str(TINY)], "dumps_dir": str(folder)})
+
+
+@pytest.fixture(scope="session")
 def pub(app):
     return app.extensions["policygraph"]
 
@@ -72,19 +79,24 @@ class ServerProcess:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
         env = dict(os.environ)
-        env.update({
-            "POLICYGRAPH_BASE": self.base,
-            "POLICYGRAPH_HOST": "127.0.0.1",
-            "POLICYGRAPH_PORT": str(self.port),
-            "POLICYGRAPH_WORKERS": str(workers),
-            "POLICYGRAPH_DUMPS_DIR": str(tmp / "dumps"),
-            "POLICYGRAPH_DATA": os.pathsep.join(data_paths()),
-        })
+        env.update(
+            {
+                "POLICYGRAPH_BASE": self.base,
+                "POLICYGRAPH_HOST": "127.0.0.1",
+                "POLICYGRAPH_PORT": str(self.port),
+                "POLICYGRAPH_WORKERS": str(workers),
+                "POLICYGRAPH_DUMPS_DIR": str(tmp / "dumps"),
+                "POLICYGRAPH_DATA": os.pathsep.join(data_paths()),
+            }
+        )
         env.update(extra or {})
         self.log = open(tmp / "server.log", "w+b")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "server.serving"], cwd=ROOT, env=env,
-            stdout=self.log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "server.serving"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait(self, timeout: float = 60) -> ServerProcess:

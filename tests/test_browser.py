@@ -15,11 +15,25 @@ def render(url: str, profile) -> str:
     """The DOM Chromium builds for ``url`` (headless, no network beyond loopback)."""
     chromium = need_binary("chromium")
     result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-         "--virtual-time-budget=5000", "--dump-dom", url],
-        capture_output=True, timeout=120, text=True,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        timeout=120,
+        text=True,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
@@ -54,8 +68,10 @@ def test_resource_page_in_chromium(live_server, tmp_path):
     assert dom.title.startswith("China")
     assert live_server.base + "doc/actor/china.ttl" in dom.links
     assert live_server.base + "doc/actor/china?lang=zh-Hans" in dom.links
-    assert any(link and link.startswith(live_server.base + "doc/") and "china" not in link
-               for link in dom.links), "links to other things"
+    assert any(
+        link and link.startswith(live_server.base + "doc/") and "china" not in link
+        for link in dom.links
+    ), "links to other things"
 
 
 def test_resource_page_in_simplified_chinese(live_server, tmp_path):

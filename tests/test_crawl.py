@@ -1,4 +1,4 @@
-"""A small breadth-first crawler: every link of our HTML and RDF resolves, and none is a fake of ours."""
+"""A small breadth-first crawler: every link in our HTML and RDF resolves; none fakes our base."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ class Links(HTMLParser):
 
 
 def rdf_objects(body: bytes) -> list[str]:
-    return [t.object.value for t in ox.parse(body, ox.RdfFormat.TURTLE)
-            if isinstance(t.object, ox.NamedNode)]
+    return [
+        t.object.value
+        for t in ox.parse(body, ox.RdfFormat.TURTLE)
+        if isinstance(t.object, ox.NamedNode)
+    ]
 
 
 def pretends_to_be_ours(url: str) -> bool:
@@ -55,7 +58,7 @@ def crawl(client, starts: list[str], has_sparql: bool) -> tuple[dict, list, int]
             if pretends_to_be_ours(url):
                 problems.append(f"foreign IRI pretending to be ours: {url}")
             continue
-        path = url[len(BASE) - 1:]
+        path = url[len(BASE) - 1 :]
         if path.startswith("/sparql") and not has_sparql:
             continue
         outlinks: list[str] = []

@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import BASE, ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
-from conftest import BASE, ROOT
 from server.settings import SETTINGS, resolve, settings_markdown
 
 DS = URIRef(f"{BASE}dataset")
@@ -22,12 +22,28 @@ def void(app) -> Graph:
     return Graph().parse(data=app.test_client().get("/dataset.ttl").get_data(), format="turtle")
 
 
-@pytest.mark.parametrize("predicate", [
-    DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.source,
-    VOID.sparqlEndpoint, VOID.dataDump, VOID.uriSpace, VOID.exampleResource, VOID.triples,
-    VOID.entities, VOID.vocabulary, VOID.classPartition, VOID.propertyPartition,
-    DCTERMS.conformsTo, VOID.subset, DCAT.distribution,
-])
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        DCTERMS.title,
+        DCTERMS.description,
+        DCTERMS.license,
+        DCTERMS.creator,
+        DCTERMS.source,
+        VOID.sparqlEndpoint,
+        VOID.dataDump,
+        VOID.uriSpace,
+        VOID.exampleResource,
+        VOID.triples,
+        VOID.entities,
+        VOID.vocabulary,
+        VOID.classPartition,
+        VOID.propertyPartition,
+        DCTERMS.conformsTo,
+        VOID.subset,
+        DCAT.distribution,
+    ],
+)
 def test_void_has(void, predicate):
     assert (DS, predicate, None) in void
 
@@ -41,11 +57,14 @@ def test_void_is_void_and_dcat(void):
 def test_void_counts_match_the_publication(void, pub):
     assert void.value(DS, VOID.triples).toPython() == pub.counts["triples"]
     assert void.value(DS, VOID.entities).toPython() == len(pub.things)
-    classes = {void.value(p, VOID["class"]): void.value(p, VOID.entities).toPython()
-               for p in void.objects(DS, VOID.classPartition)}
+    classes = {
+        void.value(p, VOID["class"]): void.value(p, VOID.entities).toPython()
+        for p in void.objects(DS, VOID.classPartition)
+    }
     assert classes == {URIRef(k): v for k, v in pub.counts["classes"].items()}
-    triples = sum(void.value(p, VOID.triples).toPython()
-                  for p in void.objects(DS, VOID.propertyPartition))
+    triples = sum(
+        void.value(p, VOID.triples).toPython() for p in void.objects(DS, VOID.propertyPartition)
+    )
     assert triples == pub.counts["triples"]
 
 
@@ -55,7 +74,7 @@ def test_dumps_match_their_size_and_checksum(client, void):
     dumps = list(void.objects(DS, VOID.dataDump))
     assert len(dumps) == 2
     for dump in dumps:
-        path = str(dump)[len(BASE) - 1:]
+        path = str(dump)[len(BASE) - 1 :]
         with client.get(path) as response:
             body = response.get_data()
         assert len(body) == void.value(dump, DCAT.byteSize).toPython()
@@ -81,8 +100,11 @@ def test_turtle_dump_is_the_union_of_the_data_graphs(client, pub):
 
 def test_dumps_are_written_at_startup(pub, dumps_dir):
     assert sorted(p.name for p in Path(dumps_dir).iterdir() if not p.name.startswith(".")) == [
-        "policygraph.nq.gz", "policygraph.nq.gz.sha256", "policygraph.ttl",
-        "policygraph.ttl.sha256"]
+        "policygraph.nq.gz",
+        "policygraph.nq.gz.sha256",
+        "policygraph.ttl",
+        "policygraph.ttl.sha256",
+    ]
 
 
 def test_sitemap_lists_every_document(client, pub):
@@ -108,7 +130,7 @@ def test_every_setting_is_documented_in_the_readme():
     if not readme.is_file():
         pytest.fail("README.md is missing")
     text = readme.read_text(encoding="utf-8")
-    match = re.search(r"^#+ .*[Ss]ettings.*$(.*?)(?=^#+ |\Z)", text, re.M | re.S)
+    match = re.search(r"^#+ [^\n]*[Ss]ettings[^\n]*$(.*?)(?=^#+ |\Z)", text, re.M | re.S)
     assert match, "README.md has no settings section"
     missing = [s.name for s in SETTINGS if f"`{s.name}`" not in match.group(1)]
     assert not missing, f"settings missing from the README: {missing}\n{settings_markdown()}"

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-PATHS = ["/doc/actor/china", "/doc/actor/china.jsonld", "/ontology", "/shapes.ttl",
-         "/dataset", "/context.jsonld", "/sitemap.xml", "/robots.txt", "/", "/validation",
-         "/dumps/policygraph.ttl"]
+PATHS = [
+    "/doc/actor/china",
+    "/doc/actor/china.jsonld",
+    "/ontology",
+    "/shapes.ttl",
+    "/dataset",
+    "/context.jsonld",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/",
+    "/validation",
+    "/dumps/policygraph.ttl",
+]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -20,8 +30,9 @@ def test_etag_and_last_modified_give_304(client, path):
         assert again.headers["ETag"] == etag
     with client.get(path, headers={"If-Modified-Since": modified}) as again:
         assert again.status_code == 304
-    with client.get(path, headers={"If-None-Match": '"other"', "If-Modified-Since": modified}) \
-            as again:
+    with client.get(
+        path, headers={"If-None-Match": '"other"', "If-Modified-Since": modified}
+    ) as again:
         assert again.status_code == 200
 
 
@@ -42,9 +53,14 @@ def test_cors_on_every_response(client, path):
 
 
 def test_preflight_is_answered(client):
-    response = client.options("/doc/actor/china", headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "Accept"})
+    response = client.options(
+        "/doc/actor/china",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "Accept",
+        },
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     allowed = response.headers["Access-Control-Allow-Headers"]

@@ -26,8 +26,13 @@ TABLE = [
     ("/doc/actor/china", BROWSER, 200, "text/html", None),
     ("/doc/actor/china", "*/*", 200, "text/turtle", None),
     ("/doc/actor/china", None, 200, "text/turtle", None),
-    ("/doc/actor/china", "text/turtle;q=0.5, application/ld+json;q=0.9", 200,
-     "application/ld+json", None),
+    (
+        "/doc/actor/china",
+        "text/turtle;q=0.5, application/ld+json;q=0.9",
+        200,
+        "application/ld+json",
+        None,
+    ),
     ("/doc/actor/china", "application/n-triples;q=0.1, text/html;q=0.2", 200, "text/html", None),
     # documents, suffixes override Accept
     ("/doc/actor/china.ttl", "application/ld+json", 200, "text/turtle", None),
@@ -100,14 +105,19 @@ def test_negotiation_table(client, path, accept, status, content_type, location)
 @pytest.mark.parametrize("suffix", ["ttl", "nt", "rdf", "jsonld", "html"])
 def test_negotiated_response_names_suffix_url(client, suffix):
     """Content-Location names the suffix URL served; Vary: Accept; Link lists every alternate."""
-    types = {"ttl": "text/turtle", "nt": "application/n-triples", "rdf": "application/rdf+xml",
-             "jsonld": "application/ld+json", "html": "text/html"}
+    types = {
+        "ttl": "text/turtle",
+        "nt": "application/n-triples",
+        "rdf": "application/rdf+xml",
+        "jsonld": "application/ld+json",
+        "html": "text/html",
+    }
     response = client.get("/doc/actor/china", headers={"Accept": types[suffix]})
     assert response.headers["Content-Location"] == f"{B}doc/actor/china.{suffix}"
     assert "Accept" in response.headers["Vary"]
     link = response.headers["Link"]
     for other in types:
-        assert f"<{B}doc/actor/china.{other}>; rel=\"alternate\"" in link
+        assert f'<{B}doc/actor/china.{other}>; rel="alternate"' in link
     assert f'<{B}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"' in link
 
 
@@ -116,8 +126,12 @@ def test_not_acceptable_lists_offered_types(client):
     response = client.get("/doc/actor/china", headers={"Accept": "image/png"})
     offered = response.get_json()["error"]["offered"]
     assert offered[0] == "text/turtle"
-    assert set(offered) >= {"text/html", "application/ld+json", "application/n-triples",
-                            "application/rdf+xml"}
+    assert set(offered) >= {
+        "text/html",
+        "application/ld+json",
+        "application/n-triples",
+        "application/rdf+xml",
+    }
 
 
 def test_unknown_thing_page_links_to_search_and_home(client):
@@ -134,20 +148,39 @@ def test_redirect_keeps_query_string(client):
 def test_every_thing_dereferences(client, pub):
     """Every thing in the data answers 303 to a document that exists."""
     for iri, key in pub.things.items():
-        response = client.get(iri[len(B) - 1:])
+        response = client.get(iri[len(B) - 1 :])
         assert response.status_code == 303, iri
         assert response.headers["Location"] == f"{B}{key}"
 
 
-MEDIA = st.sampled_from(["text/turtle", "application/ld+json", "text/html", "application/json",
-                         "application/rdf+xml", "application/n-triples", "image/png", "*/*",
-                         "text/*", "application/*", "application/n-quads", "text/plain"])
+MEDIA = st.sampled_from(
+    [
+        "text/turtle",
+        "application/ld+json",
+        "text/html",
+        "application/json",
+        "application/rdf+xml",
+        "application/n-triples",
+        "image/png",
+        "*/*",
+        "text/*",
+        "application/*",
+        "application/n-quads",
+        "text/plain",
+    ]
+)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture],
-          deadline=None)
-@given(st.lists(st.tuples(MEDIA, st.sampled_from(["", ";q=0", ";q=0.3", ";q=0.7", ";q=1"])),
-                min_size=1, max_size=4))
+@settings(
+    max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
+@given(
+    st.lists(
+        st.tuples(MEDIA, st.sampled_from(["", ";q=0", ";q=0.3", ";q=0.7", ";q=1"])),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_any_accept_header_gets_an_offered_type_or_406(client, parts):
     """Whatever the Accept header, the answer is an offered format the client accepts, or 406."""
     header = ", ".join(media + q for media, q in parts)

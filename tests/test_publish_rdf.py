@@ -6,14 +6,14 @@ import json
 import subprocess
 import warnings
 
-import pytest
-from pyld import jsonld
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal
-from rdflib.namespace import XSD
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-
+import pytest
 from conftest import BASE, need_binary, sample_things
+from pyld import jsonld
+from rdflib import BNode, Graph, Literal
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import XSD
+
 from server.jsonld import to_rdflib
 
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
@@ -21,8 +21,10 @@ RAPPER_FORMATS = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml"}
 
 
 def document_keys(pub) -> list[str]:
-    keys = [pub.things[iri] for iri in sample_things(pub, ("actor", "claim", "event",
-                                                            "relation", "document", "place"))]
+    keys = [
+        pub.things[iri]
+        for iri in sample_things(pub, ("actor", "claim", "event", "relation", "document", "place"))
+    ]
     return keys + ["ontology", "shapes", "dataset", "validation"]
 
 
@@ -91,11 +93,12 @@ def from_rdflib(term):
 
 def local_loader(context_body: bytes):
     """A pyld document loader that serves our context and refuses the network."""
+
     def load(url, options=None):
         if url == f"{BASE}context.jsonld":
-            return {"contextUrl": None, "documentUrl": url,
-                    "document": json.loads(context_body)}
+            return {"contextUrl": None, "documentUrl": url, "document": json.loads(context_body)}
         raise AssertionError(f"pyld tried to fetch {url}")
+
     return load
 
 
@@ -138,9 +141,18 @@ def test_rapper_parses_and_agrees(client, keys, tmp_path, suffix):
         path = tmp_path / f"doc.{suffix}"
         path.write_bytes(fetch(client, key, suffix))
         result = subprocess.run(
-            [rapper, "-q", "-i", RAPPER_FORMATS[suffix], "-o", "ntriples", str(path),
-             f"{BASE}{key}"],
-            capture_output=True, timeout=60,
+            [
+                rapper,
+                "-q",
+                "-i",
+                RAPPER_FORMATS[suffix],
+                "-o",
+                "ntriples",
+                str(path),
+                f"{BASE}{key}",
+            ],
+            capture_output=True,
+            timeout=60,
         )
         assert result.returncode == 0, (key, result.stderr.decode())
         theirs = Graph().parse(data=result.stdout, format="nt")
@@ -149,10 +161,13 @@ def test_rapper_parses_and_agrees(client, keys, tmp_path, suffix):
 
 
 def test_jsonld_expands_with_pyld_to_the_turtle_triples(client, keys):
-    """Compact JSON-LD against {base}context.jsonld expands (pyld) to exactly the Turtle's triples."""
+    """Compact JSON-LD (context by URL) expands with pyld to exactly the Turtle's triples."""
     context = client.get("/context.jsonld").get_data()
-    options = {"documentLoader": local_loader(context), "format": "application/n-quads",
-               "base": BASE}
+    options = {
+        "documentLoader": local_loader(context),
+        "format": "application/n-quads",
+        "base": BASE,
+    }
     for key in keys:
         document = json.loads(fetch(client, key, "jsonld"))
         assert document["@context"] == f"{BASE}context.jsonld", key
@@ -164,5 +179,7 @@ def test_jsonld_expands_with_pyld_to_the_turtle_triples(client, keys):
 
 def test_jsonld_advertises_context_link(client):
     response = client.get("/doc/actor/china.jsonld")
-    assert f'<{BASE}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"' in (
-        response.headers["Link"])
+    assert (
+        f'<{BASE}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
+        in (response.headers["Link"])
+    )

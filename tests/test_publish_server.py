@@ -19,21 +19,28 @@ def test_startup_prints_base_triples_endpoints_and_time(live_server):
     assert f"{live_server.base}sparql" in output
 
 
-@pytest.mark.parametrize(("path", "accept", "status", "content_type", "location"), [
-    ("id/actor/china", "text/turtle", 303, None, "doc/actor/china"),
-    ("doc/actor/china", "text/turtle", 200, "text/turtle", None),
-    ("doc/actor/china", BROWSER, 200, "text/html", None),
-    ("doc/actor/china", "application/ld+json", 200, "application/ld+json", None),
-    ("doc/actor/china", "image/png", 406, "application/json", None),
-    ("doc/actor/china.rdf", None, 200, "application/rdf+xml", None),
-    (".well-known/void", None, 303, None, "dataset"),
-    ("dataset", "application/n-quads", 200, "application/n-quads", None),
-    ("dumps/policygraph.nq.gz", None, 200, "application/gzip", None),
-    ("id/actor/unknown", BROWSER, 404, "text/html", None),
-])
+@pytest.mark.parametrize(
+    ("path", "accept", "status", "content_type", "location"),
+    [
+        ("id/actor/china", "text/turtle", 303, None, "doc/actor/china"),
+        ("doc/actor/china", "text/turtle", 200, "text/turtle", None),
+        ("doc/actor/china", BROWSER, 200, "text/html", None),
+        ("doc/actor/china", "application/ld+json", 200, "application/ld+json", None),
+        ("doc/actor/china", "image/png", 406, "application/json", None),
+        ("doc/actor/china.rdf", None, 200, "application/rdf+xml", None),
+        (".well-known/void", None, 303, None, "dataset"),
+        ("dataset", "application/n-quads", 200, "application/n-quads", None),
+        ("dumps/policygraph.nq.gz", None, 200, "application/gzip", None),
+        ("id/actor/unknown", BROWSER, 404, "text/html", None),
+    ],
+)
 def test_http_table(live_server, path, accept, status, content_type, location):
-    response = requests.get(live_server.base + path, allow_redirects=False, timeout=10,
-                            headers={"Accept": accept} if accept else {})
+    response = requests.get(
+        live_server.base + path,
+        allow_redirects=False,
+        timeout=10,
+        headers={"Accept": accept} if accept else {},
+    )
     assert response.status_code == status
     if content_type:
         assert response.headers["Content-Type"].split(";")[0] == content_type
@@ -42,8 +49,9 @@ def test_http_table(live_server, path, accept, status, content_type, location):
 
 
 def test_dereference_follows_to_turtle_about_the_thing(live_server):
-    response = requests.get(live_server.base + "id/actor/china", timeout=10,
-                            headers={"Accept": "text/turtle"})
+    response = requests.get(
+        live_server.base + "id/actor/china", timeout=10, headers={"Accept": "text/turtle"}
+    )
     assert response.url == live_server.base + "doc/actor/china"
     graph = Graph().parse(data=response.content, format="turtle")
     assert len(graph) > 5
@@ -61,9 +69,15 @@ def test_conditional_get_and_head(live_server):
 
 
 def test_cors_preflight(live_server):
-    response = requests.options(live_server.base + "doc/actor/china", timeout=10, headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "Accept"})
+    response = requests.options(
+        live_server.base + "doc/actor/china",
+        timeout=10,
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "Accept",
+        },
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Accept" in response.headers["Access-Control-Allow-Headers"]

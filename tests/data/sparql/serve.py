@@ -44,6 +44,7 @@ def make_app(base: str | None = None, **config):
         settings=resolved,
     )
     app = Flask("server")
+    app.config["POLICYGRAPH"] = resolved
     errors.register(app)
     app.register_blueprint(sparql.blueprint)
     app.extensions[EXTENSION] = pub

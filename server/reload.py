@@ -1,0 +1,239 @@
+"""Reloading the data without downtime: SIGHUP to the gunicorn master, or ``policygraph reload``.
+
+The master re-reads the sources, parses and validates them and builds the whole new publication
+(store, indexes, every representation) while the old workers keep serving the old one. Only then
+does anything change: gunicorn's HUP forks new workers from the new state (``preload_app``) and
+stops the old ones gracefully, so each request is answered wholly by the old or wholly by the new
+version. Data that does not parse or breaks a core shape is refused: the report is logged (file
+and line, or each Violation's focus node) and the old version goes on being served untouched.
+
+An on-disk store (``oxigraph:PATH``) is rebuilt offline in a staging folder and swapped in by
+rename (:func:`graph.store.build_on_disk`); the new workers open it read-only, and the old ones
+keep reading the files they already hold open until they exit.
+
+With ``--pid-file F`` the master records the outcome of each reload in ``F.reload.json``, which
+``policygraph reload --pid-file F`` waits for and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from gunicorn.arbiter import Arbiter
+
+import graph
+from server.publication import EXTENSION
+
+EXIT_OK, EXIT_REFUSED, EXIT_FAILED = 0, 1, 2
+
+
+def say(message: str) -> None:
+    """One line on the master's standard error (where gunicorn logs too)."""
+    sys.stderr.write(f"policygraph: {message}\n")
+    sys.stderr.flush()
+
+
+def status_path(pid_file: str | os.PathLike) -> Path:
+    return Path(f"{pid_file}.reload.json")
+
+
+def rebuild(settings: dict[str, Any]):
+    """A new app from the sources, built completely; raises :class:`graph.DataError` if refused.
+
+    Nothing that is being served is touched before this returns: an on-disk store is built in a
+    staging folder and swapped in only after the data validated.
+    """
+    from server import create_app
+    from server.publication import build, open_store
+
+    store, validation = open_store(settings, rebuild=True)
+    pub = build(settings, store, validation)
+    return create_app({**settings, "publication": pub})
+
+
+def refusal(error: graph.DataError) -> str:
+    """A readable account of why a new version was refused."""
+    if isinstance(error, graph.InvalidData):
+        return f"{error}\n{error.report.text.rstrip()}"
+    if isinstance(error, graph.UnreadableData):
+        return (
+            f"cannot read {error.path}"
+            + (f" line {error.line}" if error.line else "")
+            + (f": {error.message}")
+        )
+    return str(error)
+
+
+class ReloadingArbiter(Arbiter):
+    """Gunicorn's arbiter whose HUP first builds and validates the new publication.
+
+    Gunicorn's own HUP reloads the configuration and, with ``preload_app``, forks the new workers
+    from the application object it already holds: it does not load the app again. So the new app
+    is built here and put in place of the old one before gunicorn forks the new workers; when the
+    new data is refused, gunicorn's HUP is not run at all and the old workers go on serving.
+    """
+
+    generation = 0
+
+    def handle_hup(self) -> None:
+        self.generation += 1
+        app = self.app.application
+        old = app.extensions[EXTENSION]
+        settings = dict(old.settings)
+        started = time.monotonic()
+        say(f"reload {self.generation}: re-reading the sources (serving the current version)")
+        try:
+            new_app = rebuild(settings)
+        except Exception as error:  # noqa: BLE001 - the master must outlive any bad version
+            seconds = time.monotonic() - started
+            if isinstance(error, graph.DataError):
+                report = refusal(error)
+            else:
+                report = "".join(traceback.format_exception(error)).rstrip()
+            say(
+                f"reload {self.generation} REFUSED after {seconds:.2f} s; still serving the "
+                f"previous version ({old.counts.get('triples')} triples, loaded at "
+                f"{old.loaded_at.isoformat()}):\n{report}"
+            )
+            self._record("refused", seconds, old, report=report)
+            return
+        new = new_app.extensions[EXTENSION]
+        seconds = time.monotonic() - started
+        if _disk_path(settings) is not None:
+            new.store = None  # reopened read-only in each new worker (post_fork)
+        self.app.application = new_app
+        self.app.callable = new_app
+        del app, old
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        say(
+            f"reload {self.generation}: new version validated and built in {seconds:.2f} s "
+            f"({new.counts.get('triples')} triples, {len(new.things)} things); starting new "
+            "workers, stopping the old ones gracefully"
+        )
+        super().handle_hup()
+        self._record("reloaded", seconds, new)
+
+    def _record(self, outcome: str, seconds: float, pub, report: str = "") -> None:
+        if not self.cfg.pidfile:
+            return
+        status = {
+            "generation": self.generation,
+            "outcome": outcome,
+            "seconds": round(seconds, 3),
+            "triples": pub.counts.get("triples"),
+            "loaded_at": pub.loaded_at.isoformat(),
+            "report": report,
+            "pid": os.getpid(),
+        }
+        path = status_path(self.cfg.pidfile)
+        staging = path.with_name(path.name + ".tmp")
+        staging.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(staging, path)
+
+
+def _disk_path(settings: dict[str, Any]) -> Path | None:
+    """The folder of an on-disk store, else None (memory, or a remote ``sparql:`` store)."""
+    from server.publication import STORE_PREFIX
+
+    store = str(settings.get("store") or "")
+    return Path(store[len(STORE_PREFIX) :]) if store.startswith(STORE_PREFIX) else None
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def send_reload(pid_file: str | os.PathLike, timeout: float = 120.0, out=sys.stdout) -> int:
+    """SIGHUP the master named in ``pid_file`` and wait for the outcome it records."""
+    try:
+        pid = int(Path(pid_file).read_text(encoding="ascii").strip())
+    except (OSError, ValueError) as error:
+        print(f"error: cannot read a master pid from {pid_file}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    status = status_path(pid_file)
+    before = status.stat().st_mtime_ns if status.exists() else None
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except OSError as error:
+        print(f"error: cannot signal the master (pid {pid}): {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"sent SIGHUP to the policygraph master (pid {pid}); waiting for the outcome", file=out)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if status.exists() and status.stat().st_mtime_ns != before:
+            try:
+                result = json.loads(status.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                time.sleep(0.05)  # being replaced right now
+                continue
+            if result["outcome"] == "reloaded":
+                print(
+                    f"reloaded in {result['seconds']} s: now serving {result['triples']} triples",
+                    file=out,
+                )
+                return EXIT_OK
+            print(
+                f"reload refused after {result['seconds']} s; still serving the previous "
+                f"version ({result['triples']} triples):\n{result['report']}",
+                file=out,
+            )
+            return EXIT_REFUSED
+        time.sleep(0.1)
+    print(f"error: no outcome after {timeout:g} s; see the server's log", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    """Ask a running ``policygraph serve`` to re-read its data (exit 0 reloaded, 1 refused)."""
+    return send_reload(args.pid_file, args.timeout)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pid-file",
+        required=True,
+        metavar="FILE",
+        help="the pid file given to `policygraph serve --pid-file`",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for the outcome (default 120)",
+    )
+
+
+def add_reload_command(subparsers) -> argparse.ArgumentParser:
+    """Register ``policygraph reload`` on the ``policygraph`` command's subparsers."""
+    parser = subparsers.add_parser(
+        "reload",
+        help="make a running server re-read, validate and atomically swap in its data",
+        description="Send SIGHUP to the master of `policygraph serve --pid-file FILE` and wait "
+        "for the outcome. The new data is parsed and validated before anything changes: exit 0 "
+        "when it replaced the old version, 1 when it was refused (the report is printed and the "
+        "old version keeps being served), 2 when the server could not be reached.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(run=cmd_reload)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m server.reload --pid-file F``: the same as ``policygraph reload``."""
+    parser = argparse.ArgumentParser(prog="policygraph reload", description=__doc__)
+    add_arguments(parser)
+    return cmd_reload(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

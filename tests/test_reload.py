@@ -1,0 +1,301 @@
+"""Reloading the data of a running server (gunicorn via server.serving, in a subprocess).
+
+Contract (issue 6, Load and faults): SIGHUP to the master or ``policygraph reload --pid-file F``
+re-reads the sources; the new version is parsed and validated before anything changes. A Turtle
+syntax error or a SHACL Violation is refused with a readable report and the old version keeps
+being served with every triple; a valid version replaces the old one atomically: while it happens,
+every answer is wholly the old or wholly the new dataset, and no request fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import ROOT, TINY, free_port
+
+pytestmark = pytest.mark.server
+
+SLUG = "north-korea-opportunity"
+COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+NEW_TRIPLE = '\n<id/actor/china> skos:altLabel "Middle Kingdom"@en .\n'
+SYNTAX_ERROR = "\n<id/actor/broken> a <ontology#Actor .\n"
+VIOLATION = "\n<id/actor/nobody> a pg:Actor, schema:Person .\n"
+#: The hammer needs some answers before and after the swap; this is the pause on each side.
+SETTLE = 1.0
+
+
+class Server:
+    """``python -m server.serving`` in its own session (so a test can kill the whole group)."""
+
+    def __init__(
+        self,
+        tmp: Path,
+        data: Path,
+        store: str = "memory",
+        workers: int = 2,
+        port: int | None = None,
+        **env,
+    ):
+        self.tmp = tmp
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}/"
+        self.pid_file = tmp / "server.pid"
+        environ = dict(os.environ)
+        environ.update(
+            {
+                "POLICYGRAPH_BASE": self.base,
+                "POLICYGRAPH_HOST": "127.0.0.1",
+                "POLICYGRAPH_PORT": str(self.port),
+                "POLICYGRAPH_WORKERS": str(workers),
+                "POLICYGRAPH_DUMPS_DIR": str(tmp / "dumps"),
+                "POLICYGRAPH_DATA": str(data),
+                "POLICYGRAPH_STORE": store,
+                "POLICYGRAPH_PID_FILE": str(self.pid_file),
+            }
+        )
+        environ.update({key: str(value) for key, value in env.items()})
+        self.log_path = tmp / f"server-{self.port}.log"
+        self.log = open(self.log_path, "w+b")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "server.serving"],
+            cwd=ROOT,
+            env=environ,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait(self, timeout: float = 60) -> Server:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.output()}")
+            try:
+                if requests.get(self.base + "robots.txt", timeout=2).status_code == 200:
+                    self.ready_seconds = time.monotonic() - self.started
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server not ready after {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+    def kill_all(self) -> None:
+        """SIGKILL the master, its workers and their query children at once."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.log.close()
+
+    def count(self) -> int:
+        response = requests.get(
+            self.base + "sparql",
+            params={"query": COUNT_QUERY},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+    def resource(self) -> bytes:
+        response = requests.get(self.base + "doc/actor/china.nt", timeout=10)
+        response.raise_for_status()
+        return response.content
+
+    def status(self) -> dict | None:
+        path = Path(f"{self.pid_file}.reload.json")
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def sighup_and_wait(self, timeout: float = 60) -> dict:
+        """SIGHUP the master; the outcome it records once the reload is decided."""
+        before = self.status()
+        generation = before["generation"] if before else 0
+        os.kill(int(self.pid_file.read_text().strip()), signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                status = self.status()
+            except ValueError:
+                status = None
+            if status and status["generation"] > generation:
+                return status
+            time.sleep(0.05)
+        raise AssertionError(f"no reload outcome after {timeout} s:\n{self.output()}")
+
+
+class Hammer:
+    """Threads asking for one resource and the SPARQL triple count until stopped.
+
+    Every request uses a new connection (a client that reuses a kept-alive connection across a
+    graceful worker stop must retry an idempotent request, RFC 9112 §9.3.1; that is the client's
+    part, not the server's). Every failure is recorded, never raised.
+    """
+
+    def __init__(self, server: Server, threads: int = 4):
+        self.server = server
+        self.stop_event = threading.Event()
+        self.answers: list[tuple[str, object]] = []
+        self.failures: list[str] = []
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run, args=(i,)) for i in range(threads)]
+
+    def _run(self, number: int) -> None:
+        while not self.stop_event.is_set():
+            for kind in ("count", "resource") if number % 2 else ("resource", "count"):
+                try:
+                    value = self.server.count() if kind == "count" else self.server.resource()
+                    with self.lock:
+                        self.answers.append((kind, value))
+                except Exception as error:  # noqa: BLE001 - a failure is a finding
+                    with self.lock:
+                        self.failures.append(f"{kind}: {type(error).__name__}: {error}")
+
+    def __enter__(self) -> Hammer:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+    def values(self, kind: str) -> list:
+        return [value for k, value in self.answers if k == kind]
+
+
+def data_folder(tmp: Path) -> Path:
+    folder = tmp / "sources" / SLUG
+    folder.mkdir(parents=True)
+    shutil.copy(TINY / "things.ttl", folder / "things.ttl")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One server on a private copy of the tiny data, with a pid file."""
+    tmp = tmp_path_factory.mktemp("reload")
+    folder = data_folder(tmp)
+    server = Server(tmp, folder).wait()
+    server.source = folder / "things.ttl"
+    yield server
+    server.stop()
+
+
+def reload_under_load(server: Server, change: str, with_command: bool = False):
+    """Apply ``change`` to the source while hammering; reload; return (hammer, outcome, output)."""
+    original = server.source.read_text(encoding="utf-8")
+    old_count, old_resource = server.count(), server.resource()
+    with Hammer(server) as hammer:
+        time.sleep(SETTLE)
+        server.source.write_text(original + change, encoding="utf-8")
+        if with_command:
+            command = [sys.executable, "-m", "server.reload", "--pid-file", str(server.pid_file)]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+            outcome = {"returncode": result.returncode, "stdout": result.stdout}
+        else:
+            outcome = server.sighup_and_wait()
+        time.sleep(SETTLE)
+    return hammer, outcome, (old_count, old_resource), original
+
+
+def assert_only_old(server, hammer, old) -> None:
+    old_count, old_resource = old
+    assert not hammer.failures, hammer.failures[:5]
+    assert set(hammer.values("count")) == {old_count}
+    assert set(hammer.values("resource")) == {old_resource}
+    assert server.count() == old_count, "triples were lost by a refused reload"
+    assert server.resource() == old_resource
+
+
+def test_sighup_swaps_in_a_valid_version_atomically(served):
+    """A valid new version replaces the old; each answer is wholly old or wholly new."""
+    hammer, outcome, old, original = reload_under_load(served, NEW_TRIPLE)
+    try:
+        assert outcome["outcome"] == "reloaded", outcome
+        old_count, old_resource = old
+        new_count, new_resource = served.count(), served.resource()
+        assert new_count == old_count + 1
+        assert new_resource != old_resource and b"Middle Kingdom" in new_resource
+        assert not hammer.failures, hammer.failures[:5]
+        counts, resources = hammer.values("count"), hammer.values("resource")
+        assert set(counts) == {old_count, new_count}, "both versions should have been seen"
+        assert set(resources) == {old_resource, new_resource}
+        assert len(hammer.answers) > 50
+        print(f"reload built in {outcome['seconds']} s; {len(hammer.answers)} answers, 0 failed")
+    finally:
+        served.source.write_text(original, encoding="utf-8")
+        served.sighup_and_wait()
+
+
+def test_reload_command_refuses_a_syntax_error(served):
+    """Unparseable Turtle is refused with file and line; the old version keeps every triple."""
+    hammer, outcome, old, original = reload_under_load(served, SYNTAX_ERROR, with_command=True)
+    served.source.write_text(original, encoding="utf-8")
+    assert outcome["returncode"] == 1, outcome
+    assert "refused" in outcome["stdout"]
+    assert f"{served.source} line " in outcome["stdout"]
+    assert_only_old(served, hammer, old)
+    log = served.output()
+    assert "REFUSED" in log and "still serving the previous version" in log
+    assert f"{served.source} line " in log
+
+
+def test_reload_refuses_a_shacl_violation(served):
+    """Data breaking a core shape is refused; the report names the focus node and the shape."""
+    hammer, outcome, old, original = reload_under_load(served, VIOLATION)
+    served.source.write_text(original, encoding="utf-8")
+    assert outcome["outcome"] == "refused", outcome
+    assert isinstance(outcome["triples"], int)
+    focus = f"{served.base}id/actor/nobody"
+    assert "Violation" in outcome["report"] and focus in outcome["report"]
+    assert str(served.source) in outcome["report"]
+    assert_only_old(served, hammer, old)
+    assert focus in served.output()
+
+
+def test_on_disk_store_reload_swaps_the_folder(tmp_path):
+    """``oxigraph:PATH``: a valid version is built offline and swapped in; a refused one
+    leaves the folder as it was; no staging folder is left behind."""
+    folder = data_folder(tmp_path)
+    store = tmp_path / "store"
+    server = Server(tmp_path, folder, store=f"oxigraph:{store}").wait()
+    server.source = folder / "things.ttl"
+    try:
+        refused = reload_under_load(server, VIOLATION)
+        server.source.write_text(refused[3], encoding="utf-8")
+        assert refused[1]["outcome"] == "refused"
+        assert_only_old(server, refused[0], refused[2])
+        inode = store.stat().st_ino
+        hammer, outcome, old, _ = reload_under_load(server, NEW_TRIPLE)
+        assert outcome["outcome"] == "reloaded", outcome
+        assert not hammer.failures, hammer.failures[:5]
+        assert server.count() == old[0] + 1
+        assert set(hammer.values("count")) == {old[0], old[0] + 1}
+        assert store.stat().st_ino != inode, "the store folder should have been swapped"
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.")]
+        assert leftovers in ([], [".store.lock"]), leftovers
+    finally:
+        server.stop()

@@ -1,0 +1,295 @@
+"""The SPARQL client (graph.remote) and the proxy (server.sparql_remote), without an engine.
+
+A loopback HTTP server plays a Virtuoso 7.2 endpoint: it records every request and answers with
+Virtuoso's own quirks (``typed-literal``, ``"1"`` for true, ``nodeID://`` blank nodes, ``zh-hans``).
+The real engine is exercised in tests/test_virtuoso.py.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+import pytest
+
+from graph import remote
+from server import sparql_remote
+from server.errors import QueryTimeout
+from server.sparql_engine import Job, QuerySyntaxError
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+BASE = "http://localhost/"
+DATA = f"{BASE}graph/north-korea-opportunity"
+GRAPHS = [DATA, f"{BASE}graph/ontology", f"{BASE}graph/shapes"]
+
+#: A SELECT answer as Virtuoso 7.2 writes it.
+VIRTUOSO_JSON = {
+    "head": {"link": [], "vars": ["s", "o"]},
+    "results": {
+        "distinct": False,
+        "ordered": True,
+        "bindings": [
+            {
+                "s": {"type": "uri", "value": f"{BASE}id/event/x"},
+                "o": {"type": "typed-literal", "datatype": XSD + "boolean", "value": "1"},
+            },
+            {
+                "s": {"type": "bnode", "value": "nodeID://b10000"},
+                "o": {"type": "literal", "xml:lang": "zh-hans", "value": "钓鱼岛"},
+            },
+            {
+                "s": {"type": "uri", "value": f"{BASE}id/event/x"},
+                "o": {"type": "typed-literal", "datatype": XSD + "gYearMonth", "value": "2012-12"},
+            },
+            {"s": {"type": "uri", "value": f"{BASE}id/event/y"}},
+        ],
+    },
+}
+
+
+class Endpoint:
+    """A recording endpoint on loopback; ``answer(request)`` returns (status, type, body)."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.answer = lambda request: (200, remote.RESULTS_JSON, json.dumps(VIRTUOSO_JSON))
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8")
+                request = {
+                    "method": "POST",
+                    "path": self.path,
+                    "headers": dict(self.headers.items()),
+                    "form": parse_qs(body),
+                    "port": self.client_address[1],
+                }
+                endpoint.requests.append(request)
+                status, media_type, text = endpoint.answer(request)
+                data = text.encode("utf-8")
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", media_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (the timeout tests)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self):
+        remote.close_connections()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def endpoint():
+    server = Endpoint()
+    yield server
+    server.close()
+
+
+# -- terms and query text -------------------------------------------------------------------------
+
+
+def test_virtuoso_json_becomes_standard_terms():
+    """typed-literal → literal, "1"^^xsd:boolean → true, nodeID:// → blank node, tags kept."""
+    variables, rows = remote.parse_results_json(json.dumps(VIRTUOSO_JSON).encode())
+    assert variables == ["s", "o"]
+    assert rows[0] == (
+        ox.NamedNode(f"{BASE}id/event/x"),
+        ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")),
+    )
+    assert rows[1] == (ox.BlankNode("b10000"), ox.Literal("钓鱼岛", language="zh-hans"))
+    assert rows[2][1] == ox.Literal("2012-12", datatype=ox.NamedNode(XSD + "gYearMonth"))
+    assert rows[3] == (ox.NamedNode(f"{BASE}id/event/y"), None)
+    assert remote.sparql_term(rows[1][0]) == "<nodeID://b10000>"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
+            "SELECT ?c (COUNT(?s) AS ?n) FROM <g:1> FROM NAMED <g:2> WHERE { ?s a ?c } GROUP BY ?c",
+        ),
+        (
+            'CONSTRUCT { ?s ?p "{WHERE" } WHERE { ?s ?p ?o }',
+            'CONSTRUCT { ?s ?p "{WHERE" } FROM <g:1> FROM NAMED <g:2> WHERE { ?s ?p ?o }',
+        ),
+        ("ASK { ?s ?p ?o }", "ASK FROM <g:1> FROM NAMED <g:2> { ?s ?p ?o }"),
+        ("DESCRIBE <x:y>", "DESCRIBE <x:y> FROM <g:1> FROM NAMED <g:2>"),
+        (
+            "PREFIX w: <http://where/{> SELECT (EXISTS { ?s ?p ?o } AS ?e) { ?s ?p ?o }",
+            "PREFIX w: <http://where/{> SELECT (EXISTS { ?s ?p ?o } AS ?e) "
+            "FROM <g:1> FROM NAMED <g:2> { ?s ?p ?o }",
+        ),
+    ],
+)
+def test_dataset_clauses_go_before_the_where_clause(query, expected):
+    assert remote.with_dataset(query, ["g:1"], ["g:2"]) == expected
+
+
+# -- the client -----------------------------------------------------------------------------------
+
+
+def test_queries_are_form_posts_with_an_explicit_accept(endpoint):
+    """Never a direct application/sparql-query POST (Virtuoso hangs), never without Accept."""
+    store = remote.RemoteStore(endpoint.url)
+    rows = list(store.query("SELECT ?s ?o WHERE { ?s ?p ?o }", default_graph=[ox.NamedNode(DATA)]))
+    assert rows[0]["o"] == ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
+    assert rows[0][ox.Variable("s")] == rows[0][0] == ox.NamedNode(f"{BASE}id/event/x")
+    assert len(rows[0]) == 2
+    sent = endpoint.requests[0]
+    assert sent["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    assert sent["headers"]["Accept"] == "application/sparql-results+json"
+    assert f"FROM <{DATA}>" in sent["form"]["query"][0]
+
+
+def test_quads_for_pattern_pages_and_keeps_the_connection(endpoint):
+    """Pages of ``page_size`` rows until a short one; one keep-alive connection for all."""
+    pages = []
+
+    def answer(request):
+        query = request["form"]["query"][0]
+        pages.append(query)
+        count = 2 if len(pages) < 3 else 1
+        bindings = [
+            {
+                "s": {"type": "uri", "value": f"{BASE}id/x/{len(pages)}-{i}"},
+                "p": {"type": "uri", "value": f"{BASE}p"},
+                "o": {"type": "literal", "value": "v"},
+            }
+            for i in range(count)
+        ]
+        body = {"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": bindings}}
+        return 200, remote.RESULTS_JSON, json.dumps(body)
+
+    endpoint.answer = answer
+    store = remote.RemoteStore(endpoint.url, page_size=2)
+    quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(DATA)))
+    assert len(quads) == 5 and all(q.graph_name == ox.NamedNode(DATA) for q in quads)
+    assert [q.split("LIMIT")[1] for q in pages] == [" 2", " 2 OFFSET 2", " 2 OFFSET 4"]
+    assert len({r["port"] for r in endpoint.requests}) == 1
+
+
+def test_a_silent_endpoint_times_out(endpoint):
+    endpoint.answer = lambda request: time.sleep(1.0) or (200, remote.RESULTS_JSON, "{}")
+    store = remote.RemoteStore(endpoint.url, timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(remote.RemoteTimeout):
+        store.select("ASK {}")
+    assert time.monotonic() - started < 1.2
+
+
+def test_credentials_come_from_the_environment():
+    environ = {
+        remote.ENV_USER: "reader",
+        remote.ENV_PASSWORD: "secret",
+        remote.ENV_UPDATE_URL: "http://engine/update",
+    }
+    store = remote.RemoteStore.from_setting("sparql:http://engine/sparql", environ)
+    assert store.query_url == "http://engine/sparql"
+    assert store.update_url == "http://engine/update"
+    assert store.auth == remote.Credentials("reader", "secret")
+    with pytest.raises(ValueError):
+        remote.RemoteStore.from_setting("sparql:file:///etc/passwd", {})
+
+
+# -- the proxy ------------------------------------------------------------------------------------
+
+
+def job(query: str, result_format: str = "tsv", default=None, named=None) -> Job:
+    return Job(
+        query=query,
+        base=BASE,
+        default_graphs=[DATA] if default is None else default,
+        named_graphs=named,
+        result_format=result_format,
+        rdf_format="turtle",
+        row_cap=2,
+        triple_cap=10,
+    )
+
+
+def proxy(endpoint) -> sparql_remote.RemoteEngine:
+    return sparql_remote.RemoteEngine(remote.RemoteStore(endpoint.url), BASE, GRAPHS)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "starts"),
+    [
+        ("tsv", '?s\t?o\n<http://localhost/id/event/x>\ttrue\n_:b10000\t"钓鱼岛"@zh-hans\n'),
+        ("csv", "s,o\r\nhttp://localhost/id/event/x,true\r\n_:b10000,钓鱼岛\r\n"),
+        ("json", '{"head":{"vars":["s","o"]},"results":{"bindings":[{"s":{"type":"uri",'),
+    ],
+)
+def test_proxy_rewrites_answers_in_standard_form_with_the_row_cap(endpoint, fmt, starts):
+    answer = proxy(endpoint).run(job("SELECT ?s ?o WHERE { ?s ?p ?o }", fmt), 5)
+    body = answer.body.decode("utf-8")
+    assert body.startswith(starts)
+    assert "typed-literal" not in body and "nodeID" not in body
+    assert answer.truncated and answer.count == 2  # four rows, a cap of two
+
+
+@pytest.mark.parametrize(
+    ("default", "named", "query", "sent_default", "sent_named"),
+    [
+        # no dataset in the request: the data graphs, and every graph of ours by name
+        ([DATA], None, "SELECT * { ?s ?p ?o }", [DATA], GRAPHS),
+        # default-graph-uri without named-graph-uri: no named graph at all
+        ([DATA], [], "SELECT * { ?s ?p ?o }", [DATA], [sparql_remote.NO_GRAPH]),
+        # the query's own FROM / FROM NAMED (default None): sent as checked, the rest empty
+        (None, None, f"SELECT * FROM <{DATA}> {{ ?s ?p ?o }}", [DATA], [sparql_remote.NO_GRAPH]),
+        (
+            None,
+            None,
+            f"SELECT * FROM NAMED <{DATA}> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+            [sparql_remote.NO_GRAPH],
+            [DATA],
+        ),
+    ],
+)
+def test_the_dataset_is_always_explicit(endpoint, default, named, query, sent_default, sent_named):
+    """Virtuoso opens every graph it holds to GRAPH ?g unless named graphs are given."""
+    run = job(query, named=named)
+    run.default_graphs = default
+    proxy(endpoint).run(run, 5)
+    form = endpoint.requests[-1]["form"]
+    assert form["default-graph-uri"] == sent_default
+    assert form["named-graph-uri"] == sent_named
+    assert form["query"][0].startswith(f"BASE <{BASE}>\n")
+
+
+def test_proxy_maps_engine_failures(endpoint):
+    endpoint.answer = lambda request: (
+        400,
+        "text/plain",
+        "Virtuoso 37000 Error SP030: SPARQL compiler, line 0: syntax error\n\n"
+        "SPARQL query:\nSELECT * WHERE { ?s",
+    )
+    with pytest.raises(QuerySyntaxError) as refused:
+        proxy(endpoint).run(job("SELECT * WHERE { ?s ?p ?o }"), 5)
+    assert "SP030" in refused.value.message and "SPARQL query" not in refused.value.message
+    endpoint.answer = lambda request: time.sleep(1.0) or (200, remote.RESULTS_JSON, "{}")
+    with pytest.raises(QueryTimeout):
+        proxy(endpoint).run(job("SELECT * WHERE { ?s ?p ?o }"), 0.3)
