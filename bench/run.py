@@ -139,10 +139,18 @@ def bench_server(server: systems.Server, manifest: Manifest, args, results: dict
     }
     for workload, requests in workloads_for(server, manifest, args.pool, args.seed).items():
         problems, rows = load.check(server.url, requests)
+        server.settle()
         if problems:
             log(f"{server.name} {workload}: check failed: {problems[0]}")
         record["cases"][workload] = {"check": problems, "rows": rows}
-        for connections in args.connections:
+        slow = None
+        for connections in sorted(args.connections):
+            if slow is not None:
+                # A system that needs over a second per query alone would only queue requests
+                # at higher concurrency (and carry the backlog into the next case).
+                record["cases"][workload][str(connections)] = {"skipped": slow}
+                log(f"{server.name} {workload} c={connections}: skipped ({slow})")
+                continue
             runs, memories = [], []
             for _ in range(args.repeats):
                 try:
@@ -152,10 +160,13 @@ def bench_server(server: systems.Server, manifest: Manifest, args, results: dict
                     continue
                 runs[-1]["loadavg_1min_after"] = os.getloadavg()[0]
                 memories.append(server.memory())
+                runs[-1]["settle_seconds"] = server.settle()
             if not runs:
                 continue
             case = median_case(runs)
             case["seconds"] = args.seconds
+            if connections == 1 and (case["requests"] == 0 or case["p50_ms"] > 1000):
+                slow = "over 1 s per query with one connection"
             case["memory"] = max(memories, key=lambda m: m["rss_mb"])
             record["cases"][workload][str(connections)] = case
             log(f"{server.name:16} {workload:22} c={connections:<3} {case['rps']:9.1f} req/s "
@@ -187,7 +198,7 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
         url, _, pid = args.attach.partition(",")
         server = systems.Server("policygraph", url.rstrip("/"), None, "/sparql", True,
                                 extra={"attached": True, **({"pid": int(pid)} if pid else {})})
-        systems.wait_ready(server, "/sparql?query=ASK%7B%7D", 60,
+        systems.wait_ready(server, "/sparql?query=ASK%7B%7D", args.attach_wait,
                            "application/sparql-results+json")
         server.startup_seconds = float("nan")
         return server
@@ -201,8 +212,9 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
 
 
 def case(results: dict, system: str, workload: str, connections: int) -> dict | None:
-    return (results["systems"].get(system, {}).get("cases", {}).get(workload, {})
-            .get(str(connections)))
+    found = (results["systems"].get(system, {}).get("cases", {}).get(workload, {})
+             .get(str(connections)))
+    return found if found and "rps" in found else None
 
 
 def ratios(results: dict, connections: list[int]) -> list[dict]:
@@ -223,10 +235,13 @@ def ratios(results: dict, connections: list[int]) -> list[dict]:
     for name in queries.SPARQL_MIX:
         mine = case(results, "policygraph", name, high)
         for peer, goal in (("rdflib-endpoint", 20.0), ("virtuoso", 1.0)):
-            theirs = case(results, peer, name, high)
+            theirs, level = case(results, peer, name, high), high
+            if theirs is None:  # skipped at high concurrency: its one-connection throughput
+                theirs, level = case(results, peer, name, low), low
             if mine and theirs:
                 value = mine["rps"] / theirs["rps"] if theirs["rps"] else None
-                out.append({"target": f"{name}: throughput ≥ {goal:g}× {peer} (c={high})",
+                out.append({"target": f"{name}: throughput ≥ {goal:g}× {peer} "
+                                      f"(c={high} vs its c={level})",
                             "value": value, "goal": goal, "higher": True})
         theirs_low = case(results, "virtuoso", name, low)
         mine_low = case(results, "policygraph", name, low)
@@ -240,7 +255,8 @@ def ratios(results: dict, connections: list[int]) -> list[dict]:
                                   f"(c={low})",
                         "value": extra / max(engine[name]["p50_ms"], 1e-6), "goal": 1.3,
                         "higher": False})
-    rdflib_deref = case(results, "rdflib-endpoint", "resource_construct", high)
+    rdflib_deref = (case(results, "rdflib-endpoint", "resource_construct", high)
+                    or case(results, "rdflib-endpoint", "resource_construct", low))
     for name in queries.DEREF_FORMATS:
         mine = case(results, "policygraph", f"deref_{name}", high)
         if mine and rdflib_deref and rdflib_deref["rps"]:
@@ -317,7 +333,7 @@ def same_answers(results: dict) -> list[str]:
 
 
 def connections_list(cases: dict) -> list[int]:
-    return sorted(int(key) for key in cases if key.isdigit())
+    return sorted(int(key) for key in cases if key.isdigit() and "rps" in cases[key])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -346,6 +362,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="measure an already running policygraph serving the same corpus "
                         "(e.g. `python -m bench.pgserve`) instead of starting one; PID of its "
                         "gunicorn master for memory figures")
+    parser.add_argument("--attach-wait", type=float, default=60,
+                        help="seconds to wait for an attached server to answer (default 60)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--base", default=DEFAULT_BASE,
                         help=f"base IRI of the corpus and of policygraph (default {DEFAULT_BASE})")

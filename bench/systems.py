@@ -115,6 +115,31 @@ class Server:
     def memory(self) -> dict:
         return memory(self.pid) if self.pid else {"processes": 0, "rss_mb": 0.0, "pss_mb": None}
 
+    def settle(self, limit: float = 180.0, idle_percent: float = 15.0) -> float:
+        """Wait until the server's processes are idle (a backlog of requests the load generator
+        left behind would otherwise be measured in the next case); return the seconds waited."""
+        if not self.pid:
+            return 0.0
+        started = time.perf_counter()
+        try:
+            root = psutil.Process(self.pid)
+            processes = [root, *root.children(recursive=True)]
+            for process in processes:
+                process.cpu_percent(None)
+            while time.perf_counter() - started < limit:
+                time.sleep(0.5)
+                busy = 0.0
+                for process in processes:
+                    try:
+                        busy += process.cpu_percent(None)
+                    except psutil.Error:
+                        pass
+                if busy < idle_percent:
+                    break
+        except psutil.Error:
+            pass
+        return time.perf_counter() - started
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -477,6 +477,7 @@ class RemoteStore:
         self.page_size = int(page_size)
         self.scope = sorted(str(g) for g in scope) if scope is not None else None
         self.cache_size = int(cache_size)
+        self.proxy = None  # the endpoint proxy of server.sparql_remote, made on first use
         self._cache: OrderedDict[tuple, list[ox.Quad]] = OrderedDict()
         self._cache_lock = threading.Lock()
 

@@ -14,7 +14,7 @@ from rdflib.namespace import RDF
 
 import graph
 import ontology
-from graph import dump
+from graph import dump, remote
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -164,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("paths", nargs="*", metavar="PATH", help="source folders (default: bundled)")
     _add_base(stats)
     stats.set_defaults(run=cmd_stats)
+
+    remote.add_load_command(commands)
 
     serve = commands.add_parser(
         "serve",

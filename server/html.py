@@ -11,6 +11,7 @@ import pyoxigraph as ox
 from flask import render_template
 from rdflib.namespace import RDF, RDFS, SKOS
 
+import ontology
 from ontology import OA
 from server.formats import BY_NAME
 from server.labels import LANGUAGE_NAMES, LANGUAGES, local_name, normalise_language
@@ -51,13 +52,21 @@ class Linker:
     def label(self, iri: str) -> str:
         return self.pub.labels.label(iri, self.lang)
 
+    def curie(self, iri: str) -> str:
+        """A standard vocabulary term as a prefixed name (``prov:wasAttributedTo``), or the IRI."""
+        for prefix, namespace in ontology.STANDARD_PREFIXES.items():
+            local = iri[len(namespace) :]
+            if iri.startswith(namespace) and local and "/" not in local and "#" not in local:
+                return f"{prefix}:{local}"
+        return iri
+
     def term(self, term) -> dict:
         """A value for a template: ``{"href", "text", "lang", "datatype", "iri"}``."""
         if isinstance(term, ox.NamedNode):
             own = term.value.startswith(self.base)
             text = self.pub.labels.get(term.value, self.lang)
             if text is None:
-                text = term.value if not own else _short(term.value, self.base)
+                text = _short(term.value, self.base) if own else self.curie(term.value)
             return {
                 "href": self.href(term.value),
                 "text": text,

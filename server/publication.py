@@ -28,6 +28,7 @@ from server.labels import LANGUAGES, LabelIndex
 
 EXTENSION = "policygraph"
 STORE_PREFIX = "oxigraph:"
+SPARQL_PREFIX = "sparql:"
 REPORT_FILE = ".validation.json"
 
 
@@ -136,7 +137,7 @@ def _store_path(setting: str) -> Path | None:
         return None
     if setting.startswith(STORE_PREFIX):
         return Path(setting[len(STORE_PREFIX) :])
-    raise ValueError(f"unknown store {setting!r}: use 'memory' or 'oxigraph:PATH'")
+    raise ValueError(f"unknown store {setting!r}: use 'memory', 'oxigraph:PATH' or 'sparql:URL'")
 
 
 def _validated_store(base: str, paths, path: Path | None) -> tuple[ox.Store, Validation]:
@@ -163,6 +164,10 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
     ``rebuild`` (a reload) re-reads the sources even when an on-disk store exists; the new store
     is built offline and swapped in only after the data validated (:mod:`server.reload`).
     """
+    if settings["store"].startswith(SPARQL_PREFIX):  # loaded and validated by `policygraph load`
+        from server import sparql_remote
+
+        return sparql_remote.open_store(settings)
     base = settings["base"]
     paths = [Path(p) for p in settings.get("data") or []] or None
     path = _store_path(settings["store"])

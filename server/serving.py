@@ -214,6 +214,9 @@ def main(argv: list[str] | None = None) -> None:
     except graph.DataError as error:
         sys.stderr.write(f"policygraph: cannot read the data: {error}\n")
         sys.exit(1)
+    except (ValueError, OSError) as error:  # a bad setting, an unusable store folder
+        sys.stderr.write(f"policygraph: cannot start: {error}\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
         "store",
         "memory",
         str,
-        "Query store: `memory` (pyoxigraph in memory) or `oxigraph:PATH` (on disk).",
+        "Query store: `memory` (pyoxigraph in memory), `oxigraph:PATH` (on disk) or "
+        "`sparql:URL` (an external SPARQL 1.1 endpoint loaded with `policygraph load`).",
     ),
     Setting(
         "data",

@@ -227,19 +227,23 @@ def engine_message(body: str) -> str:
     return line[:300] or "the SPARQL engine refused it"
 
 
-_engines: dict[int, RemoteEngine] = {}
 _lock = threading.Lock()
 
 
 def engine(pub) -> RemoteEngine:
-    """The proxy for ``pub.store`` (one per publication; it holds no connection, so forks share)."""
-    found = _engines.get(id(pub.store))
-    if found is None or found.store is not pub.store:
+    """The proxy for ``pub.store``, kept on the store (a reload's new store gets a new one).
+
+    It holds no connection of its own (those are per thread in :mod:`graph.remote`), so forked
+    workers may share it.
+    """
+    found = getattr(pub.store, "proxy", None)
+    if found is None:
         graphs = [g.value for g in pub.data_graphs] + [
             pub.ontology_graph.value,
             pub.shapes_graph.value,
         ]
         with _lock:
-            found = RemoteEngine(pub.store, pub.base, graphs)
-            _engines[id(pub.store)] = found
+            found = getattr(pub.store, "proxy", None)
+            if found is None:
+                found = pub.store.proxy = RemoteEngine(pub.store, pub.base, graphs)
     return found

@@ -90,7 +90,8 @@ class Server:
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.output()}")
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
@@ -109,8 +110,8 @@ class Server:
         self.process.wait()
         self.log.close()
 
-    def count(self) -> int:
-        response = requests.get(
+    def count(self, http=requests) -> int:
+        response = http.get(
             self.base + "sparql",
             params={"query": COUNT_QUERY},
             headers={"Accept": "application/sparql-results+json"},
@@ -119,8 +120,8 @@ class Server:
         response.raise_for_status()
         return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
-    def resource(self) -> bytes:
-        response = requests.get(self.base + "doc/actor/china.nt", timeout=10)
+    def resource(self, http=requests) -> bytes:
+        response = http.get(self.base + "doc/actor/china.nt", timeout=10)
         response.raise_for_status()
         return response.content
 
@@ -148,9 +149,8 @@ class Server:
 class Hammer:
     """Threads asking for one resource and the SPARQL triple count until stopped.
 
-    Every request uses a new connection (a client that reuses a kept-alive connection across a
-    graceful worker stop must retry an idempotent request, RFC 9112 §9.3.1; that is the client's
-    part, not the server's). Every failure is recorded, never raised.
+    Half the threads keep one kept-alive connection (a ``requests.Session``), half open a new
+    connection per request; every failure is recorded, never raised.
     """
 
     def __init__(self, server: Server, threads: int = 4):
@@ -162,10 +162,15 @@ class Hammer:
         self.threads = [threading.Thread(target=self._run, args=(i,)) for i in range(threads)]
 
     def _run(self, number: int) -> None:
+        http = requests.Session() if number % 2 else requests
+        kinds = ("count", "resource") if number % 2 else ("resource", "count")
         while not self.stop_event.is_set():
-            for kind in ("count", "resource") if number % 2 else ("resource", "count"):
+            for kind in kinds:
                 try:
-                    value = self.server.count() if kind == "count" else self.server.resource()
+                    if kind == "count":
+                        value = self.server.count(http)
+                    else:
+                        value = self.server.resource(http)
                     with self.lock:
                         self.answers.append((kind, value))
                 except Exception as error:  # noqa: BLE001 - a failure is a finding
@@ -245,6 +250,9 @@ def test_sighup_swaps_in_a_valid_version_atomically(served):
         assert set(resources) == {old_resource, new_resource}
         assert len(hammer.answers) > 50
         print(f"reload built in {outcome['seconds']} s; {len(hammer.answers)} answers, 0 failed")
+        log = served.output()
+        assert "new version validated and built in" in log
+        assert "starting new workers, stopping the old ones gracefully" in log
     finally:
         served.source.write_text(original, encoding="utf-8")
         served.sighup_and_wait()
@@ -297,5 +305,29 @@ def test_on_disk_store_reload_swaps_the_folder(tmp_path):
         assert store.stat().st_ino != inode, "the store folder should have been swapped"
         leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.")]
         assert leftovers in ([], [".store.lock"]), leftovers
+    finally:
+        server.stop()
+
+
+def test_startup_messages_say_what_is_served_and_how_to_reload(served):
+    """The start-up lines name the base, the counts, the master pid and the reload command."""
+    log = served.output()
+    assert f"policygraph: base IRI {served.base}" in log
+    pid = served.pid_file.read_text().strip()
+    assert f"policygraph: master pid {pid}; reload the data with: kill -HUP {pid}" in log
+    assert f"policygraph reload --pid-file {served.pid_file}" in log
+
+
+def test_startup_refuses_invalid_data_with_the_report(tmp_path):
+    """A server whose data breaks a core shape does not start; it prints the Violations."""
+    folder = data_folder(tmp_path)
+    source = folder / "things.ttl"
+    source.write_text(source.read_text(encoding="utf-8") + VIOLATION, encoding="utf-8")
+    server = Server(tmp_path, folder)
+    try:
+        assert server.process.wait(timeout=120) == 1
+        log = server.output()
+        assert "policygraph: refusing to publish: the data does not conform" in log
+        assert f"{server.base}id/actor/nobody" in log and str(source) in log
     finally:
         server.stop()
