@@ -15,6 +15,7 @@ from rdflib.namespace import RDF
 import graph
 import ontology
 from graph import dump, remote
+from server import reload as reloading
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(run=cmd_stats)
 
     remote.add_load_command(commands)
+    reloading.add_reload_command(commands)
 
     serve = commands.add_parser(
         "serve",

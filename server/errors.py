@@ -103,6 +103,12 @@ def _preferred_type() -> str:
     return request.accept_mimetypes.best_match(ERROR_TYPES, default=ERROR_TYPES[0])
 
 
+def error_json(status: int, title: str, message: str, extra: dict | None = None) -> str:
+    """The documented error body: ``{"error": {"status", "title", "message"}}``."""
+    payload = {"status": status, "title": title, "message": message, **(extra or {})}
+    return json.dumps({"error": payload}, ensure_ascii=False) + "\n"
+
+
 def error_response(
     status: int, title: str, message: str, *, headers: dict | None = None, extra: dict | None = None
 ) -> Response:
@@ -117,8 +123,7 @@ def error_response(
         body = f"{status} {title}: {message}\n"
         mimetype = "text/plain"
     else:
-        payload = {"status": status, "title": title, "message": message, **(extra or {})}
-        body = json.dumps({"error": payload}, ensure_ascii=False) + "\n"
+        body = error_json(status, title, message, extra)
         mimetype = "application/json"
     response = Response(body, status=status, mimetype=mimetype)
     response.headers.update(headers or {})

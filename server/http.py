@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 from flask import Flask, request
 from werkzeug.wrappers import Response
 
-from server.errors import BadRequest
+from server.errors import BadRequest, URITooLong
 from server.formats import by_suffix, negotiate
 from server.labels import choose_language
 from server.publication import Representation, publication
@@ -123,12 +123,21 @@ def form_pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
         raise BadRequest(f"{what} has percent-encoded bytes that are not UTF-8") from None
 
 
-def check_query_string() -> None:
-    """Refuse a query string that is not UTF-8 before any view reads ``request.args``."""
+#: Longest request target outside ``/sparql`` (RFC 9112 §3: at least 8000 octets should be
+#: supported); the SPARQL endpoint has its own limit, the setting ``sparql_max_query_length``.
+MAX_URI_LENGTH = 8190
+
+
+def check_request_target() -> None:
+    """Refuse an over-long target (414) and a query string that is not UTF-8 (400) before any
+    view reads ``request.args``."""
+    target = request.environ.get("RAW_URI") or request.full_path
+    if len(target) > MAX_URI_LENGTH and request.path != "/sparql":
+        raise URITooLong(f"the request target is longer than {MAX_URI_LENGTH} bytes")
     if request.query_string:
         form_pairs(request.query_string, "the query string")
 
 
 def register(app: Flask) -> None:
-    app.before_request(check_query_string)
+    app.before_request(check_request_target)
     app.after_request(add_cors)

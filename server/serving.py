@@ -118,7 +118,9 @@ class PublisherApplication(BaseApplication):
         options = {
             "bind": f"{self.settings['host']}:{self.settings['port']}",
             "workers": workers,
-            "worker_class": "gthread",
+            "worker_class": "server.worker.PublisherWorker",
+            # The app limits a SPARQL query's length itself (setting sparql_max_query_length).
+            "limit_request_line": 0,
             "threads": THREADS,
             "preload_app": True,
             "timeout": 60,
