@@ -175,7 +175,11 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
         report_file = path.parent / f"{path.name}{REPORT_FILE}"
         if report_file.is_file():
             saved = json.loads(report_file.read_text(encoding="utf-8"))
-            return graph.store.open_read_only(path), Validation(**saved)
+            store = graph.store.open_read_only(path)
+            # A store built for another base holds none of this deployment's IRIs: rebuild it.
+            if any(g.value.startswith(f"{base}graph/") for g in store.named_graphs()):
+                return store, Validation(**saved)
+            del store
     return _validated_store(base, paths, path)
 
 
