@@ -18,7 +18,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 import ontology
 import shapes
 
-DEFAULT_BASE = "http://127.0.0.1:8080/"
+DEFAULT_BASE = ontology.DEFAULT_BASE
 SOURCES_FOLDER = "sources"
 ONTOLOGY_GRAPH = "ontology"
 SHAPES_GRAPH = "shapes"

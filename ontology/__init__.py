@@ -45,6 +45,9 @@ STANDARD_PREFIXES: dict[str, str] = {
     "gn": str(GEONAMES),
 }
 
+#: The base of a local deployment (``policygraph serve`` with no ``--base``).
+DEFAULT_BASE = "http://127.0.0.1:8080/"
+
 ONTOLOGY_FILES = ("policygraph.ttl", "schemes.ttl", "propositions.ttl")
 CONTEXT_FILE = "context.jsonld"
 BASE_PLACEHOLDER = "{base}"

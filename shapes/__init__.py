@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
 import ontology
@@ -111,15 +111,28 @@ def _shape_name(report: Graph, shapes_graph: Graph, node) -> str:
     return "(anonymous shape)"
 
 
+def _data_union(dataset: Dataset, base: str) -> Graph:
+    """The union of a dataset's data graphs: every named graph but the ontology and shapes."""
+    reserved = {f"{base}graph/ontology", f"{base}graph/shapes"}
+    union = Graph()
+    for named in dataset.graphs():
+        if str(named.identifier) not in reserved:
+            union += named
+    return union
+
+
 def validate(
-    data: Graph,
-    base: str,
+    data: Graph | Dataset,
+    base: str = ontology.DEFAULT_BASE,
     *,
     ontology_graph: Graph | None = None,
     shapes_graph: Graph | None = None,
     origins: dict | None = None,
 ) -> ValidationReport:
-    """Validate ``data`` against the shapes; Violations make the report non-conforming."""
+    """Validate ``data`` (a graph, or a dataset's data graphs) against the shapes; Violations
+    make the report non-conforming."""
+    if isinstance(data, Dataset):
+        data = _data_union(data, base)
     shapes_graph = shapes_graph if shapes_graph is not None else load(base)
     ontology_graph = ontology_graph if ontology_graph is not None else ontology.load(base)
     _, report_graph, _ = shacl_validate(

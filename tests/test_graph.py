@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-from rdflib.namespace import OWL
+from rdflib.namespace import OWL, RDF, SH
 
 import graph
 import ontology
+import shapes
 from graph import anchor, dump
 from ontology import OA
 
@@ -211,3 +212,15 @@ def test_dump_is_byte_stable_across_processes(name, tmp_path):
         outputs.append(target.read_bytes())
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 10_000
+
+
+def test_python_api_validates_a_loaded_dataset(dataset):
+    """`shapes.validate(dataset)` checks the data graphs and returns conforms, graph and text."""
+    report = shapes.validate(dataset, BASE)
+    assert report.conforms
+    assert (None, SH.conforms, Literal(True)) in report.graph
+    assert report.text.startswith("Conforms: yes")
+    broken = Dataset()
+    target = broken.graph(graph.graph_name(BASE, "broken"))
+    target.add((URIRef(BASE + "id/claim/x"), RDF.type, ontology.pg(BASE).Claim))
+    assert not shapes.validate(broken, BASE).conforms
