@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib.namespace import RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 DEFAULT_LANGUAGE = "en"
@@ -31,7 +31,12 @@ _REGIONS = {
     "en": "en",
 }
 
-LABEL_PREDICATES = (ox.NamedNode(str(SKOS.prefLabel)), ox.NamedNode(str(RDFS.label)))
+#: Label sources, strongest first (a vocabulary's dcterms:title labels it when nothing else does).
+LABEL_PREDICATES = (
+    ox.NamedNode(str(SKOS.prefLabel)),
+    ox.NamedNode(str(RDFS.label)),
+    ox.NamedNode(str(DCTERMS.title)),
+)
 
 
 def normalise_language(tag: str | None) -> str | None:
