@@ -30,7 +30,7 @@ from server.settings import BY_NAME, resolve
 
 THREADS = 4
 PID_FILE_ENV = "POLICYGRAPH_PID_FILE"
-SERVE_FLAGS = ("host", "port", "base", "store", "workers", "dev", "data")
+SERVE_FLAGS = ("host", "port", "base", "store", "workers", "threads", "dev", "data")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -121,7 +121,7 @@ class PublisherApplication(BaseApplication):
             "worker_class": "server.worker.PublisherWorker",
             # The app limits a SPARQL query's length itself (setting sparql_max_query_length).
             "limit_request_line": 0,
-            "threads": THREADS,
+            "threads": self.settings.get("threads") or THREADS,
             "preload_app": True,
             "timeout": 60,
             "graceful_timeout": 10,

@@ -100,7 +100,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest SPARQL query accepted, in bytes (longer: 414 on GET, 413 on POST).",
     ),
     Setting("sparql_max_body", 65536, int, "Largest SPARQL POST body accepted, in bytes."),
-    Setting("sparql_workers", 2, int, "Processes that execute SPARQL queries."),
+    Setting(
+        "threads",
+        4,
+        int,
+        "Request threads per gunicorn worker (gthread: one slow client, one thread).",
+    ),
+    Setting(
+        "sparql_workers",
+        None,
+        _optional_int,
+        "Processes per gunicorn worker that execute SPARQL queries (default: one per request "
+        "thread, so a runaway query never makes another request wait for a process).",
+    ),
     Setting(
         "sparql_rate_limit", 0, int, "SPARQL requests per minute per client address (0: no limit)."
     ),

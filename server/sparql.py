@@ -55,7 +55,8 @@ def engine(pub) -> Pool:
     with _pools_lock:
         pool = _pools.get(id(pub.store))
         if pool is None or pool.pid != os.getpid() or pool.store is not pub.store:
-            pool = Pool(pub.store, int(pub.settings.get("sparql_workers") or 2))
+            size = pub.settings.get("sparql_workers") or pub.settings.get("threads") or 4
+            pool = Pool(pub.store, int(size))
             _pools[id(pub.store)] = pool
     return pool
 
