@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
+from servers import Server
 
 from server import create_app
 
@@ -19,6 +15,14 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 TINY = HERE / "data" / "tiny" / "north-korea-opportunity"
 BASE = "http://localhost/"
+#: The Accept header of a desktop browser asking for a page.
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+#: The headers of a CORS preflight request (Fetch Standard, CORS protocol) for a GET with Accept.
+PREFLIGHT = {
+    "Origin": "https://example.org",
+    "Access-Control-Request-Method": "GET",
+    "Access-Control-Request-Headers": "Accept",
+}
 
 #: The publisher tests run on the curated graph; set POLICYGRAPH_TEST_DATA=tiny to use the
 #: small fixture folder instead (fast, and independent of the curated data's state).
@@ -66,70 +70,10 @@ def sample_things(pub, kinds=("actor", "claim", "event")) -> list[str]:
     return chosen
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ServerProcess:
-    """``policygraph serve`` equivalent (server.serving.run) in a subprocess on loopback."""
-
-    def __init__(self, tmp: Path, workers: int = 2, extra: dict | None = None):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/"
-        env = dict(os.environ)
-        env.update(
-            {
-                "POLICYGRAPH_BASE": self.base,
-                "POLICYGRAPH_HOST": "127.0.0.1",
-                "POLICYGRAPH_PORT": str(self.port),
-                "POLICYGRAPH_WORKERS": str(workers),
-                "POLICYGRAPH_DUMPS_DIR": str(tmp / "dumps"),
-                "POLICYGRAPH_DATA": os.pathsep.join(data_paths()),
-            }
-        )
-        env.update(extra or {})
-        self.log = open(tmp / "server.log", "w+b")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server.serving"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait(self, timeout: float = 60) -> ServerProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.output()}")
-            try:
-                if requests.get(self.base + "robots.txt", timeout=2).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        raise RuntimeError(f"server not ready after {timeout} s:\n{self.output()}")
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """A real server process (gunicorn, two workers) for HTTP-level tests."""
-    server = ServerProcess(tmp_path_factory.mktemp("live")).wait()
+    server = Server.serving(tmp_path_factory.mktemp("live"), data_paths()).wait()
     yield server
     server.stop()
 

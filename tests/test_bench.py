@@ -63,8 +63,11 @@ def test_turtle_folders_use_relative_iris_and_parse_like_the_nquads(corpus):
     parsed = Graph().parse(folders[0] / "data.ttl", format="turtle", publicID=BASE)
     store = pyoxigraph.Store()
     store.load(path=str(corpus / "corpus.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
-    in_graph = list(store.quads_for_pattern(
-        None, None, None, pyoxigraph.NamedNode(f"{BASE}graph/{folders[0].name}")))
+    in_graph = list(
+        store.quads_for_pattern(
+            None, None, None, pyoxigraph.NamedNode(f"{BASE}graph/{folders[0].name}")
+        )
+    )
     assert len(parsed) == len(in_graph)
 
 
@@ -76,25 +79,28 @@ def test_every_anchor_matches_its_synthetic_source_text(corpus):
         g = Graph().parse(folder / "data.ttl", format="turtle", publicID=BASE)
         for evidence in g.subjects(RDF.type, URIRef(OA + "SpecificResource")):
             selectors = list(g.objects(evidence, URIRef(OA + "hasSelector")))
-            position = next(s for s in selectors
-                            if (s, RDF.type, URIRef(OA + "TextPositionSelector")) in g)
-            quote = next(s for s in selectors
-                         if (s, RDF.type, URIRef(OA + "TextQuoteSelector")) in g)
+            position = next(
+                s for s in selectors if (s, RDF.type, URIRef(OA + "TextPositionSelector")) in g
+            )
+            quote = next(
+                s for s in selectors if (s, RDF.type, URIRef(OA + "TextQuoteSelector")) in g
+            )
             start = int(g.value(position, URIRef(OA + "start")))
             end = int(g.value(position, URIRef(OA + "end")))
             exact = str(g.value(quote, URIRef(OA + "exact")))
             prefix = str(g.value(quote, URIRef(OA + "prefix")))
             suffix = str(g.value(quote, URIRef(OA + "suffix")))
             assert source[start:end] == exact and len(exact) <= 300
-            assert source[start - len(prefix):start] == prefix and len(prefix) <= 32
-            assert source[end:end + len(suffix)] == suffix and len(suffix) <= 32
+            assert source[start - len(prefix) : start] == prefix and len(prefix) <= 32
+            assert source[end : end + len(suffix)] == suffix and len(suffix) <= 32
             checked += 1
     assert checked > 100
 
 
 def test_dates_carry_day_month_or_year_precision(corpus):
-    g = Graph().parse(next((corpus / "sources").iterdir()) / "data.ttl", format="turtle",
-                      publicID=BASE)
+    g = Graph().parse(
+        next((corpus / "sources").iterdir()) / "data.ttl", format="turtle", publicID=BASE
+    )
     stamps = list(g.objects(None, URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/hasTimeStamp")))
     assert stamps and all(isinstance(s, Literal) for s in stamps)
     kinds = {s.datatype.split("#")[1] for s in stamps}
@@ -152,9 +158,19 @@ def test_bench_run_quick_end_to_end(tmp_path):
         pytest.skip("wrk is not installed (apt-get install wrk): the load generator")
     env = {**os.environ, "PYTHON": sys.executable}
     result = subprocess.run(
-        [str(ROOT / "bench" / "run"), "--quick", "--corpora", str(tmp_path / "corpora"),
-         "--results", str(tmp_path / "results")],
-        capture_output=True, text=True, env=env, timeout=600)
+        [
+            str(ROOT / "bench" / "run"),
+            "--quick",
+            "--corpora",
+            str(tmp_path / "corpora"),
+            "--results",
+            str(tmp_path / "results"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     raw = json.loads((tmp_path / "results" / "latest.json").read_text(encoding="utf-8"))
     assert {"engine", "hello", "policygraph"} <= set(raw["systems"])

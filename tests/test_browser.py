@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from html.parser import HTMLParser
 
 import pytest
-from conftest import need_binary
+from browser import render
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-
-def render(url: str, profile) -> str:
-    """The DOM Chromium builds for ``url`` (headless, no network beyond loopback)."""
-    chromium = need_binary("chromium")
-    result = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        timeout=120,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 class Dom(HTMLParser):

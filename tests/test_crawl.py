@@ -7,9 +7,8 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
-from conftest import BASE, sample_things
+from conftest import BASE, BROWSER, sample_things
 
-BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 DEPTH = 2
 
 

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import ROOT
-from test_reload import COUNT_QUERY, NEW_TRIPLE, Server, data_folder
+from hostile.support import http_request
+from servers import Server
+from test_reload import COUNT_QUERY, NEW_TRIPLE, ReloadServer, data_folder
 
 import graph.store
 
@@ -113,7 +115,7 @@ def test_kill_9_of_a_serving_server_then_restart(tmp_path, moment):
     and serves the old or the new complete dataset."""
     folder = data_folder(tmp_path)
     store = tmp_path / "store"
-    server = Server(tmp_path, folder, store=f"oxigraph:{store}").wait()
+    server = ReloadServer.start(tmp_path, folder, store=f"oxigraph:{store}").wait()
     counts = {server.count()}
     stop = threading.Event()
 
@@ -139,7 +141,7 @@ def test_kill_9_of_a_serving_server_then_restart(tmp_path, moment):
     for thread in threads:
         thread.join(timeout=30)
     # the same base IRI: an on-disk store holds the IRIs of the base it was built for
-    again = Server(tmp_path, folder, store=f"oxigraph:{store}", port=server.port).wait()
+    again = ReloadServer.start(tmp_path, folder, store=f"oxigraph:{store}", port=server.port).wait()
     try:
         assert again.count() in counts
         assert again.resource()
@@ -154,7 +156,7 @@ def test_kill_9_of_a_serving_server_then_restart(tmp_path, moment):
 @pytest.fixture(scope="module")
 def busy_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
-    server = Server(tmp, data_folder(tmp), POLICYGRAPH_SPARQL_TIMEOUT=2).wait()
+    server = ReloadServer.start(tmp, data_folder(tmp), sparql_timeout=2).wait()
     yield server
     server.stop()
 
@@ -169,7 +171,8 @@ def _connect(server: Server, rcvbuf: int | None = None) -> socket.socket:
 
 
 def _request(path: str, accept: str = "*/*") -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n\r\n".encode("ascii")
+    """A GET that keeps the connection open after the answer (no ``Connection: close``)."""
+    return http_request("GET", path, {"Accept": accept}, close=False)
 
 
 def _everything_path() -> str:

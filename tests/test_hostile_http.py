@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 import requests
-from hostile.support import corpus, error_problems, raw_request, shared_server
+from hostile.support import corpus, error_problems, http_request, raw_request, shared_server
 
 pytestmark = pytest.mark.server
 
@@ -50,21 +50,6 @@ def server(request, tmp_path_factory):
     return shared_server(request, tmp_path_factory)
 
 
-def build(
-    method: str,
-    target: str,
-    headers: dict | None = None,
-    body: bytes = b"",
-    version: str = "HTTP/1.1",
-) -> bytes:
-    lines = [f"{method} {target} {version}", "Host: 127.0.0.1", "Connection: close"]
-    headers = dict(headers or {})
-    if body and "Content-Length" not in headers and "Transfer-Encoding" not in headers:
-        headers["Content-Length"] = str(len(body))
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
 def check(response, expected: list[int], *, shape: bool = True, never=()) -> None:
     assert response.status in expected, (
         f"{response.status} {response.reason}: {response.body[:300]!r}"
@@ -85,17 +70,21 @@ def still_serving(server) -> None:
     assert requests.get(server.base + "robots.txt", timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("case", CORPUS["request"], ids=[c["name"] for c in CORPUS["request"]])
-def test_malformed_request(server, case):
-    """Each corpus request: an expected status (never 5xx), a message, no leaked file content."""
-    data = build(
+def corpus_request(case: dict) -> bytes:
+    """The bytes of one ``[[request]]`` of tests/hostile/http.toml."""
+    return http_request(
         case.get("method", "GET"),
         case["target"],
         case.get("headers"),
         case.get("body", "").encode("latin-1"),
         case.get("version", "HTTP/1.1"),
     )
-    response = raw_request(server.port, data)
+
+
+@pytest.mark.parametrize("case", CORPUS["request"], ids=[c["name"] for c in CORPUS["request"]])
+def test_malformed_request(server, case):
+    """Each corpus request: an expected status (never 5xx), a message, no leaked file content."""
+    response = raw_request(server.port, corpus_request(case))
     check(response, case["status"], shape=not case.get("frame"), never=case.get("never", ()))
 
 
@@ -166,7 +155,7 @@ def giant_requests():
 @pytest.mark.parametrize("method, target, headers, status, frame", giant_requests())
 def test_giant_request(server, method, target, headers, status, frame):
     """Oversized headers, Accept lists, query strings and paths: 4xx (413/414/431), not 5xx."""
-    response = raw_request(server.port, build(method, target, headers))
+    response = raw_request(server.port, http_request(method, target, headers))
     check(response, status, shape=not frame)
     still_serving(server)
 
@@ -177,7 +166,7 @@ def test_wrong_method(server, method, target):
     """RFC 9110 §15.5.6: 405 with an ``Allow`` that lists only read-only methods, never the
     refused one (a made-up method may also get 501, §15.6.2); the documented error shape."""
     body = b"<x/>" if method in ("PUT", "PATCH", "PROPFIND") else b""
-    response = raw_request(server.port, build(method, target, {}, body))
+    response = raw_request(server.port, http_request(method, target, {}, body))
     check(response, [404, 405, 501] if target == "/no/such/route" else [405, 501])
     if response.status == 405:
         allowed = {m.strip() for m in response.headers.get("allow", "").split(",") if m.strip()}
@@ -189,7 +178,7 @@ def test_wrong_method(server, method, target):
 @pytest.mark.parametrize("target", ["/", "/doc/actor/mallory", "/sparql"])
 def test_lower_case_method(server, target):
     """Methods are case-sensitive (RFC 9110 §9.1): ``get`` is not GET; a 4xx/501, never a 500."""
-    response = raw_request(server.port, build("get", target))
+    response = raw_request(server.port, http_request("get", target))
     check(response, [400, 405, 501], shape=False)
 
 
@@ -199,7 +188,7 @@ def test_get_query_within_the_configured_length_is_answered(server):
     query = "ASK {}\n" + "# padding to make a long query\n" * 320
     target = "/sparql?" + urllib.parse.urlencode({"query": query})
     assert 9_000 < len(target) < 32_768
-    response = raw_request(server.port, build("GET", target, {"Accept": "application/json"}))
+    response = raw_request(server.port, http_request("GET", target, {"Accept": "application/json"}))
     check(response, [200], shape=False)
 
 
@@ -209,7 +198,7 @@ def test_post_body_over_the_limit_is_413(server):
     body = b"ASK {}\n" + b"#" * 70_000
     response = raw_request(
         server.port,
-        build(
+        http_request(
             "POST",
             "/sparql",
             {"Content-Type": "application/sparql-query", "Accept": "application/json"},
@@ -220,7 +209,7 @@ def test_post_body_over_the_limit_is_413(server):
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     response = raw_request(
         server.port,
-        build(
+        http_request(
             "POST",
             "/sparql",
             {
@@ -238,21 +227,12 @@ def test_errors_before_the_app_use_the_documented_shape(server):
     """DESIGN.md: one error shape. Requests gunicorn refuses before the app (bad request line,
     header limits, URI too long) must still get the documented body (JSON by default)."""
     cases = [c for c in CORPUS["request"] if c.get("frame")]
-    data = [
-        build(
-            c.get("method", "GET"),
-            c["target"],
-            c.get("headers"),
-            c.get("body", "").encode("latin-1"),
-            c.get("version", "HTTP/1.1"),
-        )
-        for c in cases
-    ]
+    data = [corpus_request(c) for c in cases]
     names = [c["name"] for c in cases]
     for param in giant_requests():
         method, target, headers, _status, frame = param.values
         if frame:
-            data.append(build(method, target, headers))
+            data.append(http_request(method, target, headers))
             names.append(param.id)
     wrong = {}
     for name, request in zip(names, data, strict=True):

@@ -11,7 +11,7 @@ import string
 from urllib.parse import unquote_to_bytes
 
 import pytest
-from hostile.support import XSS_DATA, error_problems, raw_request, shared_server
+from hostile.support import XSS_DATA, error_problems, http_request, raw_request, shared_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
@@ -230,15 +230,11 @@ def server(request, tmp_path_factory):
 @given(path=PATH, query=QUERY_STRING, accept=ACCEPT)
 def test_no_5xx_on_the_real_server(server, path, query, accept):
     """The same over a raw socket to gunicorn (header text limited to what HTTP allows)."""
-    lines = [
-        f"GET {path}{'?' + query if query else ''} HTTP/1.1",
-        "Host: 127.0.0.1",
-        "Connection: close",
-    ]
-    if accept is not None:
-        lines.append(f"Accept: {accept}")
-    response = raw_request(server.port, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-    assert response.status < 500, (lines, response.body[:300])
+    data = http_request(
+        "GET", path + ("?" + query if query else ""), {} if accept is None else {"Accept": accept}
+    )
+    response = raw_request(server.port, data)
+    assert response.status < 500, (data, response.body[:300])
     if response.status >= 400:
         problems = error_problems(response.status, response.content_type, response.body)
-        assert not problems, (lines, problems)
+        assert not problems, (data, problems)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from hostile.support import XSS_DATA, error_problems, raw_request, start_server
+from hostile.support import XSS_DATA, error_problems, http_request, raw_request
+from servers import Server
 
 pytestmark = pytest.mark.server
 
@@ -25,25 +26,18 @@ QUERY = "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
 def request(
     method: str, target: str, headers: dict | None = None, accept: str = "application/json"
 ) -> bytes:
-    lines = [
-        f"{method} {target} HTTP/1.1",
-        "Host: 127.0.0.1",
-        "Connection: close",
-        f"Accept: {accept}",
-    ]
-    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return http_request(method, target, {"Accept": accept, **(headers or {})})
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """Two servers with the limit, started in parallel: one worker, and two workers."""
     started = [
-        start_server(
+        Server.serving(
             tmp_path_factory.mktemp(f"rate{n}"),
             XSS_DATA,
             workers=n,
-            wait=False,
+            precompute="false",
             sparql_rate_limit=LIMIT,
         )
         for n in (1, 2)

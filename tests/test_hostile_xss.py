@@ -18,24 +18,11 @@ import urllib.parse
 
 import pytest
 import requests
-from conftest import free_port
+from browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_ARGS
 from hostile.support import shared_server
+from servers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 #: Hostile values as they are in tests/data/xss (they must appear as text, unchanged).
 LABEL_EN = "Mallory <script>window.__xss='label'</script>"

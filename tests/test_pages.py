@@ -5,9 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from conftest import BASE, sample_things
-
-BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+from conftest import BASE, BROWSER, sample_things
 
 
 class Page(HTMLParser):

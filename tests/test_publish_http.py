@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import PREFLIGHT
 
 PATHS = [
     "/doc/actor/china",
@@ -53,14 +54,7 @@ def test_cors_on_every_response(client, path):
 
 
 def test_preflight_is_answered(client):
-    response = client.options(
-        "/doc/actor/china",
-        headers={
-            "Origin": "https://example.org",
-            "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "Accept",
-        },
-    )
+    response = client.options("/doc/actor/china", headers=PREFLIGHT)
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     allowed = response.headers["Access-Control-Allow-Headers"]

@@ -6,10 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from conftest import BROWSER, HERE, PREFLIGHT
 from rdflib import Graph
+from servers import Server
 
 pytestmark = pytest.mark.server
-BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 def test_startup_prints_base_triples_endpoints_and_time(live_server):
@@ -69,15 +70,7 @@ def test_conditional_get_and_head(live_server):
 
 
 def test_cors_preflight(live_server):
-    response = requests.options(
-        live_server.base + "doc/actor/china",
-        timeout=10,
-        headers={
-            "Origin": "https://example.org",
-            "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "Accept",
-        },
-    )
+    response = requests.options(live_server.base + "doc/actor/china", timeout=10, headers=PREFLIGHT)
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Accept" in response.headers["Access-Control-Allow-Headers"]
@@ -95,13 +88,11 @@ def test_workers_answer_concurrent_requests_identically(live_server):
 
 def test_server_refuses_to_start_on_invalid_data(tmp_path):
     """A Violation stops startup, with the report."""
-    from conftest import HERE, ServerProcess
-
     invalid = HERE / "data" / "invalid"
     if not invalid.is_dir():
         pytest.skip("no invalid fixture folder")
     folders = [p for p in invalid.iterdir() if p.is_dir()]
-    server = ServerProcess(tmp_path, extra={"POLICYGRAPH_DATA": str(folders[0])})
+    server = Server.serving(tmp_path, folders[0])
     try:
         server.process.wait(timeout=120)
         assert server.process.returncode != 0

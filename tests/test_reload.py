@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ROOT, TINY, free_port
+from conftest import TINY
+from servers import Server
 
 pytestmark = pytest.mark.server
 
@@ -34,81 +35,17 @@ VIOLATION = "\n<id/actor/nobody> a pg:Actor, schema:Person .\n"
 SETTLE = 1.0
 
 
-class Server:
-    """``python -m server.serving`` in its own session (so a test can kill the whole group)."""
+class ReloadServer(Server):
+    """A server with a pid file, and the two answers the reload tests compare."""
 
-    def __init__(
-        self,
-        tmp: Path,
-        data: Path,
-        store: str = "memory",
-        workers: int = 2,
-        port: int | None = None,
-        **env,
-    ):
-        self.tmp = tmp
-        self.port = port or free_port()
-        self.base = f"http://127.0.0.1:{self.port}/"
-        self.pid_file = tmp / "server.pid"
-        environ = dict(os.environ)
-        environ.update(
-            {
-                "POLICYGRAPH_BASE": self.base,
-                "POLICYGRAPH_HOST": "127.0.0.1",
-                "POLICYGRAPH_PORT": str(self.port),
-                "POLICYGRAPH_WORKERS": str(workers),
-                "POLICYGRAPH_DUMPS_DIR": str(tmp / "dumps"),
-                "POLICYGRAPH_DATA": str(data),
-                "POLICYGRAPH_STORE": store,
-                "POLICYGRAPH_PID_FILE": str(self.pid_file),
-            }
+    @classmethod
+    def start(
+        cls, tmp: Path, data: Path, store: str = "memory", port: int | None = None, **settings
+    ) -> ReloadServer:
+        """``python -m server.serving`` on ``data``, writing its pid to ``tmp/server.pid``."""
+        return cls.serving(
+            tmp, data, port=port, store=store, pid_file=tmp / "server.pid", **settings
         )
-        environ.update({key: str(value) for key, value in env.items()})
-        self.log_path = tmp / f"server-{self.port}.log"
-        self.log = open(self.log_path, "w+b")
-        self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server.serving"],
-            cwd=ROOT,
-            env=environ,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait(self, timeout: float = 60) -> Server:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.output()}")
-            try:
-                if requests.get(self.base + "robots.txt", timeout=2).status_code == 200:
-                    self.ready_seconds = time.monotonic() - self.started
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server not ready after {timeout} s:\n{self.output()}")
-
-    def output(self) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
-
-    def kill_all(self) -> None:
-        """SIGKILL the master, its workers and their query children at once."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        self.log.close()
 
     def count(self, http=requests) -> int:
         response = http.get(
@@ -153,7 +90,7 @@ class Hammer:
     connection per request; every failure is recorded, never raised.
     """
 
-    def __init__(self, server: Server, threads: int = 4):
+    def __init__(self, server: ReloadServer, threads: int = 4):
         self.server = server
         self.stop_event = threading.Event()
         self.answers: list[tuple[str, object]] = []
@@ -203,13 +140,13 @@ def served(tmp_path_factory):
     """One server on a private copy of the tiny data, with a pid file."""
     tmp = tmp_path_factory.mktemp("reload")
     folder = data_folder(tmp)
-    server = Server(tmp, folder).wait()
+    server = ReloadServer.start(tmp, folder).wait()
     server.source = folder / "things.ttl"
     yield server
     server.stop()
 
 
-def reload_under_load(server: Server, change: str, with_command: bool = False):
+def reload_under_load(server: ReloadServer, change: str, with_command: bool = False):
     """Apply ``change`` to the source while hammering; reload; return (hammer, outcome, output)."""
     original = server.source.read_text(encoding="utf-8")
     old_count, old_resource = server.count(), server.resource()
@@ -289,7 +226,7 @@ def test_on_disk_store_reload_swaps_the_folder(tmp_path):
     leaves the folder as it was; no staging folder is left behind."""
     folder = data_folder(tmp_path)
     store = tmp_path / "store"
-    server = Server(tmp_path, folder, store=f"oxigraph:{store}").wait()
+    server = ReloadServer.start(tmp_path, folder, store=f"oxigraph:{store}").wait()
     server.source = folder / "things.ttl"
     try:
         refused = reload_under_load(server, VIOLATION)
@@ -323,7 +260,7 @@ def test_startup_refuses_invalid_data_with_the_report(tmp_path):
     folder = data_folder(tmp_path)
     source = folder / "things.ttl"
     source.write_text(source.read_text(encoding="utf-8") + VIOLATION, encoding="utf-8")
-    server = Server(tmp_path, folder)
+    server = ReloadServer.start(tmp_path, folder)
     try:
         assert server.process.wait(timeout=120) == 1
         log = server.output()

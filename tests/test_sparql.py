@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from servers import SPARQL_APP
 
 from server import sparql_page
 from server.errors import QueryTimeout
@@ -210,14 +211,19 @@ def test_pool_kills_and_replaces_a_runaway(pool):
 # -- the blueprint through the Flask test client -------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def app():
-    sys.path.insert(0, str(ROOT / "tests" / "data" / "sparql"))
+def sparql_app(**config):
+    """The SPARQL test app of tests/data/sparql/serve.py (the endpoint alone, on dataset.trig)."""
+    sys.path.insert(0, str(SPARQL_APP))
     try:
         from serve import make_app
     finally:
         sys.path.pop(0)
-    return make_app(BASE, sparql_rate_limit=0)
+    return make_app(BASE, **config)
+
+
+@pytest.fixture(scope="module")
+def app():
+    return sparql_app(sparql_rate_limit=0)
 
 
 @pytest.fixture
@@ -256,12 +262,7 @@ def test_examples_have_headers():
 
 
 def test_rate_limit_answers_429_with_retry_after():
-    sys.path.insert(0, str(ROOT / "tests" / "data" / "sparql"))
-    try:
-        from serve import make_app
-    finally:
-        sys.path.pop(0)
-    limited = make_app(BASE, sparql_rate_limit=3).test_client()
+    limited = sparql_app(sparql_rate_limit=3).test_client()
     statuses = [
         limited.get(
             "/sparql", query_string={"query": "ASK {}"}, environ_base={"REMOTE_ADDR": "10.9.8.7"}

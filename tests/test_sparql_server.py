@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -22,13 +20,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from hostile.support import Listener
 from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
+from servers import Server
 
 pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVE_DIR = ROOT / "tests" / "data" / "sparql"
 CLIENTS = ROOT / "tests" / "clients"
 MANIFEST = ROOT.parent / "shared" / "w3c" / "sparql11-protocol" / "manifest.ttl"
 TIMEOUT = 2.0
@@ -42,66 +41,14 @@ CONFIG = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn, 2 preloaded gthread workers, on a free loopback port; yields the base IRI."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    env = dict(
-        os.environ,
-        POLICYGRAPH_BASE=base,
-        POLICYGRAPH_TEST_CONFIG=json.dumps(CONFIG),
-        PYTHONPATH=str(ROOT),
-    )
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "--preload",
-        "--workers",
-        "2",
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "4",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--chdir",
-        str(SERVE_DIR),
-        "--log-level",
-        "warning",
-        "serve:make_app()",
-    ]
-    log = tmp_path_factory.mktemp("gunicorn") / "server.log"
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    process = Server.sparql_app(tmp_path_factory.mktemp("gunicorn"), CONFIG)
     try:
-        wait_until_up(base + "sparql", process, log)
-        yield base
+        yield process.wait(timeout=30).base
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.stop()
 
 
 def endpoint(base: str) -> str:
@@ -328,28 +275,9 @@ def test_rate_limit_off_by_default(server):
 @pytest.fixture
 def listener():
     """A TCP listener on loopback that records every connection it accepts."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.2)
-    seen: list = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                connection, address = sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            seen.append(address)
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], seen
-    stop.set()
-    thread.join()
-    sock.close()
+    listening = Listener()
+    yield listening.port, listening.connections
+    listening.close()
 
 
 def hostile_queries(port: int) -> list[str]:

@@ -17,8 +17,9 @@ from argparse import ArgumentParser
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, data_paths, free_port, sample_things
+from conftest import BASE, data_paths, sample_things
 from rdflib import Graph
+from servers import free_port
 
 import graph
 import graph.store
@@ -104,6 +105,15 @@ def remote_client(remote_app):
 @pytest.fixture()
 def local_client(app):
     return app.test_client()
+
+
+@pytest.fixture()
+def both(remote_client, local_client):
+    """The same GET to the publisher over Virtuoso (here) and over the embedded store (there)."""
+    return lambda path, **kwargs: (
+        remote_client.get(path, **kwargs),
+        local_client.get(path, **kwargs),
+    )
 
 
 def local_nquads() -> bytes:
@@ -234,7 +244,7 @@ def test_documents_match_the_embedded_store(remote_client, local_client, pub, su
         assert actual == expected, f"{key}\n{describe_diff(expected, actual)}"
 
 
-def test_void_and_search(remote_client, local_client):
+def test_void_and_search(remote_client, local_client, both):
     response = remote_client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert response.status_code == 303
     here = remote_client.get("/dataset.ttl").get_data()
@@ -249,10 +259,7 @@ def test_void_and_search(remote_client, local_client):
             assert here.content_type == there.content_type
             assert dump_quads(here.get_data(), dump) == dump_quads(there.get_data(), dump), dump
     for query in ("china", "钓鱼岛", "Washington"):
-        here = remote_client.get(
-            "/search", query_string={"q": query}, headers={"Accept": "application/json"}
-        )
-        there = local_client.get(
+        here, there = both(
             "/search", query_string={"q": query}, headers={"Accept": "application/json"}
         )
         assert here.status_code == 200
@@ -305,14 +312,9 @@ def test_select_answers_exactly_as_the_embedded_engine(
         assert body.startswith("?event\t?recurring\t?label\n")
 
 
-def test_construct_and_ask(remote_client, local_client):
+def test_construct_and_ask(remote_client, both):
     query = f"CONSTRUCT {{ <{BASE}id/actor/china> ?p ?o }} WHERE {{ <{BASE}id/actor/china> ?p ?o }}"
-    here = remote_client.get(
-        "/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"}
-    )
-    there = local_client.get(
-        "/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"}
-    )
+    here, there = both("/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"})
     assert here.status_code == 200
     assert here.headers["Content-Type"] == there.headers["Content-Type"]
     assert canonical(here.get_data(), "ttl") == canonical(there.get_data(), "ttl")
@@ -324,15 +326,10 @@ def test_construct_and_ask(remote_client, local_client):
     assert ask.get_json() == {"head": {}, "boolean": True}
 
 
-def test_graph_variable_sees_only_the_published_graphs(remote_client, local_client):
+def test_graph_variable_sees_only_the_published_graphs(both):
     """Virtuoso lets GRAPH ?g reach its system graphs unless named graphs are given explicitly."""
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
-    here = remote_client.get(
-        "/sparql", query_string={"query": query}, headers={"Accept": "text/csv"}
-    )
-    there = local_client.get(
-        "/sparql", query_string={"query": query}, headers={"Accept": "text/csv"}
-    )
+    here, there = both("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
     assert here.get_data() == there.get_data()
     assert b"openlinksw" not in here.get_data()
 

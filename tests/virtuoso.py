@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from servers import free_port
 
 SERVER = "virtuoso-t"
 ISQL = "isql-vt"
@@ -113,20 +114,14 @@ def installed() -> bool:
     return shutil.which(SERVER) is not None and shutil.which(ISQL) is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Virtuoso:
     """One private Virtuoso process: start, isql, bulk_load, stop."""
 
     def __init__(self, folder: Path, max_rows: int = 10000):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.http_port = _free_port()
-        self.isql_port = _free_port()
+        self.http_port = free_port()
+        self.isql_port = free_port()
         self.max_rows = max_rows
         self.process: subprocess.Popen | None = None
         self.startup_seconds = 0.0

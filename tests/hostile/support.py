@@ -1,4 +1,4 @@
-"""Helpers for the hostile-input tests: a real server, raw HTTP, the error shape, a listener."""
+"""Helpers for the hostile-input tests: a shared server, raw HTTP, the error shape, a listener."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from servers import Server
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
@@ -25,27 +27,16 @@ def corpus(name: str) -> dict:
         return tomllib.load(handle)
 
 
-def start_server(tmp: Path, data: Path, workers: int = 2, wait: bool = True, **settings):
-    """``python -m server.serving`` (gunicorn, preloaded gthread workers) on a free port.
-
-    ``wait=False`` returns at once (call ``.wait()`` later), to start several in parallel.
-    """
-    from conftest import ServerProcess
-
-    extra = {"POLICYGRAPH_DATA": str(data), "POLICYGRAPH_PRECOMPUTE": "false"}
-    extra.update({f"POLICYGRAPH_{k.upper()}": str(v) for k, v in settings.items()})
-    server = ServerProcess(tmp, workers=workers, extra=extra)
-    return server.wait() if wait else server
+_shared: dict[str, Server] = {}
 
 
-_shared: dict[str, object] = {}
-
-
-def shared_server(request, tmp_path_factory) -> object:
+def shared_server(request, tmp_path_factory) -> Server:
     """One server over tests/data/xss for every hostile module that needs no special settings
     (started on first use, stopped when the test session ends): saves a start per module."""
     if "server" not in _shared:
-        server = start_server(tmp_path_factory.mktemp("hostile"), XSS_DATA)
+        server = Server.serving(
+            tmp_path_factory.mktemp("hostile"), XSS_DATA, precompute="false"
+        ).wait()
         _shared["server"] = server
         request.config.add_cleanup(server.stop)
     return _shared["server"]
@@ -90,6 +81,29 @@ def error_problems(status: int, content_type: str, body: bytes) -> list[str]:
             else [f"the HTML error page does not name {status}: {text[:200]!r}"]
         )
     return [f"an error answered as {content_type!r}, not JSON, HTML or plain text"]
+
+
+def http_request(
+    method: str,
+    target: str,
+    headers: dict | None = None,
+    body: bytes = b"",
+    version: str = "HTTP/1.1",
+    close: bool = True,
+) -> bytes:
+    """The bytes of one HTTP/1.1 request to 127.0.0.1, as written (latin-1), for ``raw_request``.
+
+    ``Host`` first, then ``Connection: close`` unless ``close=False``, then ``headers`` in order;
+    a ``Content-Length`` is added for a body unless the headers frame it themselves.
+    """
+    lines = [f"{method} {target} {version}", "Host: 127.0.0.1"]
+    if close:
+        lines.append("Connection: close")
+    headers = dict(headers or {})
+    if body and "Content-Length" not in headers and "Transfer-Encoding" not in headers:
+        headers["Content-Length"] = str(len(body))
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
 @dataclass
@@ -178,12 +192,15 @@ class Listener:
                 conn, addr = self.sock.accept()
             except (TimeoutError, OSError):
                 continue
+            peer = f"{addr[0]}:{addr[1]}"
+            self.connections.append((peer, b""))  # seen at once, whatever it sends
+            index = len(self.connections) - 1
             conn.settimeout(0.5)
             try:
                 first = conn.recv(2048)
             except OSError:
                 first = b""
-            self.connections.append((f"{addr[0]}:{addr[1]}", first))
+            self.connections[index] = (peer, first)
             conn.close()
 
     def close(self) -> None:
