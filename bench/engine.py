@@ -31,9 +31,14 @@ def _percentiles(samples: list[float]) -> dict:
     def at(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
-    return {"n": len(ordered), "mean_ms": statistics.fmean(ordered) * 1e3,
-            "p50_ms": at(50) * 1e3, "p95_ms": at(95) * 1e3, "p99_ms": at(99) * 1e3,
-            "rps_one_thread": len(ordered) / sum(ordered) if sum(ordered) else 0.0}
+    return {
+        "n": len(ordered),
+        "mean_ms": statistics.fmean(ordered) * 1e3,
+        "p50_ms": at(50) * 1e3,
+        "p95_ms": at(95) * 1e3,
+        "p99_ms": at(99) * 1e3,
+        "rps_one_thread": len(ordered) / sum(ordered) if sum(ordered) else 0.0,
+    }
 
 
 def execute(store: pyoxigraph.Store, text: str) -> bytes:
@@ -69,8 +74,11 @@ def run(corpus: Path, seconds: float, seed: int, names: list[str] | None = None)
     store = pyoxigraph.Store()
     started = time.perf_counter()
     load_with_progress(store, corpus / "corpus.nq", label="engine floor: loading")
-    results = {"load_seconds": time.perf_counter() - started, "triples": len(store),
-               "workloads": {}}
+    results = {
+        "load_seconds": time.perf_counter() - started,
+        "triples": len(store),
+        "workloads": {},
+    }
     rng = random.Random(f"engine:{seed}")
 
     def deref() -> None:

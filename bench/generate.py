@@ -82,42 +82,176 @@ DESCRIPTION = iri(SCHEMA, "description")
 
 # Concepts of the ontology's schemes (contract § Concept schemes).
 EVENT_TYPES = (
-    "event-make-statement", "event-appeal", "event-express-intent-to-cooperate", "event-consult",
-    "event-diplomatic-cooperation", "event-material-cooperation", "event-military-cooperation",
-    "event-provide-aid", "event-ease-sanctions", "event-disapprove", "event-criticize",
-    "event-accuse", "event-reject", "event-veto", "event-exhibit-force", "event-reduce-relations",
-    "event-impose-sanctions", "event-policy-move",
+    "event-make-statement",
+    "event-appeal",
+    "event-express-intent-to-cooperate",
+    "event-consult",
+    "event-diplomatic-cooperation",
+    "event-material-cooperation",
+    "event-military-cooperation",
+    "event-provide-aid",
+    "event-ease-sanctions",
+    "event-disapprove",
+    "event-criticize",
+    "event-accuse",
+    "event-reject",
+    "event-veto",
+    "event-exhibit-force",
+    "event-reduce-relations",
+    "event-impose-sanctions",
+    "event-policy-move",
 )
-STANCES = ("asserts", "accuses", "condemns", "recommends", "warns", "predicts", "reports",
-           "denies", "believes", "proposes", "argues")
+STANCES = (
+    "asserts",
+    "accuses",
+    "condemns",
+    "recommends",
+    "warns",
+    "predicts",
+    "reports",
+    "denies",
+    "believes",
+    "proposes",
+    "argues",
+)
 ROLES = ("initiator", "target", "speaker", "voter", "subject", "recipient", "reporter", "mediator")
-RELATION_TYPES = ("alliance", "supply", "tension", "partnership", "courtship", "hostility",
-                  "influence")
+RELATION_TYPES = (
+    "alliance",
+    "supply",
+    "tension",
+    "partnership",
+    "courtship",
+    "hostility",
+    "influence",
+)
 # Relation types with a direct triple the source asserts too (contract § Relations).
-DIRECT = {"alliance": "allyOf", "supply": "supplies", "tension": "inTensionWith",
-          "courtship": "courts"}
+DIRECT = {
+    "alliance": "allyOf",
+    "supply": "supplies",
+    "tension": "inTensionWith",
+    "courtship": "courts",
+}
 PROPOSITION_PREDICATES = ("allyOf", "supplies", "inTensionWith", "courts")
-ACTOR_CLASSES = ("Country", "GovernmentOrganization", "Organization", "Person",
-                 "NewsMediaOrganization", "ResearchOrganization")
-DISPUTE_KINDS = (("TerritorialDispute", "territorial"), ("TradeDispute", "trade"),
-                 ("PolicyDispute", "policy"))
+ACTOR_CLASSES = (
+    "Country",
+    "GovernmentOrganization",
+    "Organization",
+    "Person",
+    "NewsMediaOrganization",
+    "ResearchOrganization",
+)
+DISPUTE_KINDS = (
+    ("TerritorialDispute", "territorial"),
+    ("TradeDispute", "trade"),
+    ("PolicyDispute", "policy"),
+)
 
 # Words the synthetic texts are made of; the benchmark's text filter draws from TOPIC_WORDS.
 TOPIC_WORDS = (
-    "sanctions", "missile", "cooperation", "trade", "islands", "currency", "alliance", "security",
-    "dialogue", "pressure", "stability", "nuclear", "territory", "embassy", "regime",
-    "sovereignty", "tariffs", "summit", "patrols", "refugees", "energy", "food", "aid", "veto",
-    "provocation", "deterrence", "negotiations", "borders", "fisheries", "shipping",
+    "sanctions",
+    "missile",
+    "cooperation",
+    "trade",
+    "islands",
+    "currency",
+    "alliance",
+    "security",
+    "dialogue",
+    "pressure",
+    "stability",
+    "nuclear",
+    "territory",
+    "embassy",
+    "regime",
+    "sovereignty",
+    "tariffs",
+    "summit",
+    "patrols",
+    "refugees",
+    "energy",
+    "food",
+    "aid",
+    "veto",
+    "provocation",
+    "deterrence",
+    "negotiations",
+    "borders",
+    "fisheries",
+    "shipping",
 )
-FILLER = ("the", "government", "will", "must", "should", "not", "accept", "any", "further",
-          "policy", "on", "in", "region", "its", "neighbors", "for", "years", "and", "of",
-          "officials", "said", "that", "new", "a", "long", "term", "approach", "to")
-SYLLABLES = ("ka", "ro", "lin", "ta", "ver", "mo", "san", "del", "quo", "ri", "bel", "na",
-             "dor", "vi", "shen", "hua", "zan", "pol", "kir", "ess")
+FILLER = (
+    "the",
+    "government",
+    "will",
+    "must",
+    "should",
+    "not",
+    "accept",
+    "any",
+    "further",
+    "policy",
+    "on",
+    "in",
+    "region",
+    "its",
+    "neighbors",
+    "for",
+    "years",
+    "and",
+    "of",
+    "officials",
+    "said",
+    "that",
+    "new",
+    "a",
+    "long",
+    "term",
+    "approach",
+    "to",
+)
+SYLLABLES = (
+    "ka",
+    "ro",
+    "lin",
+    "ta",
+    "ver",
+    "mo",
+    "san",
+    "del",
+    "quo",
+    "ri",
+    "bel",
+    "na",
+    "dor",
+    "vi",
+    "shen",
+    "hua",
+    "zan",
+    "pol",
+    "kir",
+    "ess",
+)
 # (simplified, traditional) character pairs for Chinese labels.
-HAN = (("国", "國"), ("会", "會"), ("东", "東"), ("华", "華"), ("长", "長"), ("门", "門"),
-       ("岛", "島"), ("龙", "龍"), ("马", "馬"), ("云", "雲"), ("书", "書"), ("山", "山"),
-       ("海", "海"), ("南", "南"), ("北", "北"), ("关", "關"), ("宁", "寧"), ("丰", "豐"))
+HAN = (
+    ("国", "國"),
+    ("会", "會"),
+    ("东", "東"),
+    ("华", "華"),
+    ("长", "長"),
+    ("门", "門"),
+    ("岛", "島"),
+    ("龙", "龍"),
+    ("马", "馬"),
+    ("云", "雲"),
+    ("书", "書"),
+    ("山", "山"),
+    ("海", "海"),
+    ("南", "南"),
+    ("北", "北"),
+    ("关", "關"),
+    ("宁", "寧"),
+    ("丰", "豐"),
+)
 
 
 @dataclass(frozen=True)
@@ -213,8 +347,8 @@ class Document:
             self.add(evidence, iri(OA, "hasSelector"), position)
             self.add(quote, A, iri(OA, "TextQuoteSelector"))
             self.add(quote, iri(OA, "exact"), f'"{_escape(exact)}"')
-            self.add(quote, iri(OA, "prefix"), f'"{_escape(text[max(0, start - 32):start])}"')
-            self.add(quote, iri(OA, "suffix"), f'"{_escape(text[end:end + 32])}"')
+            self.add(quote, iri(OA, "prefix"), f'"{_escape(text[max(0, start - 32) : start])}"')
+            self.add(quote, iri(OA, "suffix"), f'"{_escape(text[end : end + 32])}"')
             self.add(position, A, iri(OA, "TextPositionSelector"))
             self.add(position, iri(OA, "start"), integer(start))
             self.add(position, iri(OA, "end"), integer(end))
@@ -229,11 +363,17 @@ class Document:
         n, rng = self.number, self.rng
         english, hans, hant = _name(rng)
         self.add(self.iri, A, iri(SCHEMA, "OpinionNewsArticle"))
-        self.labels(self.iri, f"Synthetic essay {n}: {english}", f"合成文章{n}{hans}",
-                    f"合成文章{n}{hant}")
-        self.add(self.iri, iri(SCHEMA, "datePublished"),
-                 typed(f"{rng.randint(1995, 2025)}-{rng.randint(1, 12):02d}-"
-                       f"{rng.randint(1, 28):02d}", "date"))
+        self.labels(
+            self.iri, f"Synthetic essay {n}: {english}", f"合成文章{n}{hans}", f"合成文章{n}{hant}"
+        )
+        self.add(
+            self.iri,
+            iri(SCHEMA, "datePublished"),
+            typed(
+                f"{rng.randint(1995, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "date",
+            ),
+        )
         self.add(self.iri, iri(SCHEMA, "inLanguage"), '"en"')
         for i in range(1, SHAPE.actors + 1):
             self.actor(i)
@@ -267,8 +407,7 @@ class Document:
         if klass == "Person":
             self.add(s, iri(SCHEMA, "jobTitle"), lang("Minister", "en"))
             self.add(s, iri(SCHEMA, "jobTitle"), lang("部长", "zh-Hans"))
-            self.add(s, iri(SCHEMA, "affiliation"),
-                     thing("actor", slug("actor", self.number, 3)))
+            self.add(s, iri(SCHEMA, "affiliation"), thing("actor", slug("actor", self.number, 3)))
         if klass != "Country":
             self.add(s, pg("actsFor"), thing("actor", slug("actor", self.number, 1)))
 
@@ -298,8 +437,9 @@ class Document:
                 self.add(s, pg("nameUsage"), usage)
                 self.add(usage, A, pg("NameUsage"))
                 self.add(usage, pg("usedBy"), party)
-                self.add(usage, pg("name"), lang(f"{hans}{'岛' if number == 1 else '礁'}",
-                                                 "zh-Hans"))
+                self.add(
+                    usage, pg("name"), lang(f"{hans}{'岛' if number == 1 else '礁'}", "zh-Hans")
+                )
         else:
             word = rng.choice(TOPIC_WORDS)
             self.add(s, pg("issue"), lang(f"{word} policy", "en"))
@@ -319,8 +459,9 @@ class Document:
             actors[1] = thing("actor", slug("actor", self.number, 1 + (i % SHAPE.actors)))
             if actors[0] == actors[1]:
                 actors[1] = thing("actor", slug("actor", self.number, 1 + ((i + 1) % 6)))
-        for number, (actor, role) in enumerate(zip(actors, ("initiator", rng.choice(ROLES)),
-                                                   strict=True), 1):
+        for number, (actor, role) in enumerate(
+            zip(actors, ("initiator", rng.choice(ROLES)), strict=True), 1
+        ):
             self.add(s, iri(SEM, "hasActor"), actor)
             participation = f"{s[:-1]}#participation-{number}>"
             self.add(s, pg("hasParticipation"), participation)
@@ -363,8 +504,12 @@ class Document:
         if target == source:
             target = thing("actor", slug("actor", self.number, i + 3))
         self.add(s, A, pg("Relation"))
-        self.labels(s, f"{kind} relation {self.number}-{i}", f"关系{self.number}-{i}",
-                    f"關係{self.number}-{i}")
+        self.labels(
+            s,
+            f"{kind} relation {self.number}-{i}",
+            f"关系{self.number}-{i}",
+            f"關係{self.number}-{i}",
+        )
         self.add(s, pg("relationType"), pg(f"relation-{kind}"))
         self.add(s, pg("source"), source)
         self.add(s, pg("target"), target)
@@ -405,12 +550,21 @@ class Manifest:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
-TURTLE_HEADER = ("# Synthetic benchmark data (bench/generate.py); IRIs are relative to the "
-                 "deployment base.\n\n")
+TURTLE_HEADER = (
+    "# Synthetic benchmark data (bench/generate.py); IRIs are relative to the deployment base.\n\n"
+)
 
 
-def generate(out: Path, triples: int, base: str, seed: int = 1, turtle: bool = False,
-             nquads: bool = True, compress: bool = False, quiet: bool = True) -> Manifest:
+def generate(
+    out: Path,
+    triples: int,
+    base: str,
+    seed: int = 1,
+    turtle: bool = False,
+    nquads: bool = True,
+    compress: bool = False,
+    quiet: bool = True,
+) -> Manifest:
     """Write ``corpus.nq`` (absolute IRIs under ``base``) and/or ``sources/synthetic-N/``."""
     if not base.endswith("/"):
         raise ValueError("the base must end in '/'")
@@ -419,8 +573,11 @@ def generate(out: Path, triples: int, base: str, seed: int = 1, turtle: bool = F
     stream = None
     if nquads:
         path = out / ("corpus.nq.gz" if compress else "corpus.nq")
-        stream = (gzip.open(path, "wt", encoding="utf-8", compresslevel=3) if compress
-                  else open(path, "w", encoding="utf-8", newline="\n"))
+        stream = (
+            gzip.open(path, "wt", encoding="utf-8", compresslevel=3)
+            if compress
+            else open(path, "w", encoding="utf-8", newline="\n")
+        )
     total = count = 0
     try:
         for document in documents(triples, seed):
@@ -428,25 +585,39 @@ def generate(out: Path, triples: int, base: str, seed: int = 1, turtle: bool = F
             total += len(document.triples)
             if stream is not None:
                 graph = f"<{base}graph/{document.slug}>"
-                stream.write("".join(f"{s} {p} {o} {graph} .\n" for s, p, o in document.triples)
-                             .replace(MARK, base))
+                stream.write(
+                    "".join(f"{s} {p} {o} {graph} .\n" for s, p, o in document.triples).replace(
+                        MARK, base
+                    )
+                )
             if turtle:
                 folder = out / "sources" / document.slug
                 folder.mkdir(parents=True, exist_ok=True)
                 body = "".join(f"{s} {p} {o} .\n" for s, p, o in document.triples)
-                (folder / "data.ttl").write_text(TURTLE_HEADER + body.replace(MARK, ""),
-                                                 encoding="utf-8")
+                (folder / "data.ttl").write_text(
+                    TURTLE_HEADER + body.replace(MARK, ""), encoding="utf-8"
+                )
                 (folder / "source.txt").write_text(document.text, encoding="utf-8")
             if not quiet and count % 100 == 0:
-                print(f"generated {total:,} triples in {count:,} documents "
-                      f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+                print(
+                    f"generated {total:,} triples in {count:,} documents "
+                    f"({time.perf_counter() - started:.1f} s)",
+                    file=sys.stderr,
+                )
     finally:
         if stream is not None:
             stream.close()
-    manifest = Manifest(base=base, seed=seed, requested=triples, triples=total, documents=count,
-                        shape=asdict(SHAPE), topic_words=list(TOPIC_WORDS),
-                        event_types=list(EVENT_TYPES),
-                        seconds=round(time.perf_counter() - started, 3))
+    manifest = Manifest(
+        base=base,
+        seed=seed,
+        requested=triples,
+        triples=total,
+        documents=count,
+        shape=asdict(SHAPE),
+        topic_words=list(TOPIC_WORDS),
+        event_types=list(EVENT_TYPES),
+        seconds=round(time.perf_counter() - started, 3),
+    )
     manifest.save(out / "corpus.json")
     return manifest
 
@@ -477,21 +648,40 @@ def main(argv: list[str] | None = None) -> int:
         "with relative IRIs (sources/synthetic-N/data.ttl + source.txt) for `policygraph "
         "validate`. Writes corpus.json with the counts the benchmark draws parameters from.",
     )
-    parser.add_argument("--triples", type=parse_size, default=10_000,
-                        help="approximate size: 10k, 100k, 1M, 5M or a number (default 10k)")
-    parser.add_argument("--base", default="http://127.0.0.1:8080/",
-                        help="base IRI of the absolute IRIs in the N-Quads")
+    parser.add_argument(
+        "--triples",
+        type=parse_size,
+        default=10_000,
+        help="approximate size: 10k, 100k, 1M, 5M or a number (default 10k)",
+    )
+    parser.add_argument(
+        "--base",
+        default="http://127.0.0.1:8080/",
+        help="base IRI of the absolute IRIs in the N-Quads",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--turtle", action="store_true",
-                        help="also write the Turtle source folders (small sizes)")
+    parser.add_argument(
+        "--turtle", action="store_true", help="also write the Turtle source folders (small sizes)"
+    )
     parser.add_argument("--no-nquads", action="store_true", help="skip corpus.nq")
     parser.add_argument("--gzip", action="store_true", help="write corpus.nq.gz instead")
     args = parser.parse_args(argv)
-    manifest = generate(args.out, args.triples, args.base, args.seed, turtle=args.turtle,
-                        nquads=not args.no_nquads, compress=args.gzip, quiet=False)
-    print(f"{manifest.triples:,} triples in {manifest.documents:,} documents, "
-          f"{manifest.seconds:.1f} s → {args.out}", file=sys.stderr)
+    manifest = generate(
+        args.out,
+        args.triples,
+        args.base,
+        args.seed,
+        turtle=args.turtle,
+        nquads=not args.no_nquads,
+        compress=args.gzip,
+        quiet=False,
+    )
+    print(
+        f"{manifest.triples:,} triples in {manifest.documents:,} documents, "
+        f"{manifest.seconds:.1f} s → {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 

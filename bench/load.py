@@ -59,8 +59,12 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def check(url: str, requests: list[tuple[str, str]], sample: int = 3, timeout: float = 120.0,
-          ) -> tuple[list[str], list[int | None]]:
+def check(
+    url: str,
+    requests: list[tuple[str, str]],
+    sample: int = 3,
+    timeout: float = 120.0,
+) -> tuple[list[str], list[int | None]]:
     """Send the first requests of the pool once: (problems, rows of each SPARQL JSON answer).
 
     A problem is a non-2xx answer, an empty body or a failure; the row counts let the harness
@@ -88,8 +92,14 @@ def check(url: str, requests: list[tuple[str, str]], sample: int = 3, timeout: f
     return problems, rows
 
 
-def run_wrk(url: str, requests: list[tuple[str, str]], connections: int, seconds: float,
-            threads: int | None = None, timeout: float = 30.0) -> dict:
+def run_wrk(
+    url: str,
+    requests: list[tuple[str, str]],
+    connections: int,
+    seconds: float,
+    threads: int | None = None,
+    timeout: float = 30.0,
+) -> dict:
     """Drive ``url`` with random requests from ``requests`` for ``seconds``: wrk's figures."""
     if not wrk_available():
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
@@ -97,30 +107,47 @@ def run_wrk(url: str, requests: list[tuple[str, str]], connections: int, seconds
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         script, pool = Path(tmp, "random.lua"), Path(tmp, "pool.tsv")
         script.write_text(LUA, encoding="utf-8")
-        pool.write_text("".join(f"{path}\t{accept}\n" for path, accept in requests),
-                        encoding="utf-8")
-        command = ["wrk", "-t", str(threads), "-c", str(connections),
-                   "-d", f"{max(1, round(seconds))}s", "--timeout", f"{timeout:g}s",
-                   "-s", str(script), url, "--", str(pool)]
-        result = subprocess.run(command, capture_output=True, text=True,
-                                timeout=seconds + timeout + 60)
+        pool.write_text(
+            "".join(f"{path}\t{accept}\n" for path, accept in requests), encoding="utf-8"
+        )
+        command = [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            f"{timeout:g}s",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(pool),
+        ]
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=seconds + timeout + 60
+        )
     for line in result.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
-            figures = json.loads(line[len("BENCH-JSON "):])
+            figures = json.loads(line[len("BENCH-JSON ") :])
             break
     else:
         raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     duration = figures["duration_us"] / 1e6
     errors = figures["errors"]
     completed = figures["requests"]
-    figures.update({
-        "connections": connections,
-        "threads": threads,
-        # wrk counts non-2xx/3xx answers among its requests; throughput counts good answers only.
-        "rps": max(0, completed - errors["status"]) / duration if duration else 0.0,
-        "error_count": sum(errors.values()),
-        "p50_ms": figures["latency_us"]["p50"] / 1e3,
-        "p95_ms": figures["latency_us"]["p95"] / 1e3,
-        "p99_ms": figures["latency_us"]["p99"] / 1e3,
-    })
+    figures.update(
+        {
+            "connections": connections,
+            "threads": threads,
+            # wrk counts non-2xx/3xx answers among its requests; throughput counts good ones only.
+            "rps": max(0, completed - errors["status"]) / duration if duration else 0.0,
+            "error_count": sum(errors.values()),
+            "p50_ms": figures["latency_us"]["p50"] / 1e3,
+            "p95_ms": figures["latency_us"]["p95"] / 1e3,
+            "p99_ms": figures["latency_us"]["p99"] / 1e3,
+        }
+    )
     return figures

@@ -65,25 +65,50 @@ def load_store(corpus: Path, base: str, store_setting: str) -> ox.Store:
     return ox.Store.read_only(str(path))
 
 
-def build_app(corpus: Path, base: str, store_setting: str, workers: int | None, port: int,
-              precompute: bool = True):
+def build_app(
+    corpus: Path,
+    base: str,
+    store_setting: str,
+    workers: int | None,
+    port: int,
+    precompute: bool = True,
+):
     from server import create_app, settings
     from server.publication import Validation, build
 
     started = time.monotonic()
-    resolved = settings.resolve({"base": base, "store": store_setting, "workers": workers,
-                                 "port": port, "host": "127.0.0.1", "precompute": precompute})
+    resolved = settings.resolve(
+        {
+            "base": base,
+            "store": store_setting,
+            "workers": workers,
+            "port": port,
+            "host": "127.0.0.1",
+            "precompute": precompute,
+        }
+    )
     store = load_store(corpus, base, store_setting)
     loaded = time.monotonic()
-    print(f"bench.pgserve: store ready in {loaded - started:.1f} s ({len(store):,} quads)",
-          file=sys.stderr, flush=True)
-    validation = Validation(True, "", [], "synthetic benchmark corpus: generated conforming "
-                            "(bench/generate.py); not re-validated at startup")
+    print(
+        f"bench.pgserve: store ready in {loaded - started:.1f} s ({len(store):,} quads)",
+        file=sys.stderr,
+        flush=True,
+    )
+    validation = Validation(
+        True,
+        "",
+        [],
+        "synthetic benchmark corpus: generated conforming "
+        "(bench/generate.py); not re-validated at startup",
+    )
     publication = build(resolved, store=store, validation=validation)
     app = create_app({**resolved, "publication": publication})
-    print(f"bench.pgserve: publication built in {time.monotonic() - loaded:.1f} s "
-          f"({len(publication.representations):,} representations)", file=sys.stderr,
-          flush=True)
+    print(
+        f"bench.pgserve: publication built in {time.monotonic() - loaded:.1f} s "
+        f"({len(publication.representations):,} representations)",
+        file=sys.stderr,
+        flush=True,
+    )
     return app, resolved
 
 
@@ -99,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     from server import serving
     from server.publication import EXTENSION, _store_path
 
-    app, resolved = build_app(args.corpus, args.base, args.store, args.workers, args.port,
-                              not args.no_precompute)
+    app, resolved = build_app(
+        args.corpus, args.base, args.store, args.workers, args.port, not args.no_precompute
+    )
     if _store_path(resolved["store"]) is not None:
         app.extensions[EXTENSION].store = None  # reopened read-only per worker (post_fork)
     gc.collect()

@@ -23,8 +23,12 @@ from typing import BinaryIO, TextIO
 
 import pyoxigraph
 
-FORMATS = {".nq": pyoxigraph.RdfFormat.N_QUADS, ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
-           ".ttl": pyoxigraph.RdfFormat.TURTLE, ".trig": pyoxigraph.RdfFormat.TRIG}
+FORMATS = {
+    ".nq": pyoxigraph.RdfFormat.N_QUADS,
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".trig": pyoxigraph.RdfFormat.TRIG,
+}
 
 
 def _human(count: float) -> str:
@@ -38,9 +42,14 @@ class Progress:
     """Report ``done`` out of ``total`` units: ``\\r``-updated on a TTY, a line every
     ``interval`` seconds (default 5) otherwise. Usable for anything counted, not only loads."""
 
-    def __init__(self, label: str = "loading", total_bytes: int | None = None,
-                 stream: TextIO | None = None, interval: float | None = None,
-                 unit: str = "triples"):
+    def __init__(
+        self,
+        label: str = "loading",
+        total_bytes: int | None = None,
+        stream: TextIO | None = None,
+        interval: float | None = None,
+        unit: str = "triples",
+    ):
         self.label, self.total_bytes, self.unit = label, total_bytes, unit
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -53,8 +62,10 @@ class Progress:
     def line(self, final: bool = False) -> str:
         elapsed = time.perf_counter() - self.started
         rate = self.count / elapsed if elapsed > 0 else 0.0
-        text = (f"{self.label}: {_human(self.count)} {self.unit}, {_human(rate)} {self.unit}/s, "
-                f"{elapsed:.1f} s")
+        text = (
+            f"{self.label}: {_human(self.count)} {self.unit}, {_human(rate)} {self.unit}/s, "
+            f"{elapsed:.1f} s"
+        )
         if self.total_bytes and not final:
             text += f", {100 * self.bytes / self.total_bytes:.0f}%"
         return text + (" — done" if final else "")
@@ -102,10 +113,16 @@ class ProgressReader(io.RawIOBase):
         return data
 
 
-def load_with_progress(store: pyoxigraph.Store, path: str | os.PathLike,
-                       format: pyoxigraph.RdfFormat | None = None, *, bulk: bool = False,
-                       label: str | None = None, stream: TextIO | None = None,
-                       interval: float | None = None) -> int:
+def load_with_progress(
+    store: pyoxigraph.Store,
+    path: str | os.PathLike,
+    format: pyoxigraph.RdfFormat | None = None,
+    *,
+    bulk: bool = False,
+    label: str | None = None,
+    stream: TextIO | None = None,
+    interval: float | None = None,
+) -> int:
     """Load ``path`` (``.nq``/``.nt``/``.ttl``, optionally ``.gz``) into ``store`` showing progress.
 
     ``bulk=True`` uses ``bulk_load`` (on-disk stores: no transaction, much faster). Returns the
@@ -116,8 +133,12 @@ def load_with_progress(store: pyoxigraph.Store, path: str | os.PathLike,
     compressed = suffixes[-1:] == [".gz"]
     if format is None:
         format = FORMATS[suffixes[-2] if compressed else path.suffix]
-    progress = Progress(label or f"loading {path.name}",
-                        None if compressed else path.stat().st_size, stream, interval)
+    progress = Progress(
+        label or f"loading {path.name}",
+        None if compressed else path.stat().st_size,
+        stream,
+        interval,
+    )
     opener = gzip.open if compressed else open
     with opener(path, "rb") as raw:
         reader = io.BufferedReader(ProgressReader(raw, progress), buffer_size=1 << 20)

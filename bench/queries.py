@@ -33,10 +33,12 @@ def thing_iri(manifest: Manifest, kind: str, thing_slug: str) -> str:
 
 
 def prefixes(base: str) -> str:
-    return (f"PREFIX pg: <{base}ontology#>\n"
-            "PREFIX sem: <http://semanticweb.cs.vu.nl/2009/11/sem/>\n"
-            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-            "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n")
+    return (
+        f"PREFIX pg: <{base}ontology#>\n"
+        "PREFIX sem: <http://semanticweb.cs.vu.nl/2009/11/sem/>\n"
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+    )
 
 
 def _date(rng: random.Random) -> tuple[int, int]:
@@ -44,37 +46,47 @@ def _date(rng: random.Random) -> tuple[int, int]:
 
 
 def q_claims_by_claimant(rng, m: Manifest) -> tuple[str, str]:
-    actor = thing_iri(m, "actor", slug("actor", rng.randint(1, m.documents),
-                                       rng.randint(1, m.shape["actors"])))
-    return (prefixes(m.base) + "SELECT ?claim ?label ?quote WHERE {\n"
-            f"  ?claim pg:claimant <{actor}> ; rdfs:label ?label .\n"
-            "  OPTIONAL { ?claim pg:quote ?quote }\n"
-            '  FILTER(langMatches(lang(?label), "en"))\n}', SPARQL_JSON)
+    actor = thing_iri(
+        m, "actor", slug("actor", rng.randint(1, m.documents), rng.randint(1, m.shape["actors"]))
+    )
+    return (
+        prefixes(m.base) + "SELECT ?claim ?label ?quote WHERE {\n"
+        f"  ?claim pg:claimant <{actor}> ; rdfs:label ?label .\n"
+        "  OPTIONAL { ?claim pg:quote ?quote }\n"
+        '  FILTER(langMatches(lang(?label), "en"))\n}',
+        SPARQL_JSON,
+    )
 
 
 def q_events_in_range(rng, m: Manifest) -> tuple[str, str]:
     year, month = _date(rng)
     months = rng.randint(1, 6)
     end_year, end_month = year + (month - 1 + months) // 12, (month - 1 + months) % 12 + 1
-    return (prefixes(m.base) + "SELECT ?event ?label ?date WHERE {\n"
-            "  ?event a pg:Event ; sem:hasTimeStamp ?date ; rdfs:label ?label .\n"
-            # Day-precision stamps only: engines differ on comparing gYear(Month) with dates.
-            "  FILTER(datatype(?date) = xsd:date)\n"
-            f'  FILTER(?date >= "{year}-{month:02d}-01"^^xsd:date && '
-            f'?date < "{end_year}-{end_month:02d}-01"^^xsd:date)\n'
-            '  FILTER(langMatches(lang(?label), "en"))\n} ORDER BY ?date', SPARQL_JSON)
+    return (
+        prefixes(m.base) + "SELECT ?event ?label ?date WHERE {\n"
+        "  ?event a pg:Event ; sem:hasTimeStamp ?date ; rdfs:label ?label .\n"
+        # Day-precision stamps only: engines differ on comparing gYear(Month) with dates.
+        "  FILTER(datatype(?date) = xsd:date)\n"
+        f'  FILTER(?date >= "{year}-{month:02d}-01"^^xsd:date && '
+        f'?date < "{end_year}-{end_month:02d}-01"^^xsd:date)\n'
+        '  FILTER(langMatches(lang(?label), "en"))\n} ORDER BY ?date',
+        SPARQL_JSON,
+    )
 
 
 def q_disputes_parties(rng, m: Manifest) -> tuple[str, str]:
     kind = rng.choice(("TerritorialDispute", "TradeDispute", "PolicyDispute"))
     language = rng.choice(LANGUAGES)
     offset = rng.randint(0, max(0, m.documents * m.shape["disputes"] // 3 - 50))
-    return (prefixes(m.base) + "SELECT ?dispute ?disputeLabel ?party ?partyLabel WHERE {\n"
-            f"  ?dispute a pg:{kind} ; rdfs:label ?disputeLabel ; pg:party ?party .\n"
-            "  ?party rdfs:label ?partyLabel .\n"
-            f'  FILTER(langMatches(lang(?disputeLabel), "{language}") && '
-            f'langMatches(lang(?partyLabel), "{language}"))\n'
-            f"}} LIMIT 100 OFFSET {offset}", SPARQL_JSON)
+    return (
+        prefixes(m.base) + "SELECT ?dispute ?disputeLabel ?party ?partyLabel WHERE {\n"
+        f"  ?dispute a pg:{kind} ; rdfs:label ?disputeLabel ; pg:party ?party .\n"
+        "  ?party rdfs:label ?partyLabel .\n"
+        f'  FILTER(langMatches(lang(?disputeLabel), "{language}") && '
+        f'langMatches(lang(?partyLabel), "{language}"))\n'
+        f"}} LIMIT 100 OFFSET {offset}",
+        SPARQL_JSON,
+    )
 
 
 def q_describe(rng, m: Manifest) -> tuple[str, str]:
@@ -85,20 +97,26 @@ def q_describe(rng, m: Manifest) -> tuple[str, str]:
 def q_count_by_type(rng, m: Manifest) -> tuple[str, str]:
     year = rng.randint(1990, 2024)
     span = rng.randint(1, 10)
-    return (prefixes(m.base) + "SELECT ?type (COUNT(?event) AS ?events) WHERE {\n"
-            "  ?event sem:eventType ?type ; sem:hasTimeStamp ?date .\n"
-            "  FILTER(datatype(?date) = xsd:date)\n"
-            f'  FILTER(?date >= "{year}-01-01"^^xsd:date && '
-            f'?date < "{year + span}-01-01"^^xsd:date)\n'
-            "} GROUP BY ?type ORDER BY DESC(?events)", SPARQL_JSON)
+    return (
+        prefixes(m.base) + "SELECT ?type (COUNT(?event) AS ?events) WHERE {\n"
+        "  ?event sem:eventType ?type ; sem:hasTimeStamp ?date .\n"
+        "  FILTER(datatype(?date) = xsd:date)\n"
+        f'  FILTER(?date >= "{year}-01-01"^^xsd:date && '
+        f'?date < "{year + span}-01-01"^^xsd:date)\n'
+        "} GROUP BY ?type ORDER BY DESC(?events)",
+        SPARQL_JSON,
+    )
 
 
 def q_quote_text(rng, m: Manifest) -> tuple[str, str]:
     first, second = rng.sample(TOPIC_WORDS, 2)
-    return (prefixes(m.base) + "SELECT ?claim ?quote WHERE {\n"
-            "  ?claim pg:quote ?quote .\n"
-            f'  FILTER(CONTAINS(LCASE(STR(?quote)), "{first}") && '
-            f'CONTAINS(LCASE(STR(?quote)), "{second}"))\n}} LIMIT 100', SPARQL_JSON)
+    return (
+        prefixes(m.base) + "SELECT ?claim ?quote WHERE {\n"
+        "  ?claim pg:quote ?quote .\n"
+        f'  FILTER(CONTAINS(LCASE(STR(?quote)), "{first}") && '
+        f'CONTAINS(LCASE(STR(?quote)), "{second}"))\n}} LIMIT 100',
+        SPARQL_JSON,
+    )
 
 
 def q_resource_construct(rng, m: Manifest) -> tuple[str, str]:
@@ -129,8 +147,9 @@ def deref_requests(m: Manifest, accept: str, pool: int, seed: int) -> list[tuple
     return out
 
 
-def sparql_requests(m: Manifest, name: str, endpoint_path: str, pool: int,
-                    seed: int) -> list[tuple[str, str]]:
+def sparql_requests(
+    m: Manifest, name: str, endpoint_path: str, pool: int, seed: int
+) -> list[tuple[str, str]]:
     """(path?query=…, Accept) pairs for one query of the mix, parameters drawn at random."""
     rng = random.Random(f"sparql:{seed}:{name}")
     out = []

@@ -67,8 +67,12 @@ def corpus_for(folder: Path, triples: int, seed: int, base: str) -> Path:
 
 
 def machine() -> dict:
-    info = {"nproc": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "loadavg_at_start": os.getloadavg()}
+    info = {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_at_start": os.getloadavg(),
+    }
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -91,21 +95,25 @@ def machine() -> dict:
         try:
             out = subprocess.run(command, capture_output=True, text=True, timeout=10)
             text = (out.stdout + out.stderr).strip().splitlines()
-            versions[name] = next((line for line in text if "ersion" in line or "wrk" in line),
-                                  text[0] if text else None)
+            versions[name] = next(
+                (line for line in text if "ersion" in line or "wrk" in line),
+                text[0] if text else None,
+            )
         except (OSError, subprocess.TimeoutExpired):
             versions[name] = None
     info["versions"] = versions
     try:
-        info["commit"] = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "HEAD"],
-                                        capture_output=True, text=True).stdout.strip()
+        info["commit"] = subprocess.run(
+            ["git", "-C", str(HERE.parent), "rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         pass
     return info
 
 
-def workloads_for(server: systems.Server, manifest: Manifest, pool: int,
-                  seed: int) -> dict[str, list[tuple[str, str]]]:
+def workloads_for(
+    server: systems.Server, manifest: Manifest, pool: int, seed: int
+) -> dict[str, list[tuple[str, str]]]:
     work: dict[str, list[tuple[str, str]]] = {}
     if server.name == "hello":
         work["hello"] = queries.deref_requests(manifest, "text/turtle", pool, seed)
@@ -123,8 +131,9 @@ def median_case(runs: list[dict]) -> dict:
     keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "error_count")
     merged = {key: statistics.median(run[key] for run in runs) for key in keys}
     merged["requests"] = sum(run["requests"] for run in runs)
-    merged["errors"] = {kind: sum(run["errors"][kind] for run in runs)
-                        for kind in runs[0]["errors"]}
+    merged["errors"] = {
+        kind: sum(run["errors"][kind] for run in runs) for kind in runs[0]["errors"]
+    }
     merged["runs"] = runs
     return merged
 
@@ -169,23 +178,36 @@ def bench_server(server: systems.Server, manifest: Manifest, args, results: dict
                 slow = "over 1 s per query with one connection"
             case["memory"] = max(memories, key=lambda m: m["rss_mb"])
             record["cases"][workload][str(connections)] = case
-            log(f"{server.name:16} {workload:22} c={connections:<3} {case['rps']:9.1f} req/s "
+            log(
+                f"{server.name:16} {workload:22} c={connections:<3} {case['rps']:9.1f} req/s "
                 f"p50 {case['p50_ms']:8.2f} ms p99 {case['p99_ms']:8.2f} ms "
-                f"errors {case['error_count']:.0f} rss {case['memory']['rss_mb']:.0f} MB")
+                f"errors {case['error_count']:.0f} rss {case['memory']['rss_mb']:.0f} MB"
+            )
     record["memory_at_end"] = server.memory()
 
 
 def run_engine(corpus: Path, args, results: dict) -> None:
     seconds = max(0.3, args.seconds / 3)
-    command = [sys.executable, "-m", "bench.engine", "--corpus", str(corpus),
-               "--seconds", str(seconds), "--seed", str(args.seed)]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.engine",
+        "--corpus",
+        str(corpus),
+        "--seconds",
+        str(seconds),
+        "--seed",
+        str(args.seed),
+    ]
     out = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent)
     if out.returncode != 0:
         raise RuntimeError(f"engine floor failed:\n{out.stderr[-3000:]}")
     results["systems"]["engine"] = json.loads(out.stdout)
     for name, figures in results["systems"]["engine"]["workloads"].items():
-        log(f"{'engine':16} {name:22} 1 thread {figures['rps_one_thread']:9.1f} q/s "
-            f"p50 {figures['p50_ms']:8.3f} ms p99 {figures['p99_ms']:8.3f} ms")
+        log(
+            f"{'engine':16} {name:22} 1 thread {figures['rps_one_thread']:9.1f} q/s "
+            f"p50 {figures['p50_ms']:8.3f} ms p99 {figures['p99_ms']:8.3f} ms"
+        )
 
 
 def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> systems.Server:
@@ -196,10 +218,17 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
         # A policygraph already serving this corpus (started by hand, e.g. bench.pgserve):
         # measured as is, never stopped by the harness.
         url, _, pid = args.attach.partition(",")
-        server = systems.Server("policygraph", url.rstrip("/"), None, "/sparql", True,
-                                extra={"attached": True, **({"pid": int(pid)} if pid else {})})
-        systems.wait_ready(server, "/sparql?query=ASK%7B%7D", args.attach_wait,
-                           "application/sparql-results+json")
+        server = systems.Server(
+            "policygraph",
+            url.rstrip("/"),
+            None,
+            "/sparql",
+            True,
+            extra={"attached": True, **({"pid": int(pid)} if pid else {})},
+        )
+        systems.wait_ready(
+            server, "/sparql?query=ASK%7B%7D", args.attach_wait, "application/sparql-results+json"
+        )
         server.startup_seconds = float("nan")
         return server
     if name == "policygraph":
@@ -212,77 +241,141 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
 
 
 def case(results: dict, system: str, workload: str, connections: int) -> dict | None:
-    found = (results["systems"].get(system, {}).get("cases", {}).get(workload, {})
-             .get(str(connections)))
+    found = (
+        results["systems"].get(system, {}).get("cases", {}).get(workload, {}).get(str(connections))
+    )
     return found if found and "rps" in found else None
 
 
+def best(results: dict, system: str, workload: str, connections: list[int]):
+    """(concurrency, case) with the highest throughput measured for that system and workload."""
+    measured = [(c, case(results, system, workload, c)) for c in connections]
+    return max(
+        ((c, found) for c, found in measured if found),
+        key=lambda m: m[1]["rps"],
+        default=(None, None),
+    )
+
+
+def _target(target: str, mine: dict, theirs: dict, key: str, goal: float, higher: bool) -> dict:
+    """One target as measured ÷ reference; a side that completed no request gets no number."""
+    item = {"target": target, "goal": goal, "higher": higher, "value": None}
+    if not mine["requests"]:
+        item.update(met=False, note="policygraph completed no request in the window")
+    elif not theirs["requests"] or not theirs[key]:
+        item.update(met=True, note="the reference completed no request in the window")
+    else:
+        item["value"] = mine[key] / theirs[key]
+        item["met"] = item["value"] >= goal if higher else item["value"] <= goal
+    return item
+
+
 def ratios(results: dict, connections: list[int]) -> list[dict]:
-    """The targets of issue 5, each as measured / floor (or peer)."""
+    """The targets of issue 5, each as measured ÷ floor (or peer)."""
     high, low = max(connections), min(connections)
     out = []
     hello = case(results, "hello", "hello", high)
     for name in queries.DEREF_FORMATS:
         mine = case(results, "policygraph", f"deref_{name}", high)
-        if mine and hello and hello["rps"]:
-            out.append({"target": f"deref {name}: throughput ≥ 0.85× HTTP floor (c={high})",
-                        "value": mine["rps"] / hello["rps"], "goal": 0.85, "higher": True})
-            out.append({"target": f"deref {name}: p99 ≤ 2× HTTP floor p99 (c={high})",
-                        "value": mine["p99_ms"] / max(hello["p99_ms"], 1e-6), "goal": 2.0,
-                        "higher": False})
+        if mine and hello:
+            out.append(
+                _target(
+                    f"deref {name}: throughput ≥ 0.85× HTTP floor (c={high})",
+                    mine,
+                    hello,
+                    "rps",
+                    0.85,
+                    True,
+                )
+            )
+            out.append(
+                _target(
+                    f"deref {name}: p99 ≤ 2× HTTP floor p99 (c={high})",
+                    mine,
+                    hello,
+                    "p99_ms",
+                    2.0,
+                    False,
+                )
+            )
     engine = results["systems"].get("engine", {}).get("workloads", {})
     hello_low = case(results, "hello", "hello", low)
     for name in queries.SPARQL_MIX:
-        mine = case(results, "policygraph", name, high)
+        # Each side at its best measured concurrency (a single-process peer may do better with
+        # one connection than with a queue of 32; a slow system is not driven at 32).
+        level, mine = best(results, "policygraph", name, connections)
         for peer, goal in (("rdflib-endpoint", 20.0), ("virtuoso", 1.0)):
-            theirs, level = case(results, peer, name, high), high
-            if theirs is None:  # skipped at high concurrency: its one-connection throughput
-                theirs, level = case(results, peer, name, low), low
+            their_level, theirs = best(results, peer, name, connections)
             if mine and theirs:
-                value = mine["rps"] / theirs["rps"] if theirs["rps"] else None
-                out.append({"target": f"{name}: throughput ≥ {goal:g}× {peer} "
-                                      f"(c={high} vs its c={level})",
-                            "value": value, "goal": goal, "higher": True})
+                out.append(
+                    _target(
+                        f"{name}: throughput ≥ {goal:g}× {peer} (best: c={level} "
+                        f"vs c={their_level})",
+                        mine,
+                        theirs,
+                        "rps",
+                        goal,
+                        True,
+                    )
+                )
         theirs_low = case(results, "virtuoso", name, low)
         mine_low = case(results, "policygraph", name, low)
         if mine_low and theirs_low:
-            out.append({"target": f"{name}: p50 ≤ virtuoso p50 (c={low})",
-                        "value": mine_low["p50_ms"] / max(theirs_low["p50_ms"], 1e-6),
-                        "goal": 1.0, "higher": False})
+            out.append(
+                _target(
+                    f"{name}: p50 ≤ virtuoso p50 (c={low})",
+                    mine_low,
+                    theirs_low,
+                    "p50_ms",
+                    1.0,
+                    False,
+                )
+            )
         if low == 1 and mine_low and hello_low and name in engine:
-            extra = mine_low["p50_ms"] - hello_low["p50_ms"]
-            out.append({"target": f"{name}: (HTTP p50 − HTTP floor p50) ≤ 1.3× engine p50 "
-                                  f"(c={low})",
-                        "value": extra / max(engine[name]["p50_ms"], 1e-6), "goal": 1.3,
-                        "higher": False})
-    rdflib_deref = (case(results, "rdflib-endpoint", "resource_construct", high)
-                    or case(results, "rdflib-endpoint", "resource_construct", low))
+            item = {
+                "target": f"{name}: (HTTP p50 − HTTP floor p50) ≤ 1.3× engine p50 (c=1)",
+                "goal": 1.3,
+                "higher": False,
+                "value": None,
+            }
+            if mine_low["requests"]:
+                extra = mine_low["p50_ms"] - hello_low["p50_ms"]
+                item["value"] = extra / max(engine[name]["p50_ms"], 1e-6)
+                item["met"] = item["value"] <= 1.3
+            else:
+                item.update(met=False, note="policygraph completed no request in the window")
+            out.append(item)
+    _, rdflib_deref = best(results, "rdflib-endpoint", "resource_construct", connections)
     for name in queries.DEREF_FORMATS:
         mine = case(results, "policygraph", f"deref_{name}", high)
-        if mine and rdflib_deref and rdflib_deref["rps"]:
-            out.append({"target": f"deref {name}: ≥ 20× rdflib-endpoint CONSTRUCT (c={high})",
-                        "value": mine["rps"] / rdflib_deref["rps"], "goal": 20.0,
-                        "higher": True})
-    for item in out:
-        if item["value"] is None:  # the peer completed no request in the measuring window
-            item["met"] = item["higher"]
-            item["note"] = "peer completed no request in the window"
-        else:
-            item["met"] = (item["value"] >= item["goal"]) if item["higher"] else (
-                item["value"] <= item["goal"])
+        if mine and rdflib_deref:
+            out.append(
+                _target(
+                    f"deref {name}: ≥ 20× rdflib-endpoint CONSTRUCT at its best (c={high})",
+                    mine,
+                    rdflib_deref,
+                    "rps",
+                    20.0,
+                    True,
+                )
+            )
     return out
 
 
 def table(results: dict, connections: list[int]) -> str:
-    lines = [f"{'system':16} {'workload':22} {'conn':>4} {'req/s':>9} {'p50 ms':>8} "
-             f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'RSS MB':>7} {'PSS MB':>7}"]
+    lines = [
+        f"{'system':16} {'workload':22} {'conn':>4} {'req/s':>9} {'p50 ms':>8} "
+        f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'RSS MB':>7} {'PSS MB':>7}"
+    ]
     lines.append("-" * len(lines[0]))
     engine = results["systems"].get("engine")
     if engine:
         for name, f in engine["workloads"].items():
-            lines.append(f"{'engine (1 thread)':16} {name:22} {'-':>4} "
-                         f"{f['rps_one_thread']:9.1f} {f['p50_ms']:8.3f} {f['p95_ms']:8.3f} "
-                         f"{f['p99_ms']:8.3f} {0:6d} {'-':>7} {'-':>7}")
+            lines.append(
+                f"{'engine (1 thread)':16} {name:22} {'-':>4} "
+                f"{f['rps_one_thread']:9.1f} {f['p50_ms']:8.3f} {f['p95_ms']:8.3f} "
+                f"{f['p99_ms']:8.3f} {0:6d} {'-':>7} {'-':>7}"
+            )
     for system in SYSTEMS[1:]:
         record = results["systems"].get(system)
         if not record or "cases" not in record:
@@ -291,45 +384,64 @@ def table(results: dict, connections: list[int]) -> str:
             for connections in connections_list(cases):
                 c = cases[str(connections)]
                 pss = c["memory"]["pss_mb"]
-                latency = (f"{c['p50_ms']:8.2f} {c['p95_ms']:8.2f} {c['p99_ms']:8.2f}"
-                           if c["requests"] else f"{'>' + str(c['seconds']) + ' s':>26}")
+                latency = (
+                    f"{c['p50_ms']:8.2f} {c['p95_ms']:8.2f} {c['p99_ms']:8.2f}"
+                    if c["requests"]
+                    else f"{'>' + str(c['seconds']) + ' s':>26}"
+                )
                 lines.append(
                     f"{system:16} {workload:22} {connections:4d} {c['rps']:9.1f} {latency} "
                     f"{c['error_count']:6.0f} {c['memory']['rss_mb']:7.0f} "
-                    f"{'-' if pss is None else f'{pss:.0f}':>7}")
+                    f"{'-' if pss is None else f'{pss:.0f}':>7}"
+                )
     lines.append("")
     for system in SYSTEMS[1:]:
         record = results["systems"].get(system)
         if record and record.get("extra", {}).get("attached"):
             lines.append(f"startup {system}: attached to a server started outside the harness")
         elif record and "startup_seconds" in record:
-            lines.append(f"startup {system}: {record['startup_seconds']:.1f} s, "
-                         f"peak RSS while starting {record['peak_startup_rss_mb']:.0f} MB")
+            lines.append(
+                f"startup {system}: {record['startup_seconds']:.1f} s, "
+                f"peak RSS while starting {record['peak_startup_rss_mb']:.0f} MB"
+            )
         elif record and "skipped" in record:
             lines.append(f"skipped {system}: {record['skipped']}")
     lines.append("")
     for item in results.get("ratios", []):
-        value = "∞" if item["value"] is None else f"{item['value']:.2f}"
-        lines.append(f"{'MET ' if item['met'] else 'MISS'} {value:>8}  {item['target']}"
-                     + (f" ({item['note']})" if item.get("note") else ""))
+        value = "—" if item["value"] is None else f"{item['value']:.2f}"
+        lines.append(
+            f"{'MET ' if item['met'] else 'MISS'} {value:>8}  {item['target']}"
+            + (f" ({item['note']})" if item.get("note") else "")
+        )
     mismatches = same_answers(results)
     lines.append("")
-    lines.append("same answers (rows of the first 3 queries of each workload): "
-                 + ("all systems agree" if not mismatches else "MISMATCH"))
+    lines.append(
+        "same answers (rows of the first 3 queries of each workload): "
+        + ("all systems agree" if not mismatches else "MISMATCH")
+    )
     lines.extend(f"  {line}" for line in mismatches)
     return "\n".join(lines)
 
 
 def same_answers(results: dict) -> list[str]:
-    """Workloads where the systems' SELECT answers to the same queries differ in row count."""
+    """Workloads where the systems' SELECT answers to the same queries differ in row count
+    (a query a system did not answer, e.g. a timeout, is reported by the check, not here)."""
     by_workload: dict[str, dict[str, list]] = {}
     for system, record in results["systems"].items():
         for workload, cases in record.get("cases", {}).items():
             if any(count is not None for count in cases.get("rows", [])):
                 by_workload.setdefault(workload, {})[system] = cases["rows"]
-    return [f"{workload}: " + ", ".join(f"{s} {r}" for s, r in systems_rows.items())
-            for workload, systems_rows in by_workload.items()
-            if len({tuple(r) for r in systems_rows.values()}) > 1]
+    out = []
+    for workload, rows in by_workload.items():
+        width = min(len(r) for r in rows.values())
+        for index in range(width):
+            counts = {system: r[index] for system, r in rows.items() if r[index] is not None}
+            if len(set(counts.values())) > 1:
+                out.append(
+                    f"{workload} query {index + 1}: "
+                    + ", ".join(f"{s} {n}" for s, n in counts.items())
+                )
+    return out
 
 
 def connections_list(cases: dict) -> list[int]:
@@ -338,44 +450,101 @@ def connections_list(cases: dict) -> list[int]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="bench/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 10k triples, 1 s a case, 16 connections, 1 repeat")
-    parser.add_argument("--triples", type=generate.parse_size, default=None,
-                        help="corpus size: 10k, 100k, 1M, 5M or a number (default 1M; 10k "
-                        "with --quick)")
-    parser.add_argument("--systems", default=",".join(SYSTEMS),
-                        help=f"comma-separated subset of {','.join(SYSTEMS)}")
-    parser.add_argument("--connections", default=None,
-                        help="comma-separated concurrency levels (default 1,32; 16 with --quick)")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="duration of one case (default 10; 1 with --quick)")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="runs per case, the median is reported (default 3; 1 with --quick)")
-    parser.add_argument("--pool", type=int, default=None,
-                        help="random requests pre-drawn per workload (default 5000; 100 quick)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="gunicorn workers for policygraph and hello (default: CPUs)")
-    parser.add_argument("--store", default="memory",
-                        help="policygraph store: memory or oxigraph:PATH (built if absent)")
-    parser.add_argument("--attach", metavar="URL[,PID]",
-                        help="measure an already running policygraph serving the same corpus "
-                        "(e.g. `python -m bench.pgserve`) instead of starting one; PID of its "
-                        "gunicorn master for memory figures")
-    parser.add_argument("--attach-wait", type=float, default=60,
-                        help="seconds to wait for an attached server to answer (default 60)")
+        prog="bench/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: 10k triples, 1 s a case, 16 connections, 1 repeat",
+    )
+    parser.add_argument(
+        "--triples",
+        type=generate.parse_size,
+        default=None,
+        help="corpus size: 10k, 100k, 1M, 5M or a number (default 1M; 10k with --quick)",
+    )
+    parser.add_argument(
+        "--systems",
+        default=",".join(SYSTEMS),
+        help=f"comma-separated subset of {','.join(SYSTEMS)}",
+    )
+    parser.add_argument(
+        "--connections",
+        default=None,
+        help="comma-separated concurrency levels (default 1,32; 16 with --quick)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="duration of one case (default 10; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="runs per case, the median is reported (default 3; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=None,
+        help="random requests pre-drawn per workload (default 5000; 100 quick)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers for policygraph and hello (default: CPUs)",
+    )
+    parser.add_argument(
+        "--store",
+        default="memory",
+        help="policygraph store: memory or oxigraph:PATH (built if absent)",
+    )
+    parser.add_argument(
+        "--attach",
+        metavar="URL[,PID]",
+        help="measure an already running policygraph serving the same corpus "
+        "(e.g. `python -m bench.pgserve`) instead of starting one; PID of its "
+        "gunicorn master for memory figures",
+    )
+    parser.add_argument(
+        "--attach-wait",
+        type=float,
+        default=60,
+        help="seconds to wait for an attached server to answer (default 60)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="JSON",
+        help="print the table and targets of a saved results file, without running anything",
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--base", default=DEFAULT_BASE,
-                        help=f"base IRI of the corpus and of policygraph (default {DEFAULT_BASE})")
-    parser.add_argument("--corpora", type=Path, default=HERE / "corpora",
-                        help="cache of generated corpora (default bench/corpora, gitignored)")
-    parser.add_argument("--results", type=Path, default=HERE / "results",
-                        help="where the JSON results go (default bench/results, gitignored)")
+    parser.add_argument(
+        "--base",
+        default=DEFAULT_BASE,
+        help=f"base IRI of the corpus and of policygraph (default {DEFAULT_BASE})",
+    )
+    parser.add_argument(
+        "--corpora",
+        type=Path,
+        default=HERE / "corpora",
+        help="cache of generated corpora (default bench/corpora, gitignored)",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=HERE / "results",
+        help="where the JSON results go (default bench/results, gitignored)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.triples = args.triples or (10_000 if quick else 1_000_000)
-    args.connections = [int(c) for c in (args.connections or ("16" if quick else "1,32"))
-                        .split(",")]
+    args.connections = [
+        int(c) for c in (args.connections or ("16" if quick else "1,32")).split(",")
+    ]
     args.seconds = args.seconds or (1.0 if quick else 10.0)
     args.repeats = args.repeats or (1 if quick else 3)
     args.pool = args.pool or (100 if quick else 5000)
@@ -386,8 +555,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def print_report(results: dict) -> None:
+    machine_info = results["machine"]
+    print(
+        f"\npolicygraph benchmark: {results['corpus']['triples']:,} triples, "
+        f"{machine_info.get('nproc')} CPUs, {machine_info.get('cpu', '?')}, "
+        f"{machine_info.get('ram_gb', '?')} GB RAM"
+    )
+    print(f"command: {results['command']}")
+    loads = [machine_info.get(key) for key in ("loadavg_at_start", "loadavg_at_end")]
+    print(
+        "load average (1, 5, 15 min) at start {} and at end {}: figures are only comparable "
+        "on an otherwise idle machine\n".format(
+            *(" / ".join(f"{x:.1f}" for x in load) if load else "?" for load in loads)
+        )
+    )
+    print(table(results, results["settings"]["connections"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        results = json.loads(args.report.read_text(encoding="utf-8"))
+        results["ratios"] = ratios(results, results["settings"]["connections"])
+        print_report(results)
+        return 0
     if not load.wrk_available():
         log("wrk is not installed (apt-get install wrk): cannot drive servers")
         return 1
@@ -398,11 +590,20 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["bench/run", *(sys.argv[1:] if argv is None else argv)]),
         "machine": machine(),
-        "corpus": {"path": str(corpus), "triples": manifest.triples,
-                   "documents": manifest.documents, "seed": manifest.seed},
-        "settings": {"connections": args.connections, "seconds": args.seconds,
-                     "repeats": args.repeats, "pool": args.pool, "store": args.store,
-                     "gunicorn": systems.gunicorn_settings(args.workers)},
+        "corpus": {
+            "path": str(corpus),
+            "triples": manifest.triples,
+            "documents": manifest.documents,
+            "seed": manifest.seed,
+        },
+        "settings": {
+            "connections": args.connections,
+            "seconds": args.seconds,
+            "repeats": args.repeats,
+            "pool": args.pool,
+            "store": args.store,
+            "gunicorn": systems.gunicorn_settings(args.workers),
+        },
         "systems": {},
     }
     logdir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
@@ -430,8 +631,16 @@ def main(argv: list[str] | None = None) -> int:
             results["systems"][name] = {"failed": str(error)}
             broken = broken or name in ("hello",)
             continue
-        log(f"{name} ready in {server.startup_seconds:.1f} s at {server.url} "
-            f"({server.memory()['rss_mb']:.0f} MB RSS)")
+        memory = server.memory()
+        ready = (
+            "attached"
+            if server.extra.get("attached")
+            else f"ready in {server.startup_seconds:.1f} s"
+        )
+        log(
+            f"{name} {ready} at {server.url} ({memory['rss_mb']:.0f} MB RSS summed over "
+            f"{memory['processes']} processes, PSS {memory['pss_mb'] or 0:.0f} MB)"
+        )
         try:
             bench_server(server, manifest, args, results)
         except Exception as error:  # noqa: BLE001 - record it, stop the server, go on
@@ -440,6 +649,11 @@ def main(argv: list[str] | None = None) -> int:
             broken = True
         finally:
             server.stop()
+            # Keep what was measured so far, should a later system hang or the run be stopped.
+            args.results.mkdir(parents=True, exist_ok=True)
+            (args.results / "partial.json").write_text(
+                json.dumps(results, indent=1), encoding="utf-8"
+            )
     results["ratios"] = ratios(results, args.connections)
     results["machine"]["loadavg_at_end"] = os.getloadavg()
     results["seconds"] = time.perf_counter() - started
@@ -448,15 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.results / f"{stamp}-{manifest.triples}.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     (args.results / "latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print(f"\npolicygraph benchmark: {manifest.triples:,} triples, "
-          f"{results['machine'].get('nproc')} CPUs, {results['machine'].get('cpu', '?')}, "
-          f"{results['machine'].get('ram_gb', '?')} GB RAM")
-    print(f"command: {results['command']}")
-    print("load average (1, 5, 15 min) at start {} and at end {}: figures are only comparable "
-          "on an otherwise idle machine\n".format(
-              *(" / ".join(f"{x:.1f}" for x in results["machine"][key])
-                for key in ("loadavg_at_start", "loadavg_at_end"))))
-    print(table(results, args.connections))
+    print_report(results)
     print(f"\nraw numbers: {out} ({results['seconds']:.0f} s in all)")
     return 1 if broken else 0
 

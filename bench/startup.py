@@ -78,18 +78,33 @@ def measure(step: str, target: str, timeout: float) -> dict:
     command = [sys.executable, "-m", "bench.startup", "--child", step, target]
     started = time.perf_counter()
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                cwd=HERE.parent)
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent
+        )
     except subprocess.TimeoutExpired:
-        return {"step": step, "target": target, "finished": False,
-                "note": f"did not finish within {timeout:.0f} s"}
+        return {
+            "step": step,
+            "target": target,
+            "finished": False,
+            "note": f"did not finish within {timeout:.0f} s",
+        }
     if result.returncode != 0:
-        return {"step": step, "target": target, "finished": False,
-                "note": result.stderr.strip()[-2000:]}
+        return {
+            "step": step,
+            "target": target,
+            "finished": False,
+            "note": result.stderr.strip()[-2000:],
+        }
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    figures.update({"step": step, "target": target, "finished": True,
-                    "wall_seconds": time.perf_counter() - started,
-                    "loadavg_after": os.getloadavg()})
+    figures.update(
+        {
+            "step": step,
+            "target": target,
+            "finished": True,
+            "wall_seconds": time.perf_counter() - started,
+            "loadavg_after": os.getloadavg(),
+        }
+    )
     return figures
 
 
@@ -100,30 +115,48 @@ def serve(corpus: Path, store: str, timeout: float) -> dict:
     logdir = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     manifest = generate.Manifest.read(corpus / "corpus.json")
     try:
-        server = systems.start_policygraph(logdir, systems.gunicorn_settings(), corpus,
-                                           manifest.base, store, timeout)
+        server = systems.start_policygraph(
+            logdir, systems.gunicorn_settings(), corpus, manifest.base, store, timeout
+        )
     except RuntimeError as error:
         return {"step": f"serve {store}", "finished": False, "note": str(error)[-2000:]}
     try:
         time.sleep(1)
         memory = server.memory()
-        return {"step": f"serve {store}", "finished": True, "seconds": server.startup_seconds,
-                "peak_rss_mb": server.peak_startup_rss_mb, "memory_when_ready": memory,
-                "log_tail": server.log.read_text(errors="replace")[-1500:]}
+        return {
+            "step": f"serve {store}",
+            "finished": True,
+            "seconds": server.startup_seconds,
+            "peak_rss_mb": server.peak_startup_rss_mb,
+            "memory_when_ready": memory,
+            "log_tail": server.log.read_text(errors="replace")[-1500:],
+        }
     finally:
         server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.startup",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--child", nargs=2, metavar=("STEP", "TARGET"), help=argparse.SUPPRESS)
-    parser.add_argument("--triples", default="1M",
-                        help="comma-separated corpus sizes to load and serve (default 1M)")
-    parser.add_argument("--validate", default="curated,10k,100k",
-                        help="what to validate: curated and/or sizes (default curated,10k,100k)")
-    parser.add_argument("--serve", action="store_true",
-                        help="also time policygraph's gunicorn deployment becoming ready")
+    parser.add_argument(
+        "--triples",
+        default="1M",
+        help="comma-separated corpus sizes to load and serve (default 1M)",
+    )
+    parser.add_argument(
+        "--validate",
+        default="curated,10k,100k",
+        help="what to validate: curated and/or sizes (default curated,10k,100k)",
+    )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="also time policygraph's gunicorn deployment becoming ready",
+    )
     parser.add_argument("--timeout", type=float, default=1200, help="limit per step, seconds")
     parser.add_argument("--corpora", type=Path, default=HERE / "corpora")
     parser.add_argument("--base", default="http://127.0.0.1:8080/")
@@ -139,16 +172,32 @@ def main(argv: list[str] | None = None) -> int:
     def report(figures: dict) -> None:
         results.append(figures)
         if figures.get("finished"):
-            extra = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
-                              for k, v in figures.items()
-                              if k in ("quads", "triples", "open_seconds", "parse_seconds",
-                                       "first_query_rows", "conforms", "violations"))
-            print(f"{figures['step']:12} {figures.get('target', ''):40} "
-                  f"{figures['seconds']:8.1f} s  peak RSS {figures['peak_rss_mb']:7.0f} MB  "
-                  f"{extra}  (load average {os.getloadavg()[0]:.1f})", flush=True)
+            extra = ", ".join(
+                f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                for k, v in figures.items()
+                if k
+                in (
+                    "quads",
+                    "triples",
+                    "open_seconds",
+                    "parse_seconds",
+                    "first_query_rows",
+                    "conforms",
+                    "violations",
+                )
+            )
+            print(
+                f"{figures['step']:12} {figures.get('target', ''):40} "
+                f"{figures['seconds']:8.1f} s  peak RSS {figures['peak_rss_mb']:7.0f} MB  "
+                f"{extra}  (load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
         else:
-            print(f"{figures['step']:12} {figures.get('target', ''):40} not finished: "
-                  f"{figures.get('note', '')[:300]}", flush=True)
+            print(
+                f"{figures['step']:12} {figures.get('target', ''):40} not finished: "
+                f"{figures.get('note', '')[:300]}",
+                flush=True,
+            )
 
     for size in [generate.parse_size(s) for s in args.triples.split(",") if s]:
         corpus = corpus_for(args.corpora, size, args.seed, args.base)
@@ -157,8 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.serve:
             shutil.rmtree(corpus / "served-store", ignore_errors=True)
             disk = f"oxigraph:{corpus}/served-store"
-            for label, store in (("memory store", "memory"), ("disk, cold (builds)", disk),
-                                 ("disk, warm (opens)", disk)):
+            for label, store in (
+                ("memory store", "memory"),
+                ("disk, cold (builds)", disk),
+                ("disk, warm (opens)", disk),
+            ):
                 figures = serve(corpus, store, args.timeout)
                 figures["step"] = "serve"
                 figures["target"] = f"{size:,} triples, {label}"

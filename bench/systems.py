@@ -60,8 +60,11 @@ def memory(pid: int) -> dict:
                         break
         except OSError:
             pss = None
-    return {"processes": len(processes), "rss_mb": rss / 2**20,
-            "pss_mb": None if pss is None else pss / 2**20}
+    return {
+        "processes": len(processes),
+        "rss_mb": rss / 2**20,
+        "pss_mb": None if pss is None else pss / 2**20,
+    }
 
 
 def gunicorn_settings(workers: int | None = None) -> dict:
@@ -77,17 +80,38 @@ def gunicorn_settings(workers: int | None = None) -> dict:
         threads = getattr(serving, "THREADS", threads)
     except Exception:  # noqa: BLE001 - the server may be absent or broken; the bench still runs
         pass
-    return {"workers": workers or os.cpu_count() or 2, "worker_class": "gthread",
-            "threads": threads, "keepalive": 5, "timeout": 60, "preload": True}
+    return {
+        "workers": workers or os.cpu_count() or 2,
+        "worker_class": "gthread",
+        "threads": threads,
+        "keepalive": 5,
+        "timeout": 60,
+        "preload": True,
+    }
 
 
 def gunicorn_command(app: str, port: int, settings: dict, preload: bool) -> list[str]:
-    command = [PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(settings["workers"]), "--worker-class", settings["worker_class"],
-               "--threads", str(settings.get("threads", 1)),
-               "--keep-alive", str(settings.get("keepalive", 5)),
-               "--timeout", str(settings.get("timeout", 60)),
-               "--backlog", "2048", "--log-level", "warning"]
+    command = [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(settings["workers"]),
+        "--worker-class",
+        settings["worker_class"],
+        "--threads",
+        str(settings.get("threads", 1)),
+        "--keep-alive",
+        str(settings.get("keepalive", 5)),
+        "--timeout",
+        str(settings.get("timeout", 60)),
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
     if preload:
         command.append("--preload")
     return [*command, app]
@@ -161,8 +185,7 @@ def wait_ready(server: Server, probe: str, timeout: float, accept: str = "*/*") 
             tail = server.log.read_text(errors="replace")[-3000:] if server.log else ""
             raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n{tail}")
         if server.pid:
-            server.peak_startup_rss_mb = max(server.peak_startup_rss_mb,
-                                             server.memory()["rss_mb"])
+            server.peak_startup_rss_mb = max(server.peak_startup_rss_mb, server.memory()["rss_mb"])
         try:
             request = urllib.request.Request(server.url + probe, headers={"Accept": accept})
             with urllib.request.urlopen(request, timeout=5) as response:
@@ -180,37 +203,71 @@ def wait_ready(server: Server, probe: str, timeout: float, accept: str = "*/*") 
     server.startup_seconds = time.perf_counter() - server.extra.get("t0", started)
 
 
-def _spawn(name: str, command: list[str], logdir: Path, env: dict | None = None,
-           cwd: Path | None = None) -> tuple[subprocess.Popen, Path]:
+def _spawn(
+    name: str, command: list[str], logdir: Path, env: dict | None = None, cwd: Path | None = None
+) -> tuple[subprocess.Popen, Path]:
     log = logdir / f"{name}.log"
     with open(log, "wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **(env or {})}, cwd=cwd or ROOT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=cwd or ROOT,
+            start_new_session=True,
+        )
     return process, log
 
 
 def start_hello(logdir: Path, settings: dict) -> Server:
     port = free_port()
     t0 = time.perf_counter()
-    process, log = _spawn("hello", gunicorn_command("bench.hello:app", port, settings, True),
-                          logdir)
-    server = Server("hello", f"http://127.0.0.1:{port}", process, None, True, log=log,
-                    extra={"t0": t0})
+    process, log = _spawn(
+        "hello", gunicorn_command("bench.hello:app", port, settings, True), logdir
+    )
+    server = Server(
+        "hello", f"http://127.0.0.1:{port}", process, None, True, log=log, extra={"t0": t0}
+    )
     wait_ready(server, "/", 60)
     return server
 
 
-def start_policygraph(logdir: Path, settings: dict, corpus: Path, base: str,
-                      store: str = "memory", timeout: float = 1800) -> Server:
+def start_policygraph(
+    logdir: Path,
+    settings: dict,
+    corpus: Path,
+    base: str,
+    store: str = "memory",
+    timeout: float = 1800,
+) -> Server:
     """policygraph's own gunicorn deployment (``server.serving``) over the corpus."""
     port = free_port()
     t0 = time.perf_counter()
-    command = [PYTHON, "-m", "bench.pgserve", "--corpus", str(corpus), "--base", base,
-               "--port", str(port), "--workers", str(settings["workers"]), "--store", store]
+    command = [
+        PYTHON,
+        "-m",
+        "bench.pgserve",
+        "--corpus",
+        str(corpus),
+        "--base",
+        base,
+        "--port",
+        str(port),
+        "--workers",
+        str(settings["workers"]),
+        "--store",
+        store,
+    ]
     process, log = _spawn("policygraph", command, logdir, {"PYTHONUNBUFFERED": "1"})
-    server = Server("policygraph", f"http://127.0.0.1:{port}", process, "/sparql", True,
-                    log=log, extra={"t0": t0, "store": store})
+    server = Server(
+        "policygraph",
+        f"http://127.0.0.1:{port}",
+        process,
+        "/sparql",
+        True,
+        log=log,
+        extra={"t0": t0, "store": store},
+    )
     wait_ready(server, "/sparql?query=ASK%7B%7D", timeout, "application/sparql-results+json")
     return server
 
@@ -220,18 +277,35 @@ def start_rdflib_endpoint(logdir: Path, corpus: Path, timeout: float = 1800) -> 
         import rdflib_endpoint  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as error:
-        raise Unavailable(f"rdflib-endpoint is not installed ({error}); "
-                          "pip install 'policygraph[bench]'") from None
+        raise Unavailable(
+            f"rdflib-endpoint is not installed ({error}); pip install 'policygraph[bench]'"
+        ) from None
     port = free_port()
     t0 = time.perf_counter()
     process, log = _spawn(
         "rdflib-endpoint",
-        [PYTHON, "-m", "rdflib_endpoint", "serve", str(corpus / "corpus.nq"),
-         "--host", "127.0.0.1", "--port", str(port)],
+        [
+            PYTHON,
+            "-m",
+            "rdflib_endpoint",
+            "serve",
+            str(corpus / "corpus.nq"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         logdir,
     )
-    server = Server("rdflib-endpoint", f"http://127.0.0.1:{port}", process, "/", False,
-                    log=log, extra={"t0": t0})
+    server = Server(
+        "rdflib-endpoint",
+        f"http://127.0.0.1:{port}",
+        process,
+        "/",
+        False,
+        log=log,
+        extra={"t0": t0},
+    )
     wait_ready(server, "/?query=ASK%7B%7D", timeout, "application/sparql-results+json")
     return server
 
@@ -317,22 +391,44 @@ def start_virtuoso(logdir: Path, corpus: Path, triples: int, timeout: float = 18
     http_port, isql_port = free_port(), free_port()
     buffers = max(20_000, min(1_000_000, triples // 4))  # 8 KiB pages: ~2 KB per triple
     ini = workdir / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(db=workdir, data=data, http_port=http_port,
-                                       isql_port=isql_port, buffers=buffers,
-                                       dirty=buffers * 3 // 4, threads=os.cpu_count() or 2))
+    ini.write_text(
+        VIRTUOSO_INI.format(
+            db=workdir,
+            data=data,
+            http_port=http_port,
+            isql_port=isql_port,
+            buffers=buffers,
+            dirty=buffers * 3 // 4,
+            threads=os.cpu_count() or 2,
+        )
+    )
     t0 = time.perf_counter()
     process, log = _spawn("virtuoso", [binary, "-f", "-c", str(ini)], logdir, cwd=workdir)
-    server = Server("virtuoso", f"http://127.0.0.1:{http_port}", process, "/sparql", False,
-                    log=log, extra={"t0": t0, "workdir": str(workdir), "ini": str(ini)})
+    server = Server(
+        "virtuoso",
+        f"http://127.0.0.1:{http_port}",
+        process,
+        "/sparql",
+        False,
+        log=log,
+        extra={"t0": t0, "workdir": str(workdir), "ini": str(ini)},
+    )
     server.cleanup.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
     try:
         wait_ready(server, "/sparql?query=ASK%7B%7D", 120, "application/sparql-results+json")
         loading = time.perf_counter()
-        script = (f"ld_dir('{data}', 'corpus.nq', 'http://bench.invalid/default');\n"
-                  "rdf_loader_run();\ncheckpoint;\n"
-                  "SELECT COUNT(*) FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;\n")
-        result = subprocess.run([isql, f"127.0.0.1:{isql_port}", "dba", "dba"], input=script,
-                                capture_output=True, text=True, timeout=timeout)
+        script = (
+            f"ld_dir('{data}', 'corpus.nq', 'http://bench.invalid/default');\n"
+            "rdf_loader_run();\ncheckpoint;\n"
+            "SELECT COUNT(*) FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;\n"
+        )
+        result = subprocess.run(
+            [isql, f"127.0.0.1:{isql_port}", "dba", "dba"],
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if result.returncode != 0 or "Error" in result.stdout + result.stderr:
             raise RuntimeError(f"virtuoso bulk load failed:\n{result.stdout}\n{result.stderr}")
         server.extra["load_seconds"] = time.perf_counter() - loading

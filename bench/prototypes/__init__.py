@@ -1,0 +1,2 @@
+"""What-if prototypes of server fixes the benchmark diagnosed (see bench/README.md); not used by
+the harness, never imported by the server."""
