@@ -35,6 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = pub
     with app.app_context():
         prepare(pub)
+    from server.fastpath import DocumentFastPath
+
+    app.wsgi_app = DocumentFastPath(app, pub)
     return app
 
 

@@ -37,9 +37,8 @@ def current_language() -> str:
     return choose_language(request.args.get("lang"), request.accept_languages)
 
 
-def represent(rep: Representation, negotiated: bool, html: bool) -> Response:
-    """A representation with validators, ``Content-Location``, ``Link`` and ``Vary``."""
-    pub = publication()
+def representation_headers(pub, rep: Representation, negotiated: bool, html: bool) -> dict:
+    """Validators (RFC 9110 §8.8), ``Content-Location``, ``Link`` alternates and ``Vary``."""
     headers = {
         "ETag": f'"{rep.etag}"',
         "Last-Modified": pub.loaded_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
@@ -50,6 +49,13 @@ def represent(rep: Representation, negotiated: bool, html: bool) -> Response:
     vary = (["Accept"] if negotiated else []) + (["Accept-Language"] if html else [])
     if vary:
         headers["Vary"] = ", ".join(vary)
+    return headers
+
+
+def represent(rep: Representation, negotiated: bool, html: bool) -> Response:
+    """A representation with validators, ``Content-Location``, ``Link`` and ``Vary``."""
+    pub = publication()
+    headers = representation_headers(pub, rep, negotiated, html)
     if not_modified(rep.etag, pub.loaded_at):
         return Response(status=304, headers=headers)
     headers["Content-Type"] = rep.content_type
