@@ -136,6 +136,10 @@ def read_validation(store, report_graph: str) -> dict:
 # -- the proxy -----------------------------------------------------------------------------------
 
 
+#: How Virtuoso says its cost estimate exceeds MaxQueryCostEstimationTime (error 42000).
+ESTIMATE_REFUSED = "estimated execution time"
+
+
 class RemoteEngine:
     """Answers :class:`server.sparql_engine.Job` s by forwarding them to the store's endpoint."""
 
@@ -187,6 +191,12 @@ class RemoteEngine:
         except remote.RemoteSyntaxError as error:
             raise QuerySyntaxError(f"malformed query: {engine_message(error.body)}") from None
         except remote.RemoteError as error:
+            if ESTIMATE_REFUSED in (error.body or str(error)):
+                # Virtuoso refuses up front a query its cost model says would outlast its limit.
+                raise QueryTimeout(
+                    "the SPARQL engine estimates this query would run past its time limit and "
+                    "did not start it; narrow it (a LIMIT, more specific patterns) and try again"
+                ) from None
             log.error("SPARQL engine failed: %s", error)
             raise ServiceUnavailable("the SPARQL engine failed on this query") from None
         # Virtuoso answers an "anytime" partial result when its own limit strikes first.

@@ -293,3 +293,17 @@ def test_proxy_maps_engine_failures(endpoint):
     endpoint.answer = lambda request: time.sleep(1.0) or (200, remote.RESULTS_JSON, "{}")
     with pytest.raises(QueryTimeout):
         proxy(endpoint).run(job("SELECT * WHERE { ?s ?p ?o }"), 0.3)
+
+
+def test_an_engine_refusing_by_cost_estimate_is_a_query_timeout(endpoint):
+    """Bug: Virtuoso's up-front refusal (estimated time over its limit) surfaced as a generic
+    engine failure instead of the 503 a query past its deadline gets."""
+    endpoint.answer = lambda request: (
+        500,
+        "text/plain",
+        "Virtuoso 42000 Error The estimated execution time 2331445 (sec) exceeds the limit "
+        "of 400 (sec).\n\nSPARQL query:\nSELECT ...",
+    )
+    with pytest.raises(QueryTimeout) as refused:
+        proxy(endpoint).run(job("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"), 5)
+    assert "estimates" in refused.value.message

@@ -103,7 +103,7 @@ SQL_TXN_TIMEOUT    = 0
 
 [SPARQL]
 ResultSetMaxRows           = {max_rows}
-MaxQueryCostEstimationTime = 400
+MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime      = 20
 DeferInferenceRulesInit    = 0
 """
