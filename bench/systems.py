@@ -334,7 +334,7 @@ ServerPort = 127.0.0.1:{isql_port}
 LiteMode = 0
 DisableUnixSocket = 1
 DisableTcpSocket = 0
-MaxClientConnections = 100
+MaxClientConnections = {clients}
 CheckpointInterval = 0
 O_DIRECT = 0
 CaseMode = 2
@@ -346,7 +346,7 @@ ThreadThreshold = 10
 ResourcesCleanupInterval = 0
 FreeTextBatchSize = 100000
 SingleCPU = 0
-MaxQueryMem = 2G
+MaxQueryMem = {max_query_mem}
 VectorSize = 1000
 MaxVectorSize = 1000000
 AdjustVectorSize = 0
@@ -358,21 +358,55 @@ MaxDirtyBuffers = {dirty}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {db}
-MaxClientConnections = 100
+MaxClientConnections = {clients}
 EnabledDavVSP = 0
 HTTPProxyEnabled = 0
 TempASPXDir = 0
-ServerThreads = 64
-MaxKeepAlives = 100
+ServerThreads = {http_threads}
+MaxKeepAlives = {clients}
 KeepAliveTimeout = 30
 Charset = UTF-8
 EnabledGzipContent = 0
 
 [SPARQL]
-ResultSetMaxRows = 100000
-MaxQueryCostEstimationTime = 400
-MaxQueryExecutionTime = 120
+ResultSetMaxRows = {max_rows}
+MaxQueryCostEstimationTime = {estimate_limit}
+MaxQueryExecutionTime = {max_seconds}
 """
+
+
+def virtuoso_ini(
+    db: Path,
+    data: Path,
+    http_port: int,
+    isql_port: int,
+    *,
+    buffers: int = 20000,
+    threads: int = 2,
+    clients: int = 100,
+    http_threads: int = 64,
+    max_query_mem: str = "2G",
+    max_rows: int = 100000,
+    max_seconds: int = 120,
+    estimate_limit: int = 400,
+) -> str:
+    """A private Virtuoso ini: database in ``db``, loopback ports, bulk loads allowed from
+    ``data``. Shared by the benchmark and the integration tests (tests/virtuoso.py)."""
+    return VIRTUOSO_INI.format(
+        db=db,
+        data=data,
+        http_port=http_port,
+        isql_port=isql_port,
+        buffers=buffers,
+        dirty=buffers * 3 // 4,
+        threads=threads,
+        clients=clients,
+        http_threads=http_threads,
+        max_query_mem=max_query_mem,
+        max_rows=max_rows,
+        max_seconds=max_seconds,
+        estimate_limit=estimate_limit,
+    )
 
 
 def start_virtuoso(logdir: Path, corpus: Path, triples: int, timeout: float = 1800) -> Server:
@@ -392,14 +426,8 @@ def start_virtuoso(logdir: Path, corpus: Path, triples: int, timeout: float = 18
     buffers = max(20_000, min(1_000_000, triples // 4))  # 8 KiB pages: ~2 KB per triple
     ini = workdir / "virtuoso.ini"
     ini.write_text(
-        VIRTUOSO_INI.format(
-            db=workdir,
-            data=data,
-            http_port=http_port,
-            isql_port=isql_port,
-            buffers=buffers,
-            dirty=buffers * 3 // 4,
-            threads=os.cpu_count() or 2,
+        virtuoso_ini(
+            workdir, data, http_port, isql_port, buffers=buffers, threads=os.cpu_count() or 2
         )
     )
     t0 = time.perf_counter()

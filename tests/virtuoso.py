@@ -23,90 +23,10 @@ from pathlib import Path
 
 from servers import free_port
 
+from bench.systems import virtuoso_ini
+
 SERVER = "virtuoso-t"
 ISQL = "isql-vt"
-
-INI = """\
-[Database]
-DatabaseFile       = {folder}/virtuoso.db
-ErrorLogFile       = {folder}/virtuoso.log
-LockFile           = {folder}/virtuoso.lck
-TransactionFile    = {folder}/virtuoso.trx
-xa_persistent_file = {folder}/virtuoso.pxa
-ErrorLogLevel      = 7
-FileExtend         = 200
-MaxCheckpointRemap = 2000
-Striping           = 0
-TempStorage        = TempDatabase
-
-[TempDatabase]
-DatabaseFile       = {folder}/virtuoso-temp.db
-TransactionFile    = {folder}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping           = 0
-
-[Parameters]
-ServerPort               = 127.0.0.1:{isql_port}
-LiteMode                 = 0
-DisableUnixSocket        = 1
-DisableTcpSocket         = 0
-MaxClientConnections     = 10
-CheckpointInterval       = 0
-O_DIRECT                 = 0
-CaseMode                 = 2
-MaxStaticCursorRows      = 5000
-CheckpointAuditTrail     = 0
-AllowOSCalls             = 0
-SchedulerInterval        = 10
-DirsAllowed              = ., {folder}
-ThreadCleanupInterval    = 0
-ThreadThreshold          = 10
-ResourcesCleanupInterval = 0
-FreeTextBatchSize        = 100000
-SingleCPU                = 0
-PrefixResultNames        = 0
-RdfFreeTextRulesSize     = 100
-IndexTreeMaps            = 64
-MaxQueryMem              = 512M
-VectorSize               = 1000
-MaxVectorSize            = 1000000
-AdjustVectorSize         = 0
-ThreadsPerQuery          = 2
-AsyncQueueMaxThreads     = 10
-NumberOfBuffers          = 20000
-MaxDirtyBuffers          = 15000
-
-[HTTPServer]
-ServerPort                  = 127.0.0.1:{http_port}
-ServerRoot                  = {folder}/vsp
-MaxClientConnections        = 10
-DavRoot                     = DAV
-EnabledDavVSP               = 0
-HTTPProxyEnabled            = 0
-TempASPXDir                 = 0
-ServerThreads               = 10
-MaxKeepAlives               = 10
-KeepAliveTimeout            = 10
-HTTPThreadSize              = 280000
-HttpPrintWarningsInOutput   = 0
-Charset                     = UTF-8
-EnabledGzipContent          = 0
-
-[AutoRepair]
-BadParentLinks = 0
-
-[Client]
-SQL_PREFETCH_ROWS  = 100
-SQL_PREFETCH_BYTES = 16000
-SQL_QUERY_TIMEOUT  = 0
-SQL_TXN_TIMEOUT    = 0
-
-[SPARQL]
-ResultSetMaxRows           = {max_rows}
-MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime      = 20
-DeferInferenceRulesInit    = 0
-"""
 
 
 def installed() -> bool:
@@ -139,15 +59,21 @@ class Virtuoso:
     def start(self, timeout: float = 60.0) -> Virtuoso:
         """Write the ini, start ``virtuoso-t -f`` and wait until ``/sparql`` answers an ASK."""
         self.ini.write_text(
-            INI.format(
-                folder=self.folder,
-                isql_port=self.isql_port,
-                http_port=self.http_port,
+            virtuoso_ini(
+                self.folder,
+                self.folder,
+                self.http_port,
+                self.isql_port,
+                clients=10,
+                http_threads=10,
+                max_query_mem="512M",
                 max_rows=self.max_rows,
+                # The proxy's own deadline must decide, not Virtuoso's cost estimate up front.
+                estimate_limit=0,
+                max_seconds=20,
             ),
             encoding="utf-8",
         )
-        (self.folder / "vsp").mkdir(exist_ok=True)  # /sparql is built in: no web root needed
         started = time.monotonic()
         log = open(self.folder / "stdout.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
