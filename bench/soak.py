@@ -516,10 +516,9 @@ def _client_thread(
         connection.close()
 
 
-def client_process(args: tuple) -> dict:
-    """One load process: ``threads`` clients, each with its own keep-alive connection."""
-    port, work, threads, seed, start, warm, end, timeout, quiet = args
-    out = {
+def empty_tally() -> dict:
+    """What one load process, and the merge of all of them, counts."""
+    return {
         "latency": {},
         "statuses": {},
         "errors": {},
@@ -528,6 +527,12 @@ def client_process(args: tuple) -> dict:
         "expected_503": 0,
         "stale_retries": 0,
     }
+
+
+def client_process(args: tuple) -> dict:
+    """One load process: ``threads`` clients, each with its own keep-alive connection."""
+    port, work, threads, seed, start, warm, end, timeout, quiet = args
+    out = empty_tally()
     lock = threading.Lock()
     workers = [
         threading.Thread(
@@ -552,16 +557,7 @@ def split(clients: int, processes: int) -> list[int]:
 
 
 def merge(parts: list[dict]) -> dict:
-    total = {
-        "latency": {},
-        "statuses": {},
-        "errors": {},
-        "error_phase": {},
-        "samples": [],
-        "expected_503": 0,
-        "stale_retries": 0,
-        "client_cpu_seconds": 0.0,
-    }
+    total = {**empty_tally(), "client_cpu_seconds": 0.0}
     for part in parts:
         for name, values in part["latency"].items():
             total["latency"].setdefault(name, []).extend(values)
