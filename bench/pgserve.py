@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+import graph.store
 from bench.progress import load_with_progress
 
 
 def vocabulary_ntriples(base: str) -> dict[str, bytes]:
     """The ontology and the shapes as N-Triples, keyed by their named graph IRI."""
-    import graph
     import ontology
     import shapes
 
@@ -42,7 +42,10 @@ def vocabulary_ntriples(base: str) -> dict[str, bytes]:
 
 
 def load_store(corpus: Path, base: str, store_setting: str) -> ox.Store:
-    """The corpus plus ontology and shapes: in memory, or on disk (built once, then reused)."""
+    """The corpus plus ontology and shapes: in memory, or on disk (built once, then reused).
+
+    The default graph gets the union of the data graphs (in memory: when the publication is
+    built, :func:`server.publication.build`)."""
     nquads = corpus / "corpus.nq"
     extra = vocabulary_ntriples(base)
     if store_setting == "memory":
@@ -58,6 +61,7 @@ def load_store(corpus: Path, base: str, store_setting: str) -> ox.Store:
         load_with_progress(store, nquads, bulk=True, label="policygraph: bulk loading")
         for name, data in extra.items():
             store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+        graph.store.materialize_union(store, extra)
         store.flush()
         store.optimize()
         del store

@@ -50,6 +50,11 @@ def graph_name(base: str, slug: str) -> URIRef:
     return URIRef(f"{base}graph/{slug}")
 
 
+def vocabulary_graph_names(base: str) -> list[str]:
+    """The ontology and shapes graphs: queryable by name, left out of the default graph."""
+    return [str(graph_name(base, ONTOLOGY_GRAPH)), str(graph_name(base, SHAPES_GRAPH))]
+
+
 def check_base(base: str) -> str:
     """A base must be an absolute http(s) IRI ending in ``/`` so relative IRIs resolve under it."""
     if not base.startswith(("http://", "https://")) or not base.endswith("/"):

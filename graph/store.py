@@ -12,6 +12,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph
@@ -37,23 +38,50 @@ def dataset_nquads(dataset: Dataset) -> bytes:
     return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
 
 
-def memory_store(nquads: bytes) -> pyoxigraph.Store:
-    """An in-memory store holding ``nquads`` (load it before forking workers)."""
+def materialize_union(store: pyoxigraph.Store, vocabulary: Iterable[str] = ()) -> None:
+    """Make the default graph the union of every named graph but ``vocabulary``.
+
+    SPARQL 1.1 Update §3.1.3 (INSERT … WHERE): a triple in several data graphs is stored once
+    (an RDF graph is a set), and a store built earlier gets its stale union replaced.
+    """
+    excluded = ", ".join(f"<{iri}>" for iri in vocabulary)
+    keep = f"FILTER(?g NOT IN ({excluded}))" if excluded else ""
+    store.update("CLEAR SILENT DEFAULT")
+    store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {keep} }}")
+
+
+def has_union(store: pyoxigraph.Store) -> bool:
+    """Whether the default graph holds something (the union, if a named graph does)."""
+    default = pyoxigraph.DefaultGraph()
+    return any(True for _ in store.quads_for_pattern(None, None, None, default)) or not any(
+        True for _ in store.named_graphs()
+    )
+
+
+def memory_store(nquads: bytes, vocabulary: Iterable[str] = ()) -> pyoxigraph.Store:
+    """An in-memory store holding ``nquads`` and the union of its data graphs (load it before
+    forking workers)."""
     store = pyoxigraph.Store()
     store.load(nquads, format=NQUADS)
+    materialize_union(store, vocabulary)
     return store
 
 
-def build(dataset: Dataset, path: Path | None = None) -> pyoxigraph.Store:
-    """Load ``dataset`` into a new store: in memory, or on disk at ``path`` (then read-only)."""
+def build(
+    dataset: Dataset, path: Path | None = None, vocabulary: Iterable[str] = ()
+) -> pyoxigraph.Store:
+    """Load ``dataset`` into a new store: in memory, or on disk at ``path`` (then read-only).
+
+    ``vocabulary`` names the graphs left out of the default graph (the ontology and shapes).
+    """
     nquads = dataset_nquads(dataset)
     if path is None:
-        return memory_store(nquads)
-    build_on_disk(nquads, Path(path))
+        return memory_store(nquads, vocabulary)
+    build_on_disk(nquads, Path(path), vocabulary)
     return open_read_only(Path(path))
 
 
-def build_on_disk(nquads: bytes | Path, path: Path) -> None:
+def build_on_disk(nquads: bytes | Path, path: Path, vocabulary: Iterable[str] = ()) -> None:
     """Build a store in a sibling folder, then swap it in atomically (rename on one filesystem).
 
     One build at a time per ``path`` (an advisory lock, released by the kernel even on
@@ -73,6 +101,7 @@ def build_on_disk(nquads: bytes | Path, path: Path) -> None:
                 store.bulk_load(path=str(nquads), format=NQUADS)
             else:
                 store.bulk_load(nquads, format=NQUADS)
+            materialize_union(store, vocabulary)
             store.flush()
             store.optimize()
             del store

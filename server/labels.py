@@ -87,6 +87,11 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def _with_predicate(store, graphs, predicate):
+    for name in graphs:
+        yield from store.quads_for_pattern(None, predicate, None, name)
+
+
 class LabelIndex:
     """IRI → {language: label} for every labelled IRI, ``skos:prefLabel`` preferred."""
 
@@ -95,17 +100,19 @@ class LabelIndex:
         self.alt = alt
 
     @classmethod
-    def from_store(cls, store: ox.Store) -> LabelIndex:
+    def from_store(cls, store: ox.Store, graphs=None) -> LabelIndex:
+        """The labels in ``graphs`` (None: every graph of the store)."""
         labels: dict[str, dict[str, str]] = {}
+        graphs = [None] if graphs is None else list(graphs)
         for predicate in reversed(LABEL_PREDICATES):  # prefLabel last, so it wins
-            for quad in store.quads_for_pattern(None, predicate, None, None):
+            for quad in _with_predicate(store, graphs, predicate):
                 subject, value = quad.subject, quad.object
                 if isinstance(subject, ox.NamedNode) and isinstance(value, ox.Literal):
                     lang = normalise_language(value.language) or ""
                     labels.setdefault(subject.value, {})[lang] = value.value
         alt: dict[str, list[tuple[str, str]]] = {}
         altlabel = ox.NamedNode(str(SKOS.altLabel))
-        for quad in store.quads_for_pattern(None, altlabel, None, None):
+        for quad in _with_predicate(store, graphs, altlabel):
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
                 pair = (normalise_language(quad.object.language) or "", quad.object.value)
                 entries = alt.setdefault(quad.subject.value, [])

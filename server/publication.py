@@ -1,8 +1,13 @@
-"""The publication: the store, indexes and every representation, built once at startup.
+"""The publication: the store, its indexes and the documents' representations.
 
-DESIGN.md § Data flow: the server reads only the store plus small precomputed indexes; every
-document representation is rendered at load (setting ``precompute``), so a request costs a dict
-lookup and a cheap ETag comparison.
+DESIGN.md § Data flow: the server reads only the store plus small precomputed indexes. The
+setting ``precompute`` decides when representations are rendered: at startup for a corpus of at
+most :data:`AUTO_LIMIT` things (``auto``) or whenever it is ``true``, so that a request costs a
+lookup; otherwise on first request, into a least-recently-used cache of at most ``cache_size``
+bytes (:class:`server.cache.ByteLRU`). Precomputing a corpus larger than :data:`AUTO_LIMIT`
+packs the bodies compressed (:class:`server.cache.Packed`), with the cache in front of them.
+Either way a representation's ETag is the digest of its uncompressed body, so it is the same
+whether the body was precomputed, unpacked or rendered on demand.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +28,7 @@ from flask import current_app
 
 import graph
 import graph.store
+from server.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
 from server.document import Document
 from server.formats import BY_NAME, Format
 from server.labels import LANGUAGES, LabelIndex
@@ -30,6 +37,14 @@ EXTENSION = "policygraph"
 STORE_PREFIX = "oxigraph:"
 SPARQL_PREFIX = "sparql:"
 REPORT_FILE = ".validation.json"
+
+#: ``precompute = auto`` renders everything at startup up to this many things. A thing's seven
+#: representations (five formats, HTML in three languages) cost ~7 ms to render and ~47 KB
+#: (synthetic corpus, 100k triples), so 2,000 things take ~15 s and ~95 MB per process; past
+#: that, rendering on demand into a bounded cache starts faster and holds only what is used.
+AUTO_LIMIT = 2000
+#: Things sampled (evenly over the key order) to train the preset dictionaries when packing.
+DICTIONARY_SAMPLE = 48
 
 
 @dataclass(frozen=True)
@@ -44,18 +59,45 @@ class Validation:
 
 @dataclass(frozen=True)
 class Representation:
-    """One serialized document in one format (and language, for HTML)."""
+    """One serialized document in one format (and language, for HTML).
+
+    ``etag`` is the BLAKE2b-128 digest of ``body`` in hex (RFC 9110 §8.8.3: a strong validator
+    of the bytes sent). ``answers`` memoizes the WSGI fast path's (headers, body) pairs, by
+    whether the response is negotiated, so that they live and die with the representation.
+    """
 
     body: bytes
     content_type: str
     etag: str
     content_location: str
     links: str
+    answers: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def digest(body: bytes) -> bytes:
+    """The ETag of a body, as 16 raw bytes (its hex form is the header value)."""
+    return hashlib.blake2b(body, digest_size=16).digest()
+
+
+@cache
+def slots(formats: tuple[str, ...]) -> dict[tuple[str, str | None], int]:
+    """(format, language) → position, for every representation of a document in ``formats``."""
+    pairs = [
+        (name, lang)
+        for name in formats
+        for lang in (LANGUAGES if BY_NAME[name].per_language else (None,))
+    ]
+    return {pair: position for position, pair in enumerate(pairs)}
 
 
 @dataclass
 class Publication:
-    """Everything a request needs, read-only after :func:`build` (the lazy cache aside)."""
+    """Everything a request needs, read-only after :func:`build` (the caches aside).
+
+    ``documents`` is a :class:`server.documents.Documents` once built: a thing's document is
+    described on first access. ``representations`` holds rendered representations: all of them
+    when precomputed (no eviction), else at most the setting ``cache_size`` bytes of them.
+    """
 
     base: str
     store: ox.Store
@@ -67,64 +109,124 @@ class Publication:
     settings: dict[str, Any]
     things: dict[str, str] = field(default_factory=dict)
     counts: dict[str, Any] = field(default_factory=dict)
-    documents: dict[str, Document] = field(default_factory=dict)
-    representations: dict[tuple[str, str, str | None], Representation] = field(default_factory=dict)
+    documents: Any = field(default_factory=dict)
+    representations: ByteLRU = field(init=False)
+    packed: Packed | None = field(default=None, init=False)
     dumps: list = field(default_factory=list)
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     load_seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        self.representations = ByteLRU(self.settings.get("cache_size"))
+
     @property
     def label_graphs(self) -> tuple[ox.NamedNode, ...]:
         return self.data_graphs + (self.ontology_graph,)
 
+    @property
+    def precomputes(self) -> bool:
+        """Whether every representation is rendered at startup (setting ``precompute``)."""
+        setting = self.settings.get("precompute", "auto")
+        if setting == "auto":
+            return len(self.things) <= AUTO_LIMIT
+        return bool(setting)
+
     def doc_url(self, key: str, suffix: str | None = None) -> str:
         return f"{self.base}{key}" + (f".{suffix}" if suffix else "")
 
+    def cached(self, key: str, fmt: Format, lang: str | None) -> Representation | None:
+        """The representation if it is at hand (cached or precomputed raw), else None."""
+        return self.representations.get((key, fmt.name, lang if fmt.per_language else None))
+
     def representation(self, key: str, fmt: Format, lang: str | None) -> Representation:
-        """The precomputed representation (rendered now and cached if precompute is off)."""
+        """From the cache; else unpacked from the precomputed store; else rendered now.
+
+        Not precomputed, a thing is described (:mod:`server.describe`) only here, on a miss.
+        """
         cache_key = (key, fmt.name, lang if fmt.per_language else None)
         found = self.representations.get(cache_key)
         if found is None:
-            found = self.render(self.documents[key], fmt, cache_key[2])
-            self.representations[cache_key] = found
+            if self.packed is not None:
+                found = self._unpack(key, fmt, cache_key[2])
+            if found is None:
+                found = self.render(self.documents[key], fmt, cache_key[2])
+            self.representations.put(cache_key, found, len(found.body) + ENTRY_OVERHEAD)
         return found
 
     def render(self, document: Document, fmt: Format, lang: str | None) -> Representation:
         body = fmt.serialize(document, lang)
-        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+        return self._representation(document.key, document.formats, fmt, body, digest(body))
+
+    def _representation(self, key, formats, fmt: Format, body: bytes, etag: bytes):
         return Representation(
             body=body,
             content_type=fmt.content_type,
-            etag=digest,
-            content_location=self.doc_url(document.key, fmt.suffix),
-            links=self.link_header(document),
+            etag=etag.hex(),
+            content_location=self.doc_url(key, fmt.suffix),
+            links=self.link_header(key, formats),
         )
+
+    def _unpack(self, key: str, fmt: Format, lang: str | None) -> Representation | None:
+        formats = self.documents.formats(key)
+        slot = slots(tuple(formats)).get((fmt.name, lang)) if formats else None
+        found = None if slot is None else self.packed.unpack(key, slot, fmt.name)
+        return None if found is None else self._representation(key, formats, fmt, *found)
 
     def add_fixed(self, name: str, body: bytes, content_type: str) -> None:
         """A resource with one representation (context, sitemap, robots.txt), hashed once."""
-        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
-        self.fixed[name] = Representation(body, content_type, digest, f"{self.base}{name}", "")
+        etag = digest(body).hex()
+        self.fixed[name] = Representation(body, content_type, etag, f"{self.base}{name}", "")
 
-    def link_header(self, document: Document) -> str:
+    def link_header(self, key: str, formats: tuple[str, ...]) -> str:
         """RFC 8288 ``Link`` alternates for every format offered, plus the JSON-LD context."""
         parts = [
-            f'<{self.doc_url(document.key, BY_NAME[name].suffix)}>; rel="alternate"; '
+            f'<{self.doc_url(key, BY_NAME[name].suffix)}>; rel="alternate"; '
             f'type="{BY_NAME[name].media_type}"'
-            for name in document.formats
+            for name in formats
         ]
-        if "jsonld" in document.formats:
+        if "jsonld" in formats:
             parts.append(f'<{self.base}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"')
         return ", ".join(parts)
 
     def precompute(self) -> int:
-        """Render every document in every format (HTML in every language); return how many."""
-        for document in self.documents.values():
-            for name in document.formats:
-                fmt = BY_NAME[name]
-                for lang in LANGUAGES if fmt.per_language else (None,):
-                    self.representation(document.key, fmt, lang)
-        return len(self.representations)
+        """Render every document in every format (HTML in every language); return how many.
+
+        Up to :data:`AUTO_LIMIT` things the representations are kept as rendered. Past it they
+        are packed: compressed with a preset dictionary per format, trained on a sample of the
+        things (:func:`server.cache.train`), and each thing's description is dropped once its
+        representations are packed (one is kept only in the documents' small recent cache).
+        """
+        keys = list(self.documents)
+        if len(self.things) <= AUTO_LIMIT:
+            self.representations = ByteLRU(None)
+            for key in keys:
+                for name, lang in slots(tuple(self.documents.formats(key))):
+                    self.representation(key, BY_NAME[name], lang)
+            return len(self.representations)
+        things = list(self.things.values())
+        sample = things[:: max(1, len(things) // DICTIONARY_SAMPLE)][:DICTIONARY_SAMPLE]
+        rendered = {key: self._render_all(key) for key in sample}
+        by_format: dict[str, list[bytes]] = {}
+        for parts in rendered.values():
+            for name, body, _ in parts:
+                by_format.setdefault(name, []).append(body)
+        self.packed = Packed({name: train(bodies) for name, bodies in by_format.items()})
+        count = 0
+        for key in keys:
+            parts = rendered.pop(key, None) or self._render_all(key)
+            self.packed.pack(key, parts)
+            count += len(parts)
+        return count
+
+    def _render_all(self, key: str) -> list[tuple[str, bytes, bytes]]:
+        """(format name, body, digest) of every representation of ``key``, in slot order."""
+        document = self.documents[key]
+        parts = []
+        for name, lang in slots(tuple(document.formats)):
+            body = BY_NAME[name].serialize(document, lang)
+            parts.append((name, body, digest(body)))
+        return parts
 
 
 def publication() -> Publication:
@@ -149,7 +251,7 @@ def _validated_store(base: str, paths, path: Path | None) -> tuple[ox.Store, Val
     validation = Validation(
         True, report.turtle(), [r.as_dict() for r in report.results], report.text
     )
-    store = graph.store.build(parsed.dataset, path)
+    store = graph.store.build(parsed.dataset, path, graph.vocabulary_graph_names(base))
     if path is not None:
         report_file = path.parent / f"{path.name}{REPORT_FILE}"
         staging = report_file.with_name(report_file.name + ".tmp")
@@ -176,8 +278,11 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
         if report_file.is_file():
             saved = json.loads(report_file.read_text(encoding="utf-8"))
             store = graph.store.open_read_only(path)
-            # A store built for another base holds none of this deployment's IRIs: rebuild it.
-            if any(g.value.startswith(f"{base}graph/") for g in store.named_graphs()):
+            # A store built for another base holds none of this deployment's IRIs, and one built
+            # before the default graph held the union of the data graphs lacks it: rebuild it.
+            if graph.store.has_union(store) and any(
+                g.value.startswith(f"{base}graph/") for g in store.named_graphs()
+            ):
                 return store, Validation(**saved)
             del store
     return _validated_store(base, paths, path)
@@ -196,6 +301,9 @@ def build(
     ontology_graph = graph.graph_name(base, graph.ONTOLOGY_GRAPH)
     shapes_graph = graph.graph_name(base, graph.SHAPES_GRAPH)
     reserved = {str(ontology_graph), str(shapes_graph)}
+    embedded = isinstance(store, ox.Store)
+    if embedded and not graph.store.has_union(store):  # a store loaded by the caller
+        graph.store.materialize_union(store, sorted(reserved))
     data_graphs = tuple(
         sorted(
             (
@@ -214,7 +322,13 @@ def build(
         data_graphs=data_graphs,
         ontology_graph=ox.NamedNode(str(ontology_graph)),
         shapes_graph=ox.NamedNode(str(shapes_graph)),
-        labels=LabelIndex.from_store(store),
+        # The union once (not each data graph's copy again), plus the vocabulary's labels.
+        labels=LabelIndex.from_store(
+            store,
+            [ox.DefaultGraph(), ox.NamedNode(str(ontology_graph)), ox.NamedNode(str(shapes_graph))]
+            if embedded
+            else None,
+        ),
         validation=validation,
         settings=dict(settings),
     )

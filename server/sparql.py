@@ -100,11 +100,13 @@ def dataset(pub, parsed, verdict) -> tuple[list[str] | None, list[str] | None]:
     """The RDF dataset of a query (SPARQL 1.1 Protocol §2.1.4, Query §13.2).
 
     Protocol parameters win over the query's FROM clauses; with neither, the default graph is the
-    union of the data graphs and every graph is available by name.
+    union of the data graphs and every graph is available by name. The embedded store holds that
+    union as its default graph (:func:`graph.store.materialize_union`), so ``(None, None)`` — the
+    query's own dataset, else the store's — says it; an external engine is sent the graph list.
     """
     if parsed.default_graph_uri or parsed.named_graph_uri:
         return list(parsed.default_graph_uri), list(parsed.named_graph_uri)
-    if verdict.has_dataset:
+    if verdict.has_dataset or not sparql_remote.is_remote(pub.store):
         return None, None
     return [g.value for g in pub.data_graphs], None
 

@@ -37,7 +37,14 @@ def _int(value: int) -> ox.Literal:
 
 
 def _count(store: ox.Store, graphs, query: str) -> list[tuple]:
-    rows = store.query(query, default_graph=list(graphs)) if graphs else []
+    """``query`` over the union of ``graphs``: the embedded store's default graph holds it
+    (:func:`graph.store.materialize_union`); an external store is given the list."""
+    if not graphs:
+        return []
+    if isinstance(store, ox.Store):
+        rows = store.query(query)
+    else:
+        rows = store.query(query, default_graph=list(graphs))
     return [tuple(solution[i] for i in range(len(solution))) for solution in rows]
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
+
+import graph.store
 from server.publication import open_store
 
 TINY = Path(__file__).parent / "data" / "tiny" / "north-korea-opportunity"
@@ -36,3 +39,37 @@ def test_reopening_with_the_same_base_does_not_rebuild(tmp_path):
     again, _ = open_store(settings)
     assert _graphs(again)
     assert path.stat().st_ino == built
+
+
+def test_a_store_without_the_union_in_its_default_graph_is_rebuilt(tmp_path):
+    """A store built before the default graph held the union of the data graphs would answer
+    every query without a dataset clause with nothing: reopening rebuilds it."""
+    path = tmp_path / "store"
+    settings = {"base": "http://one.example/", "store": f"oxigraph:{path}", "data": [str(TINY)]}
+    store, _ = open_store(settings)
+    del store
+    old = ox.Store(str(path))
+    old.update("CLEAR DEFAULT")
+    old.flush()
+    del old
+    store, _ = open_store(settings)
+    assert graph.store.has_union(store)
+
+
+def test_the_default_graph_is_the_set_union_of_the_data_graphs():
+    """RDF 1.1 Semantics §5.2 merge of graphs without blank nodes is their set union: a triple
+    asserted in two data graphs is in the default graph once; the vocabulary is not in it."""
+    triple = "<http://example.org/s> <http://example.org/p> <http://example.org/o>"
+    store = graph.store.memory_store(
+        (
+            f"{triple} <http://example.org/graph/a> .\n"
+            f"{triple} <http://example.org/graph/b> .\n"
+            "<http://example.org/c> <http://example.org/p> <http://example.org/d> "
+            "<http://example.org/graph/ontology> .\n"
+        ).encode(),
+        ["http://example.org/graph/ontology"],
+    )
+    union = list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert [str(q.triple) for q in union] == [triple]
+    assert store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").__next__()[0].value == "1"
+    assert bool(store.query("ASK { GRAPH <http://example.org/graph/ontology> { ?s ?p ?o } }"))

@@ -20,6 +20,7 @@ def make_app(base: str | None = None, **config):
     import pyoxigraph as ox
     from flask import Flask
 
+    import graph.store
     from server import errors, settings, sparql
     from server.labels import LabelIndex
     from server.publication import EXTENSION, Publication
@@ -33,6 +34,7 @@ def make_app(base: str | None = None, **config):
         (g for g in store.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value
     )
     reserved = {f"{base}graph/ontology", f"{base}graph/shapes"}
+    graph.store.materialize_union(store, reserved)  # the default graph, as a real build makes it
     pub = Publication(
         base=base,
         store=store,
