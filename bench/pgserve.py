@@ -8,7 +8,8 @@ shapes in their named graphs as the publisher does, builds the publication with
 ``server.serving.PublisherApplication`` — the same app factory, precomputation, gunicorn settings,
 preload-before-fork and post-fork store handling as a real deployment.
 
-    python -m bench.pgserve --corpus bench/corpora/1000000-seed1 --port 8080 [--store oxigraph:DIR]
+    python -m bench.pgserve --corpus bench/corpora/1000000-seed1 --port 8080 \
+        [--store oxigraph:DIR] [--precompute auto|true|false] [--default-graph data|all]
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ def vocabulary_ntriples(base: str) -> dict[str, bytes]:
     return out
 
 
-def load_store(corpus: Path, base: str, store_setting: str) -> ox.Store:
+def load_store(corpus: Path, base: str, store_setting: str, union: bool = True) -> ox.Store:
     """The corpus plus ontology and shapes: in memory, or on disk (built once, then reused).
 
-    The default graph gets the union of the data graphs (in memory: when the publication is
-    built, :func:`server.publication.build`)."""
+    With ``union`` the default graph gets the union of the data graphs (in memory: when the
+    publication is built, :func:`server.publication.build`)."""
     nquads = corpus / "corpus.nq"
     extra = vocabulary_ntriples(base)
     if store_setting == "memory":
@@ -61,7 +62,8 @@ def load_store(corpus: Path, base: str, store_setting: str) -> ox.Store:
         load_with_progress(store, nquads, bulk=True, label="policygraph: bulk loading")
         for name, data in extra.items():
             store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
-        graph.store.materialize_union(store, extra)
+        if union:
+            graph.store.materialize_union(store, extra)
         store.flush()
         store.optimize()
         del store
@@ -75,7 +77,8 @@ def build_app(
     store_setting: str,
     workers: int | None,
     port: int,
-    precompute: bool = True,
+    precompute: str = "auto",
+    default_graph: str = "data",
 ):
     from server import create_app, settings
     from server.publication import Validation, build
@@ -89,9 +92,10 @@ def build_app(
             "port": port,
             "host": "127.0.0.1",
             "precompute": precompute,
+            "default_graph": default_graph,
         }
     )
-    store = load_store(corpus, base, store_setting)
+    store = load_store(corpus, base, store_setting, resolved["default_graph"] == "data")
     loaded = time.monotonic()
     print(
         f"bench.pgserve: store ready in {loaded - started:.1f} s ({len(store):,} quads)",
@@ -123,13 +127,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--store", default="memory")
-    parser.add_argument("--no-precompute", action="store_true")
+    parser.add_argument(
+        "--precompute",
+        default="auto",
+        choices=("auto", "true", "false"),
+        help="the `precompute` setting (default auto)",
+    )
+    parser.add_argument(
+        "--default-graph",
+        default="data",
+        choices=("data", "all"),
+        help="the `default_graph` setting (default data)",
+    )
     args = parser.parse_args(argv)
     from server import serving
     from server.publication import EXTENSION, _store_path
 
     app, resolved = build_app(
-        args.corpus, args.base, args.store, args.workers, args.port, not args.no_precompute
+        args.corpus,
+        args.base,
+        args.store,
+        args.workers,
+        args.port,
+        args.precompute,
+        args.default_graph,
     )
     if _store_path(resolved["store"]) is not None:
         app.extensions[EXTENSION].store = None  # reopened read-only per worker (post_fork)

@@ -58,30 +58,36 @@ def has_union(store: pyoxigraph.Store) -> bool:
     )
 
 
-def memory_store(nquads: bytes, vocabulary: Iterable[str] = ()) -> pyoxigraph.Store:
-    """An in-memory store holding ``nquads`` and the union of its data graphs (load it before
-    forking workers)."""
+def memory_store(
+    nquads: bytes, vocabulary: Iterable[str] = (), union: bool = True
+) -> pyoxigraph.Store:
+    """An in-memory store holding ``nquads`` and, with ``union``, the union of its data graphs
+    (load it before forking workers)."""
     store = pyoxigraph.Store()
     store.load(nquads, format=NQUADS)
-    materialize_union(store, vocabulary)
+    if union:
+        materialize_union(store, vocabulary)
     return store
 
 
 def build(
-    dataset: Dataset, path: Path | None = None, vocabulary: Iterable[str] = ()
+    dataset: Dataset, path: Path | None = None, vocabulary: Iterable[str] = (), union: bool = True
 ) -> pyoxigraph.Store:
     """Load ``dataset`` into a new store: in memory, or on disk at ``path`` (then read-only).
 
-    ``vocabulary`` names the graphs left out of the default graph (the ontology and shapes).
+    ``vocabulary`` names the graphs left out of the default graph (the ontology and shapes);
+    without ``union`` the default graph stays empty (setting ``default_graph`` = ``all``).
     """
     nquads = dataset_nquads(dataset)
     if path is None:
-        return memory_store(nquads, vocabulary)
-    build_on_disk(nquads, Path(path), vocabulary)
+        return memory_store(nquads, vocabulary, union)
+    build_on_disk(nquads, Path(path), vocabulary, union)
     return open_read_only(Path(path))
 
 
-def build_on_disk(nquads: bytes | Path, path: Path, vocabulary: Iterable[str] = ()) -> None:
+def build_on_disk(
+    nquads: bytes | Path, path: Path, vocabulary: Iterable[str] = (), union: bool = True
+) -> None:
     """Build a store in a sibling folder, then swap it in atomically (rename on one filesystem).
 
     One build at a time per ``path`` (an advisory lock, released by the kernel even on
@@ -101,7 +107,8 @@ def build_on_disk(nquads: bytes | Path, path: Path, vocabulary: Iterable[str] = 
                 store.bulk_load(path=str(nquads), format=NQUADS)
             else:
                 store.bulk_load(nquads, format=NQUADS)
-            materialize_union(store, vocabulary)
+            if union:
+                materialize_union(store, vocabulary)
             store.flush()
             store.optimize()
             del store

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+import graph.store
+
 NQUADS_DUMP = "policygraph.nq.gz"
 TURTLE_DUMP = "policygraph.ttl"
 
@@ -74,7 +76,8 @@ def generate(
     """Write both dumps into ``folder`` (a fresh temporary folder when None) and return them.
 
     From the embedded store both are streamed by pyoxigraph's own writers (the Turtle from the
-    default graph, which holds the union of the data graphs), not through Python objects.
+    default graph, which holds the union of the data graphs; without it, graph after graph, a
+    triple in two graphs then written twice), not through Python objects.
     """
     target = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="policygraph-dumps-"))
     target.mkdir(parents=True, exist_ok=True)
@@ -100,9 +103,13 @@ def generate(
     os.replace(staging, quads_path)
     turtle_path = target / TURTLE_DUMP
     staging = turtle_path.with_name(f".{TURTLE_DUMP}.tmp")
-    if embedded:
+    if embedded and graph.store.has_union(store):
         union = ox.DefaultGraph()
         store.dump(str(staging), ox.RdfFormat.TURTLE, from_graph=union, prefixes=prefixes)
+    elif embedded:  # setting default_graph = all: no union kept; Turtle allows repeated @prefix
+        with open(staging, "wb") as output:
+            for name in data_graphs:
+                store.dump(output, ox.RdfFormat.TURTLE, from_graph=name, prefixes=prefixes)
     else:
         triples = sorted(
             {q.triple for g in data_graphs for q in store.quads_for_pattern(None, None, None, g)},

@@ -242,7 +242,9 @@ def _store_path(setting: str) -> Path | None:
     raise ValueError(f"unknown store {setting!r}: use 'memory', 'oxigraph:PATH' or 'sparql:URL'")
 
 
-def _validated_store(base: str, paths, path: Path | None) -> tuple[ox.Store, Validation]:
+def _validated_store(
+    base: str, paths, path: Path | None, union: bool = True
+) -> tuple[ox.Store, Validation]:
     """Parse, validate (refusing any Violation) and load the curated data."""
     parsed = graph.parse(base, paths)
     report = graph.validate(parsed, base)
@@ -251,7 +253,7 @@ def _validated_store(base: str, paths, path: Path | None) -> tuple[ox.Store, Val
     validation = Validation(
         True, report.turtle(), [r.as_dict() for r in report.results], report.text
     )
-    store = graph.store.build(parsed.dataset, path, graph.vocabulary_graph_names(base))
+    store = graph.store.build(parsed.dataset, path, graph.vocabulary_graph_names(base), union)
     if path is not None:
         report_file = path.parent / f"{path.name}{REPORT_FILE}"
         staging = report_file.with_name(report_file.name + ".tmp")
@@ -273,6 +275,7 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
     base = settings["base"]
     paths = [Path(p) for p in settings.get("data") or []] or None
     path = _store_path(settings["store"])
+    union = settings.get("default_graph", "data") == "data"
     if path is not None and path.is_dir() and not rebuild:
         report_file = path.parent / f"{path.name}{REPORT_FILE}"
         if report_file.is_file():
@@ -280,12 +283,12 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
             store = graph.store.open_read_only(path)
             # A store built for another base holds none of this deployment's IRIs, and one built
             # before the default graph held the union of the data graphs lacks it: rebuild it.
-            if graph.store.has_union(store) and any(
+            if (graph.store.has_union(store) or not union) and any(
                 g.value.startswith(f"{base}graph/") for g in store.named_graphs()
             ):
                 return store, Validation(**saved)
             del store
-    return _validated_store(base, paths, path)
+    return _validated_store(base, paths, path, union)
 
 
 def build(
@@ -302,7 +305,8 @@ def build(
     shapes_graph = graph.graph_name(base, graph.SHAPES_GRAPH)
     reserved = {str(ontology_graph), str(shapes_graph)}
     embedded = isinstance(store, ox.Store)
-    if embedded and not graph.store.has_union(store):  # a store loaded by the caller
+    union = embedded and settings.get("default_graph", "data") == "data"
+    if union and not graph.store.has_union(store):  # a store loaded by the caller
         graph.store.materialize_union(store, sorted(reserved))
     data_graphs = tuple(
         sorted(
@@ -326,7 +330,7 @@ def build(
         labels=LabelIndex.from_store(
             store,
             [ox.DefaultGraph(), ox.NamedNode(str(ontology_graph)), ox.NamedNode(str(shapes_graph))]
-            if embedded
+            if union
             else None,
         ),
         validation=validation,

@@ -48,6 +48,16 @@ class Setting:
         return ENV_PREFIX + self.name.upper()
 
 
+DEFAULT_GRAPHS = ("data", "all")
+
+
+def _default_graph(value) -> str:
+    value = str(value).strip().lower()
+    if value not in DEFAULT_GRAPHS:
+        raise ValueError(f"expected one of {', '.join(DEFAULT_GRAPHS)}, not {value!r}")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "base",
@@ -63,6 +73,14 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "Query store: `memory` (pyoxigraph in memory), `oxigraph:PATH` (on disk) or "
         "`sparql:URL` (an external SPARQL 1.1 endpoint loaded with `policygraph load`).",
+    ),
+    Setting(
+        "default_graph",
+        "data",
+        _default_graph,
+        "The SPARQL default graph: `data`, the union of the data graphs, kept as a copy in the "
+        "embedded store (about 70% more store memory); or `all`, the union of every graph, the "
+        "ontology and shapes included, at no memory cost (for corpora too big for the copy).",
     ),
     Setting(
         "data",

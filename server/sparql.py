@@ -96,19 +96,23 @@ def graph_names(pub) -> list[str]:
     return [g.value for g in pub.data_graphs] + [pub.ontology_graph.value, pub.shapes_graph.value]
 
 
-def dataset(pub, parsed, verdict) -> tuple[list[str] | None, list[str] | None]:
-    """The RDF dataset of a query (SPARQL 1.1 Protocol §2.1.4, Query §13.2).
+def dataset(pub, parsed, verdict) -> tuple[list[str] | None, list[str] | None, bool]:
+    """The RDF dataset of a query (SPARQL 1.1 Protocol §2.1.4, Query §13.2): default graphs,
+    named graphs, and whether the default graph is the union of every named graph.
 
     Protocol parameters win over the query's FROM clauses; with neither, the default graph is the
-    union of the data graphs and every graph is available by name. The embedded store holds that
-    union as its default graph (:func:`graph.store.materialize_union`), so ``(None, None)`` — the
-    query's own dataset, else the store's — says it; an external engine is sent the graph list.
+    union of the data graphs (setting ``default_graph`` = ``all``: of every graph) and every graph
+    is available by name. The embedded store holds the data union as its default graph
+    (:func:`graph.store.materialize_union`), so ``None`` — the query's own dataset, else the
+    store's — says it; an external engine is sent the graph list.
     """
     if parsed.default_graph_uri or parsed.named_graph_uri:
-        return list(parsed.default_graph_uri), list(parsed.named_graph_uri)
-    if verdict.has_dataset or not sparql_remote.is_remote(pub.store):
-        return None, None
-    return [g.value for g in pub.data_graphs], None
+        return list(parsed.default_graph_uri), list(parsed.named_graph_uri), False
+    if verdict.has_dataset:
+        return None, None, False
+    if sparql_remote.is_remote(pub.store):
+        return [g.value for g in pub.data_graphs], None, False
+    return None, None, union_of_all(pub)
 
 
 def refuse(error: Refused):
@@ -139,12 +143,13 @@ def endpoint():
             return _respond(sparql_page.render(pub, None, None), choice.media_type)
         return _respond(service_description(pub, choice.name), choice.media_type)
     choice = sparql_protocol.choose(request, verdict.form, parsed.format)
-    default_graphs, named_graphs = dataset(pub, parsed, verdict)
+    default_graphs, named_graphs, union_of_all = dataset(pub, parsed, verdict)
     job = Job(
         query=parsed.query,
         base=pub.base,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
+        union_of_all=union_of_all,
         result_format="json" if choice.name == "html" else choice.name,
         rdf_format="ntriples" if choice.name == "html" else choice.name,
         row_cap=int(settings["sparql_row_cap"]),
@@ -206,6 +211,17 @@ FORMAT_IRIS = (
 )
 
 
+def union_of_all(pub) -> bool:
+    """Whether the default graph is the union of every graph (setting ``default_graph``)."""
+    return pub.settings.get("default_graph") == "all" and not sparql_remote.is_remote(pub.store)
+
+
+def _default_graph_words(pub) -> str:
+    if union_of_all(pub):
+        return "the union of every graph, the ontology and shapes included"
+    return "the union of the data graphs"
+
+
 def service_description_triples(pub) -> list[ox.Triple]:
     """SPARQL 1.1 Service Description §3: the service, its languages, formats and dataset."""
     endpoint_iri = f"{pub.base}sparql"
@@ -225,7 +241,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
             service,
             iri(RDFS_COMMENT),
             ox.Literal(
-                "Read-only. The default graph is the union of the data graphs; the ontology and "
+                f"Read-only. The default graph is {_default_graph_words(pub)}; the ontology and "
                 "shapes graphs are queryable by name. SERVICE, SPARQL Update and dataset clauses "
                 "naming other graphs are refused. "
                 f"Limits: {pub.settings['sparql_timeout']:g} s a query, "
@@ -244,6 +260,8 @@ def service_description_triples(pub) -> list[ox.Triple]:
     ]
     triples += [(service, iri(SD + "resultFormat"), iri(FORMATS_NS + name)) for name in FORMAT_IRIS]
     total = 0
+    data = {g.value for g in pub.data_graphs}
+    everything = union_of_all(pub)
     for number, name in enumerate(graph_names(pub), start=1):
         size = sum(1 for _ in pub.store.quads_for_pattern(None, None, None, iri(name)))
         named = ox.NamedNode(f"{endpoint_iri}#named-graph-{number}")
@@ -260,7 +278,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
                 ox.Literal(str(size), datatype=iri("http://www.w3.org/2001/XMLSchema#integer")),
             ),
         ]
-        if name in {g.value for g in pub.data_graphs}:
+        if name in data or everything:
             total += size
     triples.append(
         (

@@ -72,6 +72,7 @@ class Job:
     row_cap: int
     triple_cap: int
     prefixes: dict[str, str] = field(default_factory=dict)
+    union_of_all: bool = False  # the default graph is the union of every named graph
 
 
 @dataclass
@@ -91,6 +92,8 @@ def execute(store: ox.Store, job: Job) -> Answer:
     """Run ``job`` on ``store`` and serialize its result, in the calling thread."""
     started = time.perf_counter()
     options = {}
+    if job.union_of_all:
+        options["use_default_graph_as_union"] = True
     if job.default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
     if job.named_graphs is not None:

@@ -36,40 +36,59 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(XSD.integer))
 
 
-def _count(store: ox.Store, graphs, query: str) -> list[tuple]:
-    """``query`` over the union of ``graphs``: the embedded store's default graph holds it
-    (:func:`graph.store.materialize_union`); an external store is given the list."""
+def _count(pub, query: str) -> Counter:
+    """``query`` (grouping keys, then a count) over the union of the data graphs.
+
+    The embedded store holds that union as its default graph (:func:`graph.store.
+    materialize_union`); with ``default_graph`` = ``all`` it does not, and the counts are those of
+    the union of every graph minus those of the ontology and shapes, exact because no subject is
+    in both (data lives under ``{base}id/``, the vocabulary under ``ontology#`` and ``shapes#``).
+    An external store is given the graph list.
+    """
+    store, graphs = pub.store, pub.data_graphs
     if not graphs:
-        return []
-    if isinstance(store, ox.Store):
-        rows = store.query(query)
-    else:
-        rows = store.query(query, default_graph=list(graphs))
-    return [tuple(solution[i] for i in range(len(solution))) for solution in rows]
+        return Counter()
+    if not isinstance(store, ox.Store):
+        return _tally(store.query(query, default_graph=list(graphs)))
+    if pub.settings.get("default_graph") != "all":
+        return _tally(store.query(query))
+    vocabulary = [pub.ontology_graph, pub.shapes_graph]
+    counts = _tally(store.query(query, use_default_graph_as_union=True))
+    counts.subtract(_tally(store.query(query, default_graph=vocabulary)))
+    return +counts  # drops keys only the vocabulary had
+
+
+def _tally(rows) -> Counter:
+    counts = Counter()
+    for solution in rows:
+        values = [solution[i] for i in range(len(solution))]
+        key = tuple(v.value for v in values[:-1])
+        counts[key] += int(values[-1].value)
+    return counts
 
 
 def compute_counts(pub) -> dict:
     """Triples, things, distinct subjects, classes and properties of the data graphs (VoID §4.5)."""
     store, graphs = pub.store, pub.data_graphs
-    per_graph = {
-        g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in graphs
-    }
-    classes = Counter()
-    for row in _count(
-        store, graphs, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"
-    ):
-        classes[row[0].value] = int(row[1].value)
-    properties = Counter()
-    for row in _count(store, graphs, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"):
-        properties[row[0].value] = int(row[1].value)
-    subjects = _count(store, graphs, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
+    if isinstance(store, ox.Store):
+        sizes = _tally(
+            store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        )
+        per_graph = {g.value: sizes[(g.value,)] for g in graphs}
+    else:
+        per_graph = {
+            g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in graphs
+        }
+    classes = _count(pub, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
+    properties = _count(pub, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+    subjects = _count(pub, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
     return {
         "triples": sum(properties.values()),
         "graphs": per_graph,
         "entities": len(pub.things),
-        "subjects": int(subjects[0][0].value) if subjects else 0,
-        "classes": dict(sorted(classes.items())),
-        "properties": dict(sorted(properties.items())),
+        "subjects": subjects[()],
+        "classes": {key[0]: n for key, n in sorted(classes.items())},
+        "properties": {key[0]: n for key, n in sorted(properties.items())},
     }
 
 
