@@ -42,7 +42,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def prepare(pub) -> None:
-    """Render the fixed resources and, if the ``precompute`` setting is on, every document."""
+    """Render the fixed resources and, if the ``precompute`` setting says so, every document
+    (:attr:`server.publication.Publication.precomputes`)."""
     from server import meta, pages
     from server.jsonld import context_document
 
@@ -55,5 +56,5 @@ def prepare(pub) -> None:
     pub.add_fixed("sitemap.xml", meta.sitemap_xml(pub), "application/xml")
     pub.add_fixed("robots.txt", meta.robots_txt(pub), "text/plain; charset=utf-8")
     pages.precompute_home(pub)
-    if pub.settings.get("precompute", True):
+    if pub.precomputes:
         pub.precompute()

@@ -1,11 +1,12 @@
 """A WSGI fast path for the commonest request: an unconditional GET or HEAD of ``/doc/…``.
 
-Every representation is rendered at startup, so answering such a request is a dictionary
+A representation at hand (precomputed, or cached after its first rendering) is answered with a
 lookup; Flask's request context, Accept parsing and response building would cost several times
 more than the lookup itself. Negotiation and language choice still use the server's own
 functions (RFC 9110 §12.5.1, §12.5.4), once per distinct header value, and the headers are
-built by the same function as Flask's path. Anything else — conditional requests, query
-strings, unknown documents, 406s — goes to Flask unchanged.
+built by the same function as Flask's path, once per representation (they are kept with it, so
+they are bounded by the same cache). Anything else — conditional requests, query strings,
+unknown documents, 406s — goes to Flask unchanged.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ SKIP = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
 
 class DocumentFastPath:
-    """WSGI middleware in front of the Flask app, serving precomputed documents directly."""
+    """WSGI middleware in front of the Flask app, serving rendered documents directly."""
 
     def __init__(self, app, pub):
         self.app, self.pub, self.flask = app, pub, app.wsgi_app
         self._formats: dict = {}
         self._languages: dict = {}
-        self._answers: dict = {}
 
     def _negotiate(self, accept: str, formats: tuple[str, ...]):
         key = (accept, formats)
@@ -65,10 +65,9 @@ class DocumentFastPath:
         kind, _, name = path[len("/doc/") :].partition("/")
         slug, suffix = split_suffix(name)
         key = f"doc/{kind}/{slug}"
-        document = self.pub.documents.get(key)
-        if document is None or "/" in name:
+        formats = self.pub.documents.formats(key)  # describes nothing
+        if formats is None or "/" in name:
             return None
-        formats = tuple(document.formats)
         if suffix is None:
             fmt = self._negotiate(environ.get("HTTP_ACCEPT", "").strip(), formats)
         else:
@@ -76,17 +75,19 @@ class DocumentFastPath:
         if fmt is None:
             return None
         lang = self._language(environ.get("HTTP_ACCEPT_LANGUAGE", "")) if fmt.per_language else None
-        answer_key = (key, fmt.name, lang, suffix is None)
-        found = self._answers.get(answer_key)
-        if found is None:
-            with self.app.app_context():  # rendering on demand (precompute off) uses Jinja
+        rep = self.pub.cached(key, fmt, lang)
+        if rep is None:
+            with self.app.app_context():  # rendering on demand uses Jinja
                 rep = self.pub.representation(key, fmt, lang)
-            headers = representation_headers(self.pub, rep, suffix is None, fmt.per_language)
+        negotiated = suffix is None
+        found = rep.answers.get(negotiated)
+        if found is None:
+            headers = representation_headers(self.pub, rep, negotiated, fmt.per_language)
             headers["Content-Type"] = rep.content_type
             headers["Content-Length"] = str(len(rep.body))
             for header, value in CORS_HEADERS.items():
                 headers.setdefault(header, value)
-            found = self._answers[answer_key] = (list(headers.items()), rep.body)
+            found = rep.answers[negotiated] = (list(headers.items()), rep.body)
         return found
 
     def __call__(self, environ, start_response):

@@ -70,13 +70,13 @@ def serve_document(key: str, suffix: str | None = None) -> Response:
     from server.errors import NotFound
 
     pub = publication()
-    document = pub.documents.get(key)
-    if document is None:
+    formats = pub.documents.formats(key)  # a thing is described only if it must be rendered
+    if formats is None:
         raise NotFound(f"There is no document at {pub.base}{key}.")
     if suffix is None:
-        fmt = negotiate(document.formats)
+        fmt = negotiate(formats)
     else:
-        fmt = by_suffix(suffix, document.formats)
+        fmt = by_suffix(suffix, formats)
         if fmt is None:
             raise NotFound(f"{pub.base}{key} is not available as .{suffix}.")
     lang = current_language() if fmt.per_language else None

@@ -101,10 +101,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "precompute",
-        True,
-        _boolean,
-        "Render every document in every format and language at startup (otherwise on "
-        "first request, then cached).",
+        "auto",
+        lambda value: "auto" if str(value).strip().lower() == "auto" else _boolean(value),
+        "`auto`, `true` or `false`: render every document in every format and language at "
+        "startup (`auto`: only when the data names at most 2,000 things), else each on first "
+        "request into a cache of `cache_size` bytes; precomputed bodies of more things are "
+        "kept compressed.",
+    ),
+    Setting(
+        "cache_size",
+        256 * 1024 * 1024,
+        int,
+        "Most bytes of rendered documents each worker keeps (least recently used out first) "
+        "when they are not all precomputed; 256 MiB by default.",
     ),
     Setting("sparql_timeout", 10.0, float, "Wall-clock limit of one SPARQL query, in seconds."),
     Setting(
