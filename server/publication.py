@@ -116,6 +116,7 @@ class Publication:
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     load_seconds: float = 0.0
+    date_index: Any = None  # server.sparql_ranges.DateIndex of the embedded store
 
     def __post_init__(self) -> None:
         self.representations = ByteLRU(self.settings.get("cache_size"))
@@ -336,6 +337,10 @@ def build(
         validation=validation,
         settings=dict(settings),
     )
+    if embedded:
+        from server.sparql_ranges import DateIndex
+
+        pub.date_index = DateIndex.from_store(store)
     documents.populate(pub)
     pub.load_seconds = time.monotonic() - started
     gc.collect()

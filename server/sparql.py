@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 import ontology
-from server import sparql_page, sparql_protocol, sparql_remote
+from server import sparql_page, sparql_protocol, sparql_ranges, sparql_remote
 from server.errors import BadRequest
 from server.publication import publication
 from server.ratelimit import RateLimiter
@@ -145,7 +145,7 @@ def endpoint():
     choice = sparql_protocol.choose(request, verdict.form, parsed.format)
     default_graphs, named_graphs, union_of_all = dataset(pub, parsed, verdict)
     job = Job(
-        query=parsed.query,
+        query=_narrowed(pub, parsed.query),
         base=pub.base,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
@@ -170,6 +170,13 @@ def endpoint():
     response.headers[TRUNCATED_HEADER] = "true" if answer.truncated else "false"
     response.headers[COUNT_HEADER] = str(answer.count)
     return response
+
+
+def _narrowed(pub, query: str) -> str:
+    """The query with date ranges narrowed by the value index (:mod:`server.sparql_ranges`)."""
+    if pub.date_index is None:
+        return query
+    return sparql_ranges.rewrite(query, pub.base, pub.date_index)
 
 
 def _prefixes(base: str) -> dict[str, str]:
