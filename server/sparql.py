@@ -91,9 +91,22 @@ def rate_limit() -> None:
 # -- the endpoint --------------------------------------------------------------------------------
 
 
-def graph_names(pub) -> list[str]:
-    """Every graph a query may name: the data graphs, the ontology and the shapes graphs."""
-    return [g.value for g in pub.data_graphs] + [pub.ontology_graph.value, pub.shapes_graph.value]
+def graph_names(pub) -> frozenset[str]:
+    """Every graph a query may name: the data graphs, the ontology and the shapes graphs
+    (computed once per publication: thousands of graphs at scale)."""
+    names = _graph_names.get(id(pub))
+    if names is None or names[0] is not pub:
+        names = _graph_names[id(pub)] = (
+            pub,
+            frozenset(
+                [g.value for g in pub.data_graphs]
+                + [pub.ontology_graph.value, pub.shapes_graph.value]
+            ),
+        )
+    return names[1]
+
+
+_graph_names: dict[int, tuple] = {}
 
 
 def dataset(pub, parsed, verdict) -> tuple[list[str] | None, list[str] | None, bool]:
@@ -269,8 +282,15 @@ def service_description_triples(pub) -> list[ox.Triple]:
     total = 0
     data = {g.value for g in pub.data_graphs}
     everything = union_of_all(pub)
-    for number, name in enumerate(graph_names(pub), start=1):
-        size = sum(1 for _ in pub.store.quads_for_pattern(None, None, None, iri(name)))
+    sizes = pub.counts.get("graphs", {})  # the data graphs', counted at load (server.void)
+    ordered = [g.value for g in pub.data_graphs] + [
+        pub.ontology_graph.value,
+        pub.shapes_graph.value,
+    ]
+    for number, name in enumerate(ordered, start=1):
+        size = sizes.get(name)
+        if size is None:
+            size = sum(1 for _ in pub.store.quads_for_pattern(None, None, None, iri(name)))
         named = ox.NamedNode(f"{endpoint_iri}#named-graph-{number}")
         described = ox.NamedNode(f"{endpoint_iri}#graph-{number}")
         triples += [

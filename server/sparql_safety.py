@@ -213,8 +213,10 @@ def _rdflib_check(text: str, base: str) -> tuple[str, list[str], list[str]]:
 
 def check_graph_names(iris: Iterable[str], allowed: Iterable[str], where: str) -> list[str]:
     """Refuse any IRI that is not a graph of this dataset (SPARQL 1.1 Protocol §2.1.4)."""
-    known = {str(name) for name in allowed}
     iris = [str(iri) for iri in iris]
+    if not iris:
+        return iris
+    known = allowed if isinstance(allowed, frozenset) else {str(name) for name in allowed}
     outside = [iri for iri in iris if iri not in known]
     if outside:
         raise Refused(
@@ -233,7 +235,8 @@ def check_query(text: str, base: str, graphs: Iterable[str]) -> Verdict:
     ``base`` is the IRI relative IRIs resolve against (the deployment base); ``graphs`` are the
     names of every graph of the dataset (data, ontology and shapes graphs).
     """
-    graphs = [str(graph) for graph in graphs]
+    if not isinstance(graphs, frozenset):
+        graphs = frozenset(str(graph) for graph in graphs)
     scan = _scan(text, base)
     if "SERVICE" in scan.words:
         raise Refused("service", "SERVICE is not supported: this endpoint queries its own data")
