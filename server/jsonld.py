@@ -38,6 +38,11 @@ def context_document(base: str) -> dict:
     return document
 
 
+def _node_id(node) -> str:
+    """A node object's IRI, whether compacted to ``id`` by the context or left as ``@id``."""
+    return str(node.get("@id", node.get("id", ""))) if isinstance(node, dict) else ""
+
+
 def compact(triples: list[ox.Triple], context: dict, context_url: str) -> bytes:
     """Compact JSON-LD whose ``@context`` is the URL of the published context document."""
     graph = Graph()
@@ -49,6 +54,10 @@ def compact(triples: list[ox.Triple], context: dict, context_url: str) -> bytes:
     data = json.loads(text)
     if isinstance(data, list):
         data = {"@graph": data}
+    if isinstance(data.get("@graph"), list):
+        # rdflib lists the nodes in the order of a set of subjects, which changes with the
+        # process's hash seed: sorted, every worker renders the same bytes (and ETag).
+        data["@graph"].sort(key=_node_id)
     data["@context"] = context_url
     ordered = {"@context": context_url, **{k: v for k, v in data.items() if k != "@context"}}
     return (json.dumps(ordered, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -190,16 +190,17 @@ class Publication:
             parts.append(f'<{self.base}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"')
         return ", ".join(parts)
 
-    def precompute(self) -> int:
+    def precompute(self, pack: bool | None = None) -> int:
         """Render every document in every format (HTML in every language); return how many.
 
-        Up to :data:`AUTO_LIMIT` things the representations are kept as rendered. Past it they
-        are packed: compressed with a preset dictionary per format, trained on a sample of the
-        things (:func:`server.cache.train`), and each thing's description is dropped once its
-        representations are packed (one is kept only in the documents' small recent cache).
+        Up to :data:`AUTO_LIMIT` things (or with ``pack=False``) the representations are kept
+        as rendered. Past it (or with ``pack=True``) they are packed: compressed with a preset
+        dictionary per format trained on a sample of the things (:func:`server.cache.train`),
+        and no description is kept once its representations are packed (but the documents'
+        few recent ones).
         """
         keys = list(self.documents)
-        if len(self.things) <= AUTO_LIMIT:
+        if not (len(self.things) > AUTO_LIMIT if pack is None else pack):
             self.representations = ByteLRU(None)
             for key in keys:
                 for name, lang in slots(tuple(self.documents.formats(key))):
