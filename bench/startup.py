@@ -108,7 +108,7 @@ def measure(step: str, target: str, timeout: float) -> dict:
     return figures
 
 
-def serve(corpus: Path, store: str, timeout: float) -> dict:
+def serve(corpus: Path, store: str, timeout: float, options: tuple[str, ...] = ()) -> dict:
     """Start policygraph's deployment over the corpus; time to first answer, peak RSS, PSS."""
     from bench import systems
 
@@ -116,7 +116,7 @@ def serve(corpus: Path, store: str, timeout: float) -> dict:
     manifest = generate.Manifest.read(corpus / "corpus.json")
     try:
         server = systems.start_policygraph(
-            logdir, systems.gunicorn_settings(), corpus, manifest.base, store, timeout
+            logdir, systems.gunicorn_settings(), corpus, manifest.base, store, timeout, options
         )
     except RuntimeError as error:
         return {"step": f"serve {store}", "finished": False, "note": str(error)[-2000:]}
@@ -158,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also time policygraph's gunicorn deployment becoming ready",
     )
     parser.add_argument("--timeout", type=float, default=1200, help="limit per step, seconds")
+    parser.add_argument(
+        "--default-graph",
+        default="data",
+        choices=("data", "all"),
+        help="the served publisher's `default_graph` setting (default data)",
+    )
     parser.add_argument("--corpora", type=Path, default=HERE / "corpora")
     parser.add_argument("--base", default="http://127.0.0.1:8080/")
     parser.add_argument("--seed", type=int, default=1)
@@ -211,9 +217,11 @@ def main(argv: list[str] | None = None) -> int:
                 ("disk, cold (builds)", disk),
                 ("disk, warm (opens)", disk),
             ):
-                figures = serve(corpus, store, args.timeout)
+                figures = serve(
+                    corpus, store, args.timeout, ("--default-graph", args.default_graph)
+                )
                 figures["step"] = "serve"
-                figures["target"] = f"{size:,} triples, {label}"
+                figures["target"] = f"{size:,} triples, {label}, {args.default_graph}"
                 report(figures)
             shutil.rmtree(corpus / "served-store", ignore_errors=True)
         shutil.rmtree(corpus / "oxigraph-store", ignore_errors=True)

@@ -239,8 +239,10 @@ def start_policygraph(
     base: str,
     store: str = "memory",
     timeout: float = 1800,
+    options: tuple[str, ...] = (),
 ) -> Server:
-    """policygraph's own gunicorn deployment (``server.serving``) over the corpus."""
+    """policygraph's own gunicorn deployment (``server.serving``) over the corpus; ``options``
+    are more arguments of ``bench.pgserve`` (``--default-graph all``)."""
     port = free_port()
     t0 = time.perf_counter()
     command = [
@@ -257,6 +259,7 @@ def start_policygraph(
         str(settings["workers"]),
         "--store",
         store,
+        *options,
     ]
     process, log = _spawn("policygraph", command, logdir, {"PYTHONUNBUFFERED": "1"})
     server = Server(
