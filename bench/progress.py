@@ -122,11 +122,14 @@ def load_with_progress(
     label: str | None = None,
     stream: TextIO | None = None,
     interval: float | None = None,
+    lenient: bool = False,
 ) -> int:
     """Load ``path`` (``.nq``/``.nt``/``.ttl``, optionally ``.gz``) into ``store`` showing progress.
 
     ``bulk=True`` uses ``bulk_load`` (on-disk stores: no transaction, much faster). Returns the
-    number of lines read (the number of quads for N-Quads/N-Triples).
+    number of lines read (the number of quads for N-Quads/N-Triples). ``lenient`` skips
+    pyoxigraph's IRI and literal validation (for data made by bench/generate.py: about a fifth
+    faster at 5M triples).
     """
     path = Path(path)
     suffixes = path.suffixes
@@ -143,8 +146,8 @@ def load_with_progress(
     with opener(path, "rb") as raw:
         reader = io.BufferedReader(ProgressReader(raw, progress), buffer_size=1 << 20)
         if bulk:
-            store.bulk_load(reader, format=format)
+            store.bulk_load(reader, format=format, lenient=lenient)
         else:
-            store.load(reader, format=format)
+            store.load(reader, format=format, lenient=lenient)
     progress.finish()
     return progress.count

@@ -53,7 +53,8 @@ def prepare(pub) -> None:
 
     context = json.dumps(context_document(pub.base), ensure_ascii=False, indent=2) + "\n"
     pub.add_fixed("context.jsonld", context.encode("utf-8"), "application/ld+json")
-    pub.add_fixed("sitemap.xml", meta.sitemap_xml(pub), "application/xml")
+    for name, body in meta.sitemaps(pub).items():
+        pub.add_fixed(name, body, "application/xml")
     pub.add_fixed("robots.txt", meta.robots_txt(pub), "text/plain; charset=utf-8")
     pages.precompute_home(pub)
     if pub.precomputes:

@@ -11,6 +11,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor
 from functools import lru_cache, partial
 
 import pyoxigraph as ox
@@ -174,19 +175,20 @@ def _generic(pub, key, triples, title, formats=RESOURCE_FORMATS, topic=None, **e
     return document
 
 
-def populate(pub) -> None:
+def populate(pub, pool: Executor | None = None) -> None:
     """Fill ``pub.things``, ``counts``, ``dumps`` and ``documents`` (the store is ready).
 
-    Thing documents are not described here but on first access (:class:`Documents`).
+    Thing documents are not described here but on first access (:class:`Documents`). With a
+    ``pool``, the dumps are written in it while the things are found and counted.
     """
     from server import vocabulary  # the vocabulary pages reuse html
 
     base = pub.base
+    arguments = (pub.store, pub.data_graphs, pub.settings.get("dumps_dir"), ontology.prefixes(base))
+    writing = pool.submit(dumps.generate, *arguments) if pool is not None else None
     pub.things = find_things(pub)
     pub.counts = void.compute_counts(pub)
-    pub.dumps = dumps.generate(
-        pub.store, pub.data_graphs, pub.settings.get("dumps_dir"), ontology.prefixes(base)
-    )
+    pub.dumps = writing.result() if writing is not None else dumps.generate(*arguments)
     pub.documents = Documents(pub)
 
     triples = _graph_triples(pub, pub.ontology_graph)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 import json
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, redirect, render_template, request
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 from werkzeug.wrappers import Response
 
 from server.errors import NotAcceptable
@@ -29,38 +31,69 @@ HOME_TYPES = (
 )
 SEARCH_TYPES = ("text/html", "application/json")
 SEARCH_LIMIT = 50
+#: Most instances of a class, source documents and graphs the home page lists; the rest are a
+#: SPARQL query away (a page listing 500,000 things helps no one and takes seconds to build).
+HOME_LIST = 100
 
 
-def home_html(pub, lang: str) -> str:
-    """What the dataset is, counts, classes with their instances, the sources, a search box."""
-    linker = Linker(pub, lang)
-    instances: dict[str, list[str]] = {}
+def instances(pub) -> dict[str, set[str]]:
+    """Class IRI → the things typed with it in the data graphs."""
+    found: dict[str, set[str]] = {}
     for graph in pub.data_graphs:
         for quad in pub.store.quads_for_pattern(None, _type(), None, graph):
             if quad.subject.value in pub.things:
-                instances.setdefault(quad.object.value, []).append(quad.subject.value)
+                found.setdefault(quad.object.value, set()).add(quad.subject.value)
+    return found
+
+
+def _first(linker, iris) -> list[str]:
+    """The first :data:`HOME_LIST` IRIs by label (then IRI), without sorting them all."""
+    return heapq.nsmallest(HOME_LIST, iris, key=lambda iri: (linker.label(iri).casefold(), iri))
+
+
+#: Things (``{base}id/{kind}/{slug}``), not their hash sub-nodes (DESIGN.md § IRIs).
+THINGS_ONLY = 'FILTER(STRSTARTS(STR(?thing), "{base}id/") && !CONTAINS(STR(?thing), "#"))'
+
+
+def more_query(pub, pattern: str, lang: str) -> str:
+    """A SPARQL query URL listing every ``?thing`` of ``pattern`` with its label in ``lang``."""
+    query = (
+        "SELECT DISTINCT ?thing ?label WHERE { "
+        f"{pattern.replace('{base}', pub.base)} OPTIONAL {{ ?thing <{RDFS.label}> ?label "
+        f'FILTER(langMatches(lang(?label), "{lang}")) }} }} ORDER BY ?label ?thing'
+    )
+    return f"{pub.base}sparql?query={quote(query, safe='')}"
+
+
+def home_html(pub, lang: str, classes_found: dict[str, set[str]] | None = None) -> str:
+    """What the dataset is, counts, classes with their first instances, the first sources and
+    graphs (each list capped at :data:`HOME_LIST`, with a query for the rest), a search box."""
+    linker = Linker(pub, lang)
     classes = []
-    for cls, members in instances.items():
-        members = sorted(set(members), key=lambda iri: linker.label(iri).casefold())
+    for cls, members in (instances(pub) if classes_found is None else classes_found).items():
         classes.append(
             {
                 "class": linker.term(_node(cls)),
                 "count": len(members),
-                "members": [linker.term(_node(iri)) for iri in members],
+                "members": [linker.term(_node(iri)) for iri in _first(linker, members)],
+                "more": more_query(pub, f"?thing a <{cls}> {THINGS_ONLY}", lang),
             }
         )
     classes.sort(key=lambda c: c["class"]["text"].casefold())
-    sources = [
-        linker.term(_node(iri)) for iri in pub.things if iri.startswith(f"{pub.base}id/document/")
-    ]
+    documents = [iri for iri in pub.things if iri.startswith(f"{pub.base}id/document/")]
     return render_template(
         "home.html",
         title="policygraph",
         counts=pub.counts,
         classes=classes,
-        sources=sources,
+        sources=[linker.term(_node(iri)) for iri in _first(linker, documents)],
+        sources_count=len(documents),
+        sources_more=more_query(
+            pub, f"?thing a ?type {THINGS_ONLY.replace('id/', 'id/document/')}", lang
+        ),
         dumps=pub.dumps,
-        graphs=[linker.term(g) for g in pub.data_graphs],
+        graphs=[linker.term(g) for g in pub.data_graphs[:HOME_LIST]],
+        graphs_count=len(pub.data_graphs),
         **linker.common("", ()),
     )
 
@@ -74,9 +107,10 @@ def _node(iri: str) -> ox.NamedNode:
 
 
 def precompute_home(pub) -> None:
+    found = instances(pub)
     for lang in LANGUAGES:
         pub.add_fixed(
-            f"home:{lang}", home_html(pub, lang).encode("utf-8"), "text/html; charset=utf-8"
+            f"home:{lang}", home_html(pub, lang, found).encode("utf-8"), "text/html; charset=utf-8"
         )
 
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -132,6 +133,17 @@ class Publication:
         if setting == "auto":
             return len(self.things) <= AUTO_LIMIT
         return bool(setting)
+
+    def rendering(self) -> str:
+        """How documents are served, for the startup log."""
+        if not self.precomputes:
+            return (
+                f"documents rendered on first request, cached up to "
+                f"{self.settings.get('cache_size') or 0:,} bytes per worker"
+            )
+        if self.packed is not None:
+            return "every representation precomputed, packed with zlib"
+        return f"{len(self.representations):,} representations precomputed"
 
     def doc_url(self, key: str, suffix: str | None = None) -> str:
         return f"{self.base}{key}" + (f".{suffix}" if suffix else "")
@@ -293,6 +305,12 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
     return _validated_store(base, paths, path, union)
 
 
+def _date_index(store: ox.Store):
+    from server.sparql_ranges import DateIndex
+
+    return DateIndex.from_store(store)
+
+
 def build(
     settings: dict[str, Any], store: ox.Store | None = None, validation: Validation | None = None
 ) -> Publication:
@@ -322,27 +340,32 @@ def build(
             key=lambda g: g.value,
         )
     )
-    pub = Publication(
-        base=base,
-        store=store,
-        data_graphs=data_graphs,
-        ontology_graph=ox.NamedNode(str(ontology_graph)),
-        shapes_graph=ox.NamedNode(str(shapes_graph)),
-        # The union once (not each data graph's copy again), plus the vocabulary's labels.
-        labels=LabelIndex.from_store(
-            store,
-            [ox.DefaultGraph(), ox.NamedNode(str(ontology_graph)), ox.NamedNode(str(shapes_graph))]
-            if union
-            else None,
-        ),
-        validation=validation,
-        settings=dict(settings),
-    )
-    if embedded:
-        from server.sparql_ranges import DateIndex
-
-        pub.date_index = DateIndex.from_store(store)
-    documents.populate(pub)
+    # Work done in the engine (the date index, the dumps) overlaps with work done in Python
+    # (labels, documents) on a second core; every thread is joined before workers fork.
+    with ThreadPoolExecutor(2, thread_name_prefix="policygraph-build") as pool:
+        dates = pool.submit(_date_index, store) if embedded else None
+        pub = Publication(
+            base=base,
+            store=store,
+            data_graphs=data_graphs,
+            ontology_graph=ox.NamedNode(str(ontology_graph)),
+            shapes_graph=ox.NamedNode(str(shapes_graph)),
+            # The union once (not each data graph's copy again), plus the vocabulary's labels.
+            labels=LabelIndex.from_store(
+                store,
+                [
+                    ox.DefaultGraph(),
+                    ox.NamedNode(str(ontology_graph)),
+                    ox.NamedNode(str(shapes_graph)),
+                ]
+                if union
+                else None,
+            ),
+            validation=validation,
+            settings=dict(settings),
+        )
+        documents.populate(pub, pool)
+        pub.date_index = dates.result() if dates is not None else None
     pub.load_seconds = time.monotonic() - started
     gc.collect()
     return pub

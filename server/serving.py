@@ -86,7 +86,7 @@ def announce(app, started: float, out=sys.stderr) -> None:
     print(f"policygraph: base IRI {pub.base}", file=out)
     print(
         f"policygraph: {pub.counts['triples']} triples in {len(pub.data_graphs)} graph(s), "
-        f"{len(pub.things)} things, {len(pub.representations)} representations",
+        f"{len(pub.things)} things; {pub.rendering()}",
         file=out,
     )
     print(f"policygraph: loaded in {time.monotonic() - started:.2f} s", file=out)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import pytest
 from conftest import BASE, BROWSER, sample_things
+
+from server import pages
 
 
 class Page(HTMLParser):
@@ -170,3 +174,26 @@ def test_ontology_page_documents_terms_in_three_languages(client, pub):
 
 def test_validation_page_says_conforms(client):
     assert "sh:conforms true" in page(client, "/validation").body
+
+
+def test_home_lists_the_first_of_each_class_and_links_a_query_for_all(app, pub, monkeypatch):
+    """With more instances than the home page lists (the limit is lowered here), each class
+    shows the first few by label and a SPARQL query URL that lists every one."""
+    monkeypatch.setattr(pages, "HOME_LIST", 2)
+    with app.test_request_context("/"):
+        html = pages.home_html(pub, "en")
+    more = [unquote(href) for href in re.findall(r'<li class="more"><a href="([^"]+)"', html)]
+    found = pages.instances(pub)
+    big = {cls: members for cls, members in found.items() if len(members) > 2}
+    assert big and len(more) >= len(big)
+    client = app.test_client()
+    listed = {}
+    for url in more:
+        query = url.split("?query=", 1)[1]
+        response = client.get(
+            "/sparql", query_string={"query": query}, headers={"Accept": "application/json"}
+        )
+        rows = response.get_json()["results"]["bindings"]
+        listed[query] = {row["thing"]["value"] for row in rows}
+    for cls, members in big.items():
+        assert any(things == members for things in listed.values()), cls
