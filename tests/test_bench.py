@@ -174,3 +174,24 @@ def test_bench_run_quick_end_to_end(tmp_path):
     assert {"engine", "hello", "policygraph"} <= set(raw["systems"])
     assert raw["systems"]["policygraph"]["cases"]["deref_turtle"]["16"]["requests"] > 0
     assert "req/s" in result.stdout
+
+
+def test_forkcopy_reports_each_kind_of_read(corpus):
+    """bench.forkcopy forks one reader per kind and reports the pages it made private."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.forkcopy", "--corpus", str(corpus), "--reads", "300"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].endswith("labelled subjects")
+    kinds = [line.split(" 300 reads")[0].strip() for line in lines[1:]]
+    assert kinds == ["one subject", "random subjects", "labels"]
+    for line in lines[1:]:
+        before, after = (
+            int(n) for n in line.split("private dirty ")[1].split(" MB")[0].split(" -> ")
+        )
+        assert 0 <= before <= after
