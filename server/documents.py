@@ -6,7 +6,6 @@ when first needed, so startup costs one query for the list of things however man
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -41,25 +40,45 @@ def thing_key(base: str, iri: str) -> str | None:
 def find_things(pub) -> dict[str, str]:
     """Thing IRI → document key, for every thing named in a data graph (subject or object).
 
-    One SPARQL query (SPARQL 1.1 §18.5 ``DISTINCT``, §17.4.3.2 ``STRSTARTS``) finds the IRIs
-    under ``{base}id/`` in the engine; Python keeps those :func:`thing_key` accepts. At 1M
-    triples this takes 2.0 s where iterating every quad in Python took 13.2 s.
+    One SPARQL query (SPARQL 1.1 §18.5 ``DISTINCT``) lists the distinct IRIs in the engine;
+    Python keeps those :func:`thing_key` accepts (under ``{base}id/``). At 1M triples this takes
+    about 2 s where iterating every quad in Python took 13.2 s; filtering by prefix in the
+    engine instead decodes every term (on disk, 5.1 s against 3.3 s).
     """
-    prefix = json.dumps(f"{pub.base}id/")  # a JSON string is a valid SPARQL string literal
-    query = (
-        "SELECT DISTINCT ?iri WHERE { { ?iri ?p ?o } UNION { ?s ?p ?iri FILTER(isIRI(?iri)) } "
-        f"FILTER(STRSTARTS(STR(?iri), {prefix})) }}"
-    )
+    query = "SELECT DISTINCT ?iri WHERE { { ?iri ?p ?o } UNION { ?s ?p ?iri FILTER(isIRI(?iri)) } }"
     things: dict[str, str] = {}
     if not pub.data_graphs:
         return things
-    for solution in pub.store.query(query, default_graph=list(pub.data_graphs)):
-        term = solution[0]
+    for term in _data_union_column(pub, query):
         if isinstance(term, ox.NamedNode):
             key = thing_key(pub.base, term.value)
             if key:
                 things.setdefault(term.value.split("#", 1)[0], key)
     return dict(sorted(things.items()))
+
+
+def _data_union_column(pub, query: str) -> list:
+    """The first column of ``query`` over the union of the data graphs.
+
+    The embedded store holds that union as its default graph (setting ``default_graph`` =
+    ``data``), or answers over the union of every graph (``all``), less what only the ontology
+    and shapes graphs give; a list of thousands of graphs would be evaluated graph by graph.
+    """
+    store = pub.store
+    if not isinstance(store, ox.Store):
+        return [row[0] for row in store.query(query, default_graph=list(pub.data_graphs))]
+    if pub.settings.get("default_graph") != "all":
+        return [row[0] for row in store.query(query)]
+    found = {row[0] for row in store.query(query, use_default_graph_as_union=True)}
+    vocabulary = [pub.ontology_graph, pub.shapes_graph]
+    for term in {row[0] for row in store.query(query, default_graph=vocabulary)}:
+        if not any(
+            quad.graph_name in pub.data_graphs
+            for pattern in ((term, None, None), (None, None, term))
+            for quad in store.quads_for_pattern(*pattern, None)
+        ):
+            found.discard(term)
+    return sorted(found, key=str)
 
 
 class Documents(Mapping):

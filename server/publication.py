@@ -364,7 +364,8 @@ def build(
             validation=validation,
             settings=dict(settings),
         )
-        documents.populate(pub, pool)
+        # An external store's connections belong to the thread that opened them: no pool.
+        documents.populate(pub, pool if embedded else None)
         pub.date_index = dates.result() if dates is not None else None
     pub.load_seconds = time.monotonic() - started
     gc.collect()
