@@ -58,24 +58,15 @@ def find_things(pub) -> dict[str, str]:
 
 
 def _data_union_column(pub, query: str) -> list:
-    """The first column of ``query`` over the union of the data graphs.
-
-    The embedded store holds that union as its default graph (setting ``default_graph`` =
-    ``data``), or answers over the union of every graph (``all``), less what only the ontology
-    and shapes graphs give; a list of thousands of graphs would be evaluated graph by graph.
-    """
-    store = pub.store
-    if not isinstance(store, ox.Store):
-        return [row[0] for row in store.query(query, default_graph=list(pub.data_graphs))]
-    if pub.settings.get("default_graph") != "all":
-        return [row[0] for row in store.query(query)]
-    found = {row[0] for row in store.query(query, use_default_graph_as_union=True)}
-    vocabulary = [pub.ontology_graph, pub.shapes_graph]
-    for term in {row[0] for row in store.query(query, default_graph=vocabulary)}:
+    """The first column of ``query`` over the union of the data graphs
+    (:func:`server.void.over_data_graphs`), less terms only the ontology and shapes name."""
+    rows, vocabulary = void.over_data_graphs(pub, query)
+    found = {row[0] for row in rows}
+    for term in {row[0] for row in vocabulary}:
         if not any(
             quad.graph_name in pub.data_graphs
             for pattern in ((term, None, None), (None, None, term))
-            for quad in store.quads_for_pattern(*pattern, None)
+            for quad in pub.store.quads_for_pattern(*pattern, None)
         ):
             found.discard(term)
     return sorted(found, key=str)

@@ -51,15 +51,17 @@ def _first(linker, iris) -> list[str]:
     return heapq.nsmallest(HOME_LIST, iris, key=lambda iri: (linker.label(iri).casefold(), iri))
 
 
-#: Things (``{base}id/{kind}/{slug}``), not their hash sub-nodes (DESIGN.md § IRIs).
-THINGS_ONLY = 'FILTER(STRSTARTS(STR(?thing), "{base}id/") && !CONTAINS(STR(?thing), "#"))'
+def things_only(pub, under: str = "id/") -> str:
+    """A FILTER keeping things (``{base}id/{kind}/{slug}``), not their hash sub-nodes
+    (DESIGN.md § IRIs)."""
+    return f'FILTER(STRSTARTS(STR(?thing), "{pub.base}{under}") && !CONTAINS(STR(?thing), "#"))'
 
 
 def more_query(pub, pattern: str, lang: str) -> str:
     """A SPARQL query URL listing every ``?thing`` of ``pattern`` with its label in ``lang``."""
     query = (
         "SELECT DISTINCT ?thing ?label WHERE { "
-        f"{pattern.replace('{base}', pub.base)} OPTIONAL {{ ?thing <{RDFS.label}> ?label "
+        f"{pattern} OPTIONAL {{ ?thing <{RDFS.label}> ?label "
         f'FILTER(langMatches(lang(?label), "{lang}")) }} }} ORDER BY ?label ?thing'
     )
     return f"{pub.base}sparql?query={quote(query, safe='')}"
@@ -76,7 +78,7 @@ def home_html(pub, lang: str, classes_found: dict[str, set[str]] | None = None) 
                 "class": linker.term(_node(cls)),
                 "count": len(members),
                 "members": [linker.term(_node(iri)) for iri in _first(linker, members)],
-                "more": more_query(pub, f"?thing a <{cls}> {THINGS_ONLY}", lang),
+                "more": more_query(pub, f"?thing a <{cls}> {things_only(pub)}", lang),
             }
         )
     classes.sort(key=lambda c: c["class"]["text"].casefold())
@@ -88,9 +90,7 @@ def home_html(pub, lang: str, classes_found: dict[str, set[str]] | None = None) 
         classes=classes,
         sources=[linker.term(_node(iri)) for iri in _first(linker, documents)],
         sources_count=len(documents),
-        sources_more=more_query(
-            pub, f"?thing a ?type {THINGS_ONLY.replace('id/', 'id/document/')}", lang
-        ),
+        sources_more=more_query(pub, f"?thing a ?type {things_only(pub, 'id/document/')}", lang),
         dumps=pub.dumps,
         graphs=[linker.term(g) for g in pub.data_graphs[:HOME_LIST]],
         graphs_count=len(pub.data_graphs),

@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from server.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
 from server.document import Document
 from server.formats import BY_NAME, Format
 from server.labels import LANGUAGES, LabelIndex
+from server.sparql_ranges import DateIndex
 
 EXTENSION = "policygraph"
 STORE_PREFIX = "oxigraph:"
@@ -117,10 +118,21 @@ class Publication:
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     load_seconds: float = 0.0
-    date_index: Any = None  # server.sparql_ranges.DateIndex of the embedded store
+    date_index: DateIndex | None = None  # of the embedded store
 
     def __post_init__(self) -> None:
         self.representations = ByteLRU(self.settings.get("cache_size"))
+
+    @cached_property
+    def graph_iris(self) -> tuple[str, ...]:
+        """Every graph a query may name, in order: the data graphs, the ontology, the shapes."""
+        vocabulary = (self.ontology_graph.value, self.shapes_graph.value)
+        return tuple(g.value for g in self.data_graphs) + vocabulary
+
+    @cached_property
+    def graph_iri_set(self) -> frozenset[str]:
+        """:attr:`graph_iris` as a set, made once (thousands of graphs at scale)."""
+        return frozenset(self.graph_iris)
 
     @property
     def label_graphs(self) -> tuple[ox.NamedNode, ...]:
@@ -305,12 +317,6 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
     return _validated_store(base, paths, path, union)
 
 
-def _date_index(store: ox.Store):
-    from server.sparql_ranges import DateIndex
-
-    return DateIndex.from_store(store)
-
-
 def build(
     settings: dict[str, Any], store: ox.Store | None = None, validation: Validation | None = None
 ) -> Publication:
@@ -343,7 +349,7 @@ def build(
     # Work done in the engine (the date index, the dumps) overlaps with work done in Python
     # (labels, documents) on a second core; every thread is joined before workers fork.
     with ThreadPoolExecutor(2, thread_name_prefix="policygraph-build") as pool:
-        dates = pool.submit(_date_index, store) if embedded else None
+        dates = pool.submit(DateIndex.from_store, store) if embedded else None
         pub = Publication(
             base=base,
             store=store,

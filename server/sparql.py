@@ -91,24 +91,6 @@ def rate_limit() -> None:
 # -- the endpoint --------------------------------------------------------------------------------
 
 
-def graph_names(pub) -> frozenset[str]:
-    """Every graph a query may name: the data graphs, the ontology and the shapes graphs
-    (computed once per publication: thousands of graphs at scale)."""
-    names = _graph_names.get(id(pub))
-    if names is None or names[0] is not pub:
-        names = _graph_names[id(pub)] = (
-            pub,
-            frozenset(
-                [g.value for g in pub.data_graphs]
-                + [pub.ontology_graph.value, pub.shapes_graph.value]
-            ),
-        )
-    return names[1]
-
-
-_graph_names: dict[int, tuple] = {}
-
-
 def dataset(pub, parsed, verdict) -> tuple[list[str] | None, list[str] | None, bool]:
     """The RDF dataset of a query (SPARQL 1.1 Protocol §2.1.4, Query §13.2): default graphs,
     named graphs, and whether the default graph is the union of every named graph.
@@ -143,7 +125,7 @@ def endpoint():
     parsed = sparql_protocol.read(
         request, int(settings["sparql_max_query_length"]), int(settings["sparql_max_body"])
     )
-    graphs = graph_names(pub)
+    graphs = pub.graph_iri_set
     try:
         check_graph_names(parsed.default_graph_uri, graphs, "default-graph-uri")
         check_graph_names(parsed.named_graph_uri, graphs, "named-graph-uri")
@@ -283,11 +265,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
     data = {g.value for g in pub.data_graphs}
     everything = union_of_all(pub)
     sizes = pub.counts.get("graphs", {})  # the data graphs', counted at load (server.void)
-    ordered = [g.value for g in pub.data_graphs] + [
-        pub.ontology_graph.value,
-        pub.shapes_graph.value,
-    ]
-    for number, name in enumerate(ordered, start=1):
+    for number, name in enumerate(pub.graph_iris, start=1):
         size = sizes.get(name)
         if size is None:
             size = sum(1 for _ in pub.store.quads_for_pattern(None, None, None, iri(name)))

@@ -248,10 +248,7 @@ def engine(pub) -> RemoteEngine:
     """
     found = getattr(pub.store, "proxy", None)
     if found is None:
-        graphs = [g.value for g in pub.data_graphs] + [
-            pub.ontology_graph.value,
-            pub.shapes_graph.value,
-        ]
+        graphs = list(pub.graph_iris)
         with _lock:
             found = getattr(pub.store, "proxy", None)
             if found is None:

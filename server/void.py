@@ -36,25 +36,37 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(XSD.integer))
 
 
-def _count(pub, query: str) -> Counter:
-    """``query`` (grouping keys, then a count) over the union of the data graphs.
+def over_data_graphs(pub, query: str) -> tuple[list, list]:
+    """Rows of ``query`` over the union of the data graphs, and rows to take away from them.
 
     The embedded store holds that union as its default graph (:func:`graph.store.
-    materialize_union`); with ``default_graph`` = ``all`` it does not, and the counts are those of
-    the union of every graph minus those of the ontology and shapes, exact because no subject is
-    in both (data lives under ``{base}id/``, the vocabulary under ``ontology#`` and ``shapes#``).
-    An external store is given the graph list.
+    materialize_union`). With ``default_graph`` = ``all`` it does not: the rows are then those
+    over every graph, and the second list holds the rows over the ontology and shapes alone.
+    An external store is given the graph list (a list of thousands of graphs in pyoxigraph would
+    be evaluated graph by graph).
     """
     store, graphs = pub.store, pub.data_graphs
     if not graphs:
-        return Counter()
+        return [], []
     if not isinstance(store, ox.Store):
-        return _tally(store.query(query, default_graph=list(graphs)))
+        return list(store.query(query, default_graph=list(graphs))), []
     if pub.settings.get("default_graph") != "all":
-        return _tally(store.query(query))
+        return list(store.query(query)), []
     vocabulary = [pub.ontology_graph, pub.shapes_graph]
-    counts = _tally(store.query(query, use_default_graph_as_union=True))
-    counts.subtract(_tally(store.query(query, default_graph=vocabulary)))
+    return (
+        list(store.query(query, use_default_graph_as_union=True)),
+        list(store.query(query, default_graph=vocabulary)),
+    )
+
+
+def _count(pub, query: str) -> Counter:
+    """``query`` (grouping keys, then a count) over the union of the data graphs; with
+    ``default_graph`` = ``all``, every graph's counts minus the vocabulary's, exact because no
+    subject is in both (data lives under ``{base}id/``, the vocabulary under ``ontology#`` and
+    ``shapes#``)."""
+    rows, vocabulary = over_data_graphs(pub, query)
+    counts = _tally(rows)
+    counts.subtract(_tally(vocabulary))
     return +counts  # drops keys only the vocabulary had
 
 
