@@ -70,6 +70,7 @@ def load_store(corpus: Path, base: str, store_setting: str, union: bool = True) 
         store.flush()
         store.optimize()
         del store
+        graph.store.drop_spent_log(staging)
         staging.rename(path)
     return ox.Store.read_only(str(path))
 

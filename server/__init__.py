@@ -42,10 +42,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def prepare(pub) -> None:
-    """Render the fixed resources and, if the ``precompute`` setting says so, every document
-    (:attr:`server.publication.Publication.precomputes`)."""
+    """Render the fixed resources, save the indexes of an on-disk store
+    (:func:`server.publication.save_indexes`) and, if the ``precompute`` setting says so, render
+    every document (:attr:`server.publication.Publication.precomputes`)."""
     from server import meta, pages
     from server.jsonld import context_document
+    from server.labels import LANGUAGES
+    from server.publication import save_indexes
 
     if "context.jsonld" in pub.fixed:
         return
@@ -56,6 +59,8 @@ def prepare(pub) -> None:
     for name, body in meta.sitemaps(pub).items():
         pub.add_fixed(name, body, "application/xml")
     pub.add_fixed("robots.txt", meta.robots_txt(pub), "text/plain; charset=utf-8")
-    pages.precompute_home(pub)
+    if not all(f"home:{lang}" in pub.fixed for lang in LANGUAGES):  # else restored
+        pages.precompute_home(pub)
+    save_indexes(pub)
     if pub.precomputes:
         pub.precompute()

@@ -185,20 +185,31 @@ def _generic(pub, key, triples, title, formats=RESOURCE_FORMATS, topic=None, **e
     return document
 
 
+def write_dumps(pub) -> list:
+    """Write the dumps of ``pub`` (:func:`server.dumps.generate`) into the setting ``dumps_dir``."""
+    folder = pub.settings.get("dumps_dir")
+    return dumps.generate(pub.store, pub.data_graphs, folder, ontology.prefixes(pub.base))
+
+
 def populate(pub, pool: Executor | None = None) -> None:
     """Fill ``pub.things``, ``counts``, ``dumps`` and ``documents`` (the store is ready).
 
     Thing documents are not described here but on first access (:class:`Documents`). With a
     ``pool``, the dumps are written in it while the things are found and counted.
     """
+    writing = pool.submit(write_dumps, pub) if pool is not None else None
+    pub.things = find_things(pub)
+    pub.counts = void.compute_counts(pub)
+    pub.dumps = writing.result() if writing is not None else write_dumps(pub)
+    add_dataset_documents(pub)
+
+
+def add_dataset_documents(pub) -> None:
+    """The documents built at load: ontology, shapes, dataset, named graphs, validation (the
+    things, counts and dumps are known)."""
     from server import vocabulary  # the vocabulary pages reuse html
 
     base = pub.base
-    arguments = (pub.store, pub.data_graphs, pub.settings.get("dumps_dir"), ontology.prefixes(base))
-    writing = pool.submit(dumps.generate, *arguments) if pool is not None else None
-    pub.things = find_things(pub)
-    pub.counts = void.compute_counts(pub)
-    pub.dumps = writing.result() if writing is not None else dumps.generate(*arguments)
     pub.documents = Documents(pub)
 
     triples = _graph_triples(pub, pub.ontology_graph)

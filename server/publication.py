@@ -29,8 +29,10 @@ from flask import current_app
 
 import graph
 import graph.store
+from server import snapshot
 from server.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
 from server.document import Document
+from server.dumps import Dump
 from server.formats import BY_NAME, Format
 from server.labels import LANGUAGES, LabelIndex
 from server.sparql_ranges import DateIndex
@@ -119,6 +121,9 @@ class Publication:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     load_seconds: float = 0.0
     date_index: DateIndex | None = None  # of the embedded store
+    #: The key of the indexes saved beside an on-disk store (:mod:`server.snapshot`), else None.
+    indexes_key: bytes | None = None
+    indexes_restored: bool = False
 
     def __post_init__(self) -> None:
         self.representations = ByteLRU(self.settings.get("cache_size"))
@@ -320,7 +325,11 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
 def build(
     settings: dict[str, Any], store: ox.Store | None = None, validation: Validation | None = None
 ) -> Publication:
-    """Load the data and build every index and document (never at import, never per request)."""
+    """Load the data and build every index and document (never at import, never per request).
+
+    On an on-disk store, the indexes saved beside it (:mod:`server.snapshot`) are read instead
+    of computed when they are still those of this store, these settings and this code.
+    """
     from server import documents  # documents renders pages, which need this module
 
     started = time.monotonic()
@@ -346,33 +355,104 @@ def build(
             key=lambda g: g.value,
         )
     )
+    path = _store_path(settings["store"]) if embedded else None
+    indexes_key = snapshot.key(path, settings) if path is not None and path.is_dir() else None
+    saved = snapshot.read(path, indexes_key) if indexes_key else None
+    pub = Publication(
+        base=base,
+        store=store,
+        data_graphs=data_graphs,
+        ontology_graph=ox.NamedNode(str(ontology_graph)),
+        shapes_graph=ox.NamedNode(str(shapes_graph)),
+        labels=LabelIndex({}, {}),
+        validation=validation,
+        settings=dict(settings),
+        indexes_key=indexes_key,
+    )
+    if saved is not None:
+        _restore(pub, saved)
+        documents.add_dataset_documents(pub)
+    else:
+        _compute_indexes(pub, union, embedded)
+    pub.load_seconds = time.monotonic() - started
+    gc.collect()
+    return pub
+
+
+def _compute_indexes(pub: Publication, union: bool, embedded: bool) -> None:
+    """Labels, things, counts, dumps, the date index and the dataset-level documents."""
+    from server import documents
+
+    store = pub.store
     # Work done in the engine (the date index, the dumps) overlaps with work done in Python
     # (labels, documents) on a second core; every thread is joined before workers fork.
     with ThreadPoolExecutor(2, thread_name_prefix="policygraph-build") as pool:
         dates = pool.submit(DateIndex.from_store, store) if embedded else None
-        pub = Publication(
-            base=base,
-            store=store,
-            data_graphs=data_graphs,
-            ontology_graph=ox.NamedNode(str(ontology_graph)),
-            shapes_graph=ox.NamedNode(str(shapes_graph)),
-            # The union once (not each data graph's copy again), plus the vocabulary's labels.
-            labels=LabelIndex.from_store(
-                store,
-                [
-                    ox.DefaultGraph(),
-                    ox.NamedNode(str(ontology_graph)),
-                    ox.NamedNode(str(shapes_graph)),
-                ]
-                if union
-                else None,
-            ),
-            validation=validation,
-            settings=dict(settings),
-        )
+        # The union once (not each data graph's copy again), plus the vocabulary's labels.
+        graphs = [ox.DefaultGraph(), pub.ontology_graph, pub.shapes_graph] if union else None
+        pub.labels = LabelIndex.from_store(store, graphs)
         # An external store's connections belong to the thread that opened them: no pool.
         documents.populate(pub, pool if embedded else None)
         pub.date_index = dates.result() if dates is not None else None
-    pub.load_seconds = time.monotonic() - started
-    gc.collect()
-    return pub
+
+
+#: The fixed resources saved with the indexes: the home page in each language.
+SAVED_FIXED = "home:"
+
+
+def save_indexes(pub: Publication) -> bool:
+    """Keep what :func:`build` computed beside the on-disk store (:mod:`server.snapshot`), once
+    the fixed resources are rendered; True if written."""
+    if pub.indexes_key is None or pub.indexes_restored:
+        return False
+    content = {
+        "loaded_at": pub.loaded_at.isoformat(),
+        "labels": pub.labels.labels,
+        "alt": pub.labels.alt,
+        "things": pub.things,
+        "counts": pub.counts,
+        "dates": None if pub.date_index is None else (pub.date_index.plain, pub.date_index.odd),
+        "dumps": [
+            (d.name, str(d.path), d.media_type, d.size, d.sha256, d.description, _mtime(d.path))
+            for d in pub.dumps
+        ],
+        "fixed": {
+            name: (rep.body, rep.content_type)
+            for name, rep in pub.fixed.items()
+            if name.startswith(SAVED_FIXED)
+        },
+    }
+    path = _store_path(pub.settings["store"])
+    return snapshot.write(path, pub.settings, pub.indexes_key, content)
+
+
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns
+
+
+def _restore(pub: Publication, saved: dict) -> None:
+    """Fill ``pub`` from saved indexes; dumps that were moved or changed are written again."""
+    from server import documents
+
+    pub.indexes_restored = True
+    pub.loaded_at = datetime.fromisoformat(saved["loaded_at"])
+    pub.labels = LabelIndex(saved["labels"], saved["alt"])
+    pub.things = saved["things"]
+    pub.counts = saved["counts"]
+    if saved["dates"] is not None:
+        pub.date_index = DateIndex(*saved["dates"])
+    pub.dumps = [
+        Dump(name, Path(path), media_type, size, sha256, description)
+        for name, path, media_type, size, sha256, description, _ in saved["dumps"]
+    ]
+    intact = all(
+        Path(path).is_file()
+        and Path(path).stat().st_size == size
+        and _mtime(Path(path)) == mtime
+        and Path(f"{path}.sha256").is_file()
+        for _, path, _, size, _, _, mtime in saved["dumps"]
+    )
+    if not intact:
+        pub.dumps = documents.write_dumps(pub)
+    for name, (body, content_type) in saved["fixed"].items():
+        pub.add_fixed(name, body, content_type)
