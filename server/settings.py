@@ -141,6 +141,13 @@ SETTINGS: tuple[Setting, ...] = (
         "thread, so a runaway query never makes another request wait for a process).",
     ),
     Setting(
+        "sparql_process_memory",
+        128,
+        int,
+        "MiB of private memory a SPARQL process may hold (pages of the in-memory store it "
+        "copied by reading them) before it is replaced by a fresh fork; 0: never replaced.",
+    ),
+    Setting(
         "sparql_rate_limit", 0, int, "SPARQL requests per minute per client address (0: no limit)."
     ),
     Setting(

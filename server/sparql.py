@@ -56,7 +56,8 @@ def engine(pub) -> Pool:
         pool = _pools.get(id(pub.store))
         if pool is None or pool.pid != os.getpid() or pool.store is not pub.store:
             size = pub.settings.get("sparql_workers") or pub.settings.get("threads") or 4
-            pool = Pool(pub.store, int(size))
+            limit = int(pub.settings.get("sparql_process_memory") or 0) * 2**20
+            pool = Pool(pub.store, int(size), limit)
             _pools[id(pub.store)] = pool
     return pool
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -17,7 +18,7 @@ from servers import SPARQL_APP
 
 from server import sparql_page
 from server.errors import QueryTimeout
-from server.sparql_engine import Job, Pool, QuerySyntaxError, execute
+from server.sparql_engine import Job, Pool, QuerySyntaxError, execute, private_memory
 from server.sparql_results import RESULT_FORMATS, serialize_solutions, serialize_triples
 from server.sparql_safety import Refused, check_query
 
@@ -206,6 +207,44 @@ def test_pool_kills_and_replaces_a_runaway(pool):
     assert time.monotonic() - started < 1.5
     assert len(pool.pids) == 2 and pool.pids != before
     assert json.loads(pool.run(job("ASK { ?s ?p ?o }"), 5).body)["boolean"] is True
+
+
+def test_private_memory_reads_what_a_process_holds_alone():
+    """Linux proc(5) smaps_rollup: a process's private pages grow when it writes new memory."""
+    before = private_memory(os.getpid())
+    assert before is not None and before > 0
+    block = b"\x01" * (64 * 2**20)  # pages written are private
+    assert private_memory(os.getpid()) >= before + 60 * 2**20
+    del block
+    assert private_memory(2**22 + 7) is None  # no such process
+
+
+def test_a_child_past_the_memory_limit_is_replaced_after_its_answer(sample_store):
+    pool = Pool(sample_store, 1, memory_limit=1, watch_seconds=0.05)  # every child is past 1 byte
+    try:
+        first = pool.pids
+        query = "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o"
+        expected = execute(sample_store, job(query)).body
+        assert pool.run(job(query), 5).body == expected
+        deadline = time.monotonic() + 5
+        while pool.recycled == 0 and time.monotonic() < deadline:
+            assert pool.run(job(query), 5).body == expected  # still answered, by a fresh child
+            time.sleep(0.02)
+        assert pool.recycled >= 1 and pool.pids != first and len(pool.pids) == 1
+    finally:
+        pool.close()
+
+
+def test_without_a_memory_limit_children_are_kept(sample_store):
+    pool = Pool(sample_store, 1, memory_limit=0, watch_seconds=0.05)
+    try:
+        first = pool.pids
+        for _ in range(5):
+            pool.run(job("ASK { ?s ?p ?o }"), 5)
+            time.sleep(0.02)
+        assert pool.pids == first and pool.recycled == 0
+    finally:
+        pool.close()
 
 
 # -- the blueprint through the Flask test client -------------------------------------------------
