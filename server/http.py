@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from flask import Flask, request
@@ -123,8 +124,15 @@ def utf8(raw: bytes, what: str) -> str:
 def form_pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
     """Decode ``application/x-www-form-urlencoded`` bytes strictly (WHATWG URL §5.1): invalid
     UTF-8, raw or percent-encoded, is a 400 rather than silently replaced by U+FFFD."""
+    return list(_decoded_pairs(raw, what))
+
+
+@lru_cache(maxsize=256)
+def _decoded_pairs(raw: bytes, what: str) -> tuple[tuple[str, str], ...]:
+    """Memoized (a failure is not): every request's query string is read before the view
+    (:func:`check_request_target`) and again by the SPARQL endpoint, and clients repeat queries."""
     try:
-        return parse_qsl(utf8(raw, what), keep_blank_values=True, errors="strict")
+        return tuple(parse_qsl(utf8(raw, what), keep_blank_values=True, errors="strict"))
     except UnicodeDecodeError:
         raise BadRequest(f"{what} has percent-encoded bytes that are not UTF-8") from None
 

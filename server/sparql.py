@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from functools import cache
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -175,6 +176,7 @@ def _narrowed(pub, query: str) -> str:
     return sparql_ranges.rewrite(query, pub.base, pub.date_index)
 
 
+@cache
 def _prefixes(base: str) -> dict[str, str]:
     return {name: str(iri) for name, iri in ontology.prefixes(base).items()}
 

@@ -9,8 +9,11 @@ CONSTRUCT/DESCRIBE the publisher's RDF formats; both offer HTML for browsers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from flask import Request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from server import formats
 from server.errors import (
@@ -154,6 +157,7 @@ class Choice:
     media_type: str  # the Content-Type sent
 
 
+@cache
 def offered(form: str | None) -> dict[str, Choice]:
     """Media type → choice for a query form (None: no query, i.e. the service description)."""
     table: dict[str, Choice] = {}
@@ -178,7 +182,7 @@ def offered(form: str | None) -> dict[str, Choice]:
 def choose(request: Request, form: str | None, overrides: list[str]) -> Choice:
     """Pick the representation; 406 listing what is offered when nothing fits."""
     table = offered(form)
-    by_name = {choice.name: choice for choice in table.values()}
+    by_name = _by_name(form)
     aliases = FORMAT_ALIASES["SELECT" if form in ("SELECT", "ASK") else "GRAPH"]
     for override in overrides:
         key = override.strip().lower()
@@ -197,7 +201,18 @@ def choose(request: Request, form: str | None, overrides: list[str]) -> Choice:
     default = next(iter(table.values()))
     if not accept:
         return default
-    best = request.accept_mimetypes.best_match(list(table), default=None)
+    best = _best_match(accept, form)
     if best is None:
         raise NotAcceptable(sorted({c.media_type for c in table.values()}))
     return table[best]
+
+
+@cache
+def _by_name(form: str | None) -> dict[str, Choice]:
+    return {choice.name: choice for choice in offered(form).values()}
+
+
+@lru_cache(maxsize=512)
+def _best_match(accept: str, form: str | None) -> str | None:
+    """RFC 9110 §12.5.1 negotiation by Werkzeug, memoized by header: clients repeat theirs."""
+    return parse_accept_header(accept, MIMEAccept).best_match(list(offered(form)), default=None)
