@@ -142,10 +142,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "sparql_process_memory",
-        128,
+        512,
         int,
         "MiB of private memory a SPARQL process may hold (pages of the in-memory store it "
-        "copied by reading them) before it is replaced by a fresh fork; 0: never replaced.",
+        "copied by reading them) before it is replaced by a fresh fork; 0: never replaced. "
+        "Lower bounds memory tighter at a cost in CPU (a fresh fork copies again what it reads).",
     ),
     Setting(
         "sparql_rate_limit", 0, int, "SPARQL requests per minute per client address (0: no limit)."
