@@ -430,6 +430,16 @@ def _mtime(path: Path) -> int:
     return path.stat().st_mtime_ns
 
 
+def _unchanged(dump: Dump, mtime: int) -> bool:
+    """Whether a dump file and its ``.sha256`` are still there, as they were written."""
+    try:
+        stat = dump.path.stat()
+    except OSError:
+        return False
+    checksum = dump.path.with_name(dump.checksum_name)
+    return (stat.st_size, stat.st_mtime_ns) == (dump.size, mtime) and checksum.is_file()
+
+
 def _restore(pub: Publication, saved: dict) -> None:
     """Fill ``pub`` from saved indexes; dumps that were moved or changed are written again."""
     from server import documents
@@ -441,18 +451,12 @@ def _restore(pub: Publication, saved: dict) -> None:
     pub.counts = saved["counts"]
     if saved["dates"] is not None:
         pub.date_index = DateIndex(*saved["dates"])
-    pub.dumps = [
-        Dump(name, Path(path), media_type, size, sha256, description)
-        for name, path, media_type, size, sha256, description, _ in saved["dumps"]
+    written = [
+        (Dump(name, Path(path), media_type, size, sha256, description), mtime)
+        for name, path, media_type, size, sha256, description, mtime in saved["dumps"]
     ]
-    intact = all(
-        Path(path).is_file()
-        and Path(path).stat().st_size == size
-        and _mtime(Path(path)) == mtime
-        and Path(f"{path}.sha256").is_file()
-        for _, path, _, size, _, _, mtime in saved["dumps"]
-    )
-    if not intact:
+    pub.dumps = [dump for dump, _ in written]
+    if not all(_unchanged(dump, mtime) for dump, mtime in written):
         pub.dumps = documents.write_dumps(pub)
     for name, (body, content_type) in saved["fixed"].items():
         pub.add_fixed(name, body, content_type)

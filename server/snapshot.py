@@ -26,6 +26,7 @@ import marshal
 import os
 import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +71,16 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+#: The running code's digest: read once per process (the key is made again before a write).
+_running_code = cache(code_digest)
+
+
 def key(store: Path, settings: dict[str, Any]) -> bytes:
     """The key the indexes of ``store`` are valid under (see the module docstring)."""
     parts = (
         VERSION,
         tuple(sys.version_info[:2]),
-        code_digest(),
+        _running_code(),
         tuple((name, settings.get(name)) for name in SETTINGS),
         tuple(fingerprint(store)),
     )
