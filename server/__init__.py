@@ -35,9 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = pub
     with app.app_context():
         prepare(pub)
-    from server.fastpath import DocumentFastPath
+    from server.fastpath import FastPath
 
-    app.wsgi_app = DocumentFastPath(app, pub)
+    app.wsgi_app = FastPath(app, pub)
     return app
 
 

@@ -1,16 +1,24 @@
-"""A WSGI fast path for the commonest request: an unconditional GET or HEAD of ``/doc/…``.
+"""WSGI fast paths for the commonest requests: an unconditional GET or HEAD of ``/doc/…``, and
+a SPARQL query by GET or HEAD answered in a result or RDF format.
 
-A representation at hand (precomputed, or cached after its first rendering) is answered with a
-lookup; Flask's request context, Accept parsing and response building would cost several times
-more than the lookup itself. Negotiation and language choice still use the server's own
-functions (RFC 9110 §12.5.1, §12.5.4), once per distinct header value, and the headers are
-built by the same function as Flask's path, once per representation (they are kept with it, so
-they are bounded by the same cache). Anything else — conditional requests, query strings,
-unknown documents, 406s — goes to Flask unchanged.
+Documents: a representation at hand (precomputed, or cached after its first rendering) is
+answered with a lookup; Flask's request context, Accept parsing and response building would
+cost several times more than the lookup itself. Negotiation and language choice still use the
+server's own functions (RFC 9110 §12.5.1, §12.5.4), once per distinct header value, and the
+headers are built by the same function as Flask's path, once per representation (they are kept
+with it, so they are bounded by the same cache). Anything else — conditional requests, query
+strings, unknown documents, 406s — goes to Flask unchanged.
+
+Queries (SPARQL 1.1 Protocol §2.1.1): the endpoint's own steps (:func:`server.sparql.plan`,
+:func:`server.sparql.run`, :func:`server.sparql.answer_headers`) without Flask's request
+context, which cost about as much as running a one-resource lookup. A refused or failed query
+is answered by Flask's error handlers; requests without a query, for the HTML page, by POST, or
+under a rate limit (``sparql_rate_limit``) go to Flask.
 """
 
 from __future__ import annotations
 
+from server import sparql, sparql_protocol
 from server.errors import PolicygraphError
 from server.formats import by_suffix, negotiate
 from server.http import CORS_HEADERS, representation_headers, split_suffix
@@ -21,13 +29,16 @@ CACHE_LIMIT = 4096
 SKIP = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
 
-class DocumentFastPath:
-    """WSGI middleware in front of the Flask app, serving rendered documents directly."""
+class FastPath:
+    """WSGI middleware in front of the Flask app, serving rendered documents and query answers
+    directly."""
 
     def __init__(self, app, pub):
         self.app, self.pub, self.flask = app, pub, app.wsgi_app
         self._formats: dict = {}
         self._languages: dict = {}
+        self._rate_limited = app.extensions.get(sparql.RATE_LIMITER) is not None
+        self._max_query = int(pub.settings["sparql_max_query_length"])
 
     def _negotiate(self, accept: str, formats: tuple[str, ...]):
         key = (accept, formats)
@@ -90,10 +101,48 @@ class DocumentFastPath:
             found = rep.answers[negotiated] = (list(headers.items()), rep.body)
         return found
 
+    def _query(self, environ):
+        """(status, headers, body) answering a GET or HEAD query, or None to let Flask answer.
+
+        Raises what the endpoint raises for a refused or failed query."""
+        if (
+            environ.get("PATH_INFO") != "/sparql"
+            or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+            or not environ.get("QUERY_STRING")
+            or self._rate_limited
+        ):
+            return None
+        # PEP 3333: the query string arrives as the latin-1 decoding of its bytes.
+        raw = environ["QUERY_STRING"].encode("latin-1")
+        parsed = sparql_protocol.read_get(raw, self._max_query)
+        choice, job = sparql.plan(self.pub, parsed, environ.get("HTTP_ACCEPT", ""))
+        if job is None or choice.name == "html":
+            return None
+        answer = sparql.run(self.pub, job)
+        headers = sparql.answer_headers(answer)
+        headers["Content-Type"] = choice.media_type
+        headers["Content-Length"] = str(len(answer.body))
+        return "200 OK", list(headers.items()), answer.body
+
+    def _error(self, environ, start_response, error: Exception):
+        """Answer ``error`` as the Flask app would (its error handlers and after-request hooks)."""
+        with self.app.request_context(environ):
+            response = self.app.make_response(self.app.handle_user_exception(error))
+            response = self.app.process_response(response)
+        return response(environ, start_response)
+
     def __call__(self, environ, start_response):
-        found = self._answer(environ)
+        if environ.get("PATH_INFO") == "/sparql":
+            try:
+                found = self._query(environ)
+            except Exception as error:  # noqa: BLE001 - answered by Flask's handlers, as in Flask
+                return self._error(environ, start_response, error)
+        else:
+            found = self._answer(environ)
+            if found is not None:
+                found = ("200 OK", *found)
         if found is None:
             return self.flask(environ, start_response)
-        headers, body = found
-        start_response("200 OK", list(headers))
+        status, headers, body = found
+        start_response(status, list(headers))
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]

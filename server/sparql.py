@@ -24,8 +24,8 @@ from server import sparql_page, sparql_protocol, sparql_ranges, sparql_remote
 from server.errors import BadRequest
 from server.publication import publication
 from server.ratelimit import RateLimiter
-from server.sparql_engine import Job, Pool
-from server.sparql_protocol import UpdateRefused
+from server.sparql_engine import Answer, Job, Pool
+from server.sparql_protocol import Choice, UpdateRefused
 from server.sparql_safety import Refused, check_graph_names, check_query
 
 blueprint = Blueprint(
@@ -83,11 +83,11 @@ def _create_rate_limiter(state) -> None:
     state.app.extensions[RATE_LIMITER] = RateLimiter(limit) if limit > 0 else None
 
 
-def rate_limit() -> None:
+def rate_limit(app, address: str | None) -> None:
     """At most ``sparql_rate_limit`` requests a minute per client address (RFC 6585 §4)."""
-    limiter = current_app.extensions.get(RATE_LIMITER)
+    limiter = app.extensions.get(RATE_LIMITER)
     if limiter is not None:
-        limiter.check(request.remote_addr or "unknown")
+        limiter.check(address or "unknown")
 
 
 # -- the endpoint --------------------------------------------------------------------------------
@@ -118,15 +118,10 @@ def refuse(error: Refused):
     return BadRequest(str(error))
 
 
-@blueprint.route("/sparql", methods=["GET", "HEAD", "POST"])
-def endpoint():
-    """SPARQL 1.1 Protocol §2.1: GET, POST form and POST direct; any other method is 405."""
-    pub = publication()
-    settings = pub.settings
-    rate_limit()
-    parsed = sparql_protocol.read(
-        request, int(settings["sparql_max_query_length"]), int(settings["sparql_max_body"])
-    )
+def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
+    """The checks of a read request, the representation chosen for ``accept`` and the job to run
+    (None: the request holds no query, and is answered by the service description or the page).
+    Raises the protocol's 4xx (:mod:`server.errors`)."""
     graphs = pub.graph_iri_set
     try:
         check_graph_names(parsed.default_graph_uri, graphs, "default-graph-uri")
@@ -135,12 +130,10 @@ def endpoint():
     except Refused as error:
         raise refuse(error) from None
     if parsed.query is None or not parsed.query.strip():
-        choice = sparql_protocol.choose(request, None, parsed.format)
-        if choice.name == "html":
-            return _respond(sparql_page.render(pub, None, None), choice.media_type)
-        return _respond(service_description(pub, choice.name), choice.media_type)
-    choice = sparql_protocol.choose(request, verdict.form, parsed.format)
+        return sparql_protocol.choose(accept, None, parsed.format), None
+    choice = sparql_protocol.choose(accept, verdict.form, parsed.format)
     default_graphs, named_graphs, union_of_all = dataset(pub, parsed, verdict)
+    settings = pub.settings
     job = Job(
         query=_narrowed(pub, parsed.query),
         base=pub.base,
@@ -158,15 +151,52 @@ def endpoint():
         "DESCRIBE",
     ):
         job.rdf_format = "ntriples"
-    answer = engine(pub).run(job, float(settings["sparql_timeout"]))
+    return choice, job
+
+
+def run(pub, job: Job) -> Answer:
+    """Run ``job`` in a query process within the ``sparql_timeout`` setting."""
+    return engine(pub).run(job, float(pub.settings["sparql_timeout"]))
+
+
+def answer_headers(answer: Answer | None) -> dict[str, str]:
+    """The headers of every endpoint response besides its Content-Type and Content-Length;
+    an answer's say whether it was cut and how many results it holds."""
+    headers = {
+        "Vary": "Accept",
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Expose-Headers": EXPOSED,
+        "Cache-Control": "no-cache",
+    }
+    if answer is not None:
+        headers[TRUNCATED_HEADER] = "true" if answer.truncated else "false"
+        headers[COUNT_HEADER] = str(answer.count)
+    return headers
+
+
+@blueprint.route("/sparql", methods=["GET", "HEAD", "POST"])
+def endpoint():
+    """SPARQL 1.1 Protocol §2.1: GET, POST form and POST direct; any other method is 405.
+
+    :class:`server.fastpath.FastPath` answers GET and HEAD queries in a result format with
+    the same steps (:func:`plan`, :func:`run`, :func:`answer_headers`) without Flask."""
+    pub = publication()
+    settings = pub.settings
+    rate_limit(current_app, request.remote_addr)
+    parsed = sparql_protocol.read(
+        request, int(settings["sparql_max_query_length"]), int(settings["sparql_max_body"])
+    )
+    choice, job = plan(pub, parsed, request.headers.get("Accept", ""))
+    if job is None:
+        if choice.name == "html":
+            return _respond(sparql_page.render(pub, None, None), choice.media_type)
+        return _respond(service_description(pub, choice.name), choice.media_type)
+    answer = run(pub, job)
     if choice.name == "html":
         body = sparql_page.render(pub, parsed.query, answer)
     else:
         body = answer.body
-    response = _respond(body, choice.media_type)
-    response.headers[TRUNCATED_HEADER] = "true" if answer.truncated else "false"
-    response.headers[COUNT_HEADER] = str(answer.count)
-    return response
+    return _respond(body, choice.media_type, answer)
 
 
 def _narrowed(pub, query: str) -> str:
@@ -181,15 +211,9 @@ def _prefixes(base: str) -> dict[str, str]:
     return {name: str(iri) for name, iri in ontology.prefixes(base).items()}
 
 
-def _respond(body: bytes | str, content_type: str) -> Response:
+def _respond(body: bytes | str, content_type: str, answer: Answer | None = None) -> Response:
     response = Response(body, content_type=content_type)
-    response.vary.add("Accept")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    exposed = response.headers.get("Access-Control-Expose-Headers")
-    response.headers["Access-Control-Expose-Headers"] = (
-        f"{exposed}, {EXPOSED}" if exposed else EXPOSED
-    )
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers.update(answer_headers(answer))
     return response
 
 

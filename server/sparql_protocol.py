@@ -55,9 +55,8 @@ def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def read(request: Request, max_query_length: int, max_body: int) -> QueryRequest:
-    """Parse the request into a :class:`QueryRequest`, or raise the protocol's 4xx."""
-    raw_url = request.query_string or b""
+def _url_pairs(raw_url: bytes, max_query_length: int) -> list[tuple[str, str]]:
+    """The parameters of the request URI's query string (refusing Update and over-long URIs)."""
     # Percent-encoding at most triples a query; 4 KB more leave room for the other parameters.
     if len(raw_url) > 3 * max_query_length + 4096:
         raise URITooLong(
@@ -66,11 +65,24 @@ def read(request: Request, max_query_length: int, max_body: int) -> QueryRequest
     url_pairs = form_pairs(raw_url, "the query string")
     if _one(url_pairs, "update") is not None:
         raise UpdateRefused("SPARQL Update is not supported: this endpoint is read-only")
+    return url_pairs
+
+
+def read_get(raw_url: bytes, max_query_length: int) -> QueryRequest:
+    """§2.1.1 query via GET (and HEAD): everything is in the query string ``raw_url``."""
+    url_pairs = _url_pairs(raw_url, max_query_length)
+    query = _one(url_pairs, "query")
+    if query is not None and len(query.encode("utf-8")) > max_query_length:
+        raise URITooLong(f"the query is longer than {max_query_length} bytes; send it by POST")
+    return _finish(QueryRequest(query, operation="GET"), url_pairs, url_pairs)
+
+
+def read(request: Request, max_query_length: int, max_body: int) -> QueryRequest:
+    """Parse the request into a :class:`QueryRequest`, or raise the protocol's 4xx."""
+    raw_url = request.query_string or b""
     if request.method in ("GET", "HEAD"):
-        query = _one(url_pairs, "query")
-        if query is not None and len(query.encode("utf-8")) > max_query_length:
-            raise URITooLong(f"the query is longer than {max_query_length} bytes; send it by POST")
-        return _finish(QueryRequest(query, operation="GET"), url_pairs, url_pairs)
+        return read_get(raw_url, max_query_length)
+    url_pairs = _url_pairs(raw_url, max_query_length)
     # POST (§2.1.2, §2.1.3)
     length = request.content_length
     if length is not None and length > max_body:
@@ -179,8 +191,9 @@ def offered(form: str | None) -> dict[str, Choice]:
     return table
 
 
-def choose(request: Request, form: str | None, overrides: list[str]) -> Choice:
-    """Pick the representation; 406 listing what is offered when nothing fits."""
+def choose(accept: str, form: str | None, overrides: list[str]) -> Choice:
+    """Pick the representation for the ``Accept`` header ``accept``; 406 listing what is
+    offered when nothing fits."""
     table = offered(form)
     by_name = _by_name(form)
     aliases = FORMAT_ALIASES["SELECT" if form in ("SELECT", "ASK") else "GRAPH"]
@@ -197,7 +210,7 @@ def choose(request: Request, form: str | None, overrides: list[str]) -> Choice:
             f"unknown result format '{overrides[0]}' for this query; use one of: "
             + ", ".join(sorted(by_name)),
         )
-    accept = request.headers.get("Accept", "").strip()
+    accept = accept.strip()
     default = next(iter(table.values()))
     if not accept:
         return default
