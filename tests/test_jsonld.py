@@ -1,7 +1,7 @@
 """The JSON-LD compactor gives the bytes rdflib's ``from_rdf`` compaction gives (the oracle).
 
 Every document of the curated graph, a synthetic corpus, hand-made edge cases and random graphs
-(hypothesis) go through both :func:`server.jsonld._compact_fast` and
+(hypothesis) go through both :func:`server.jsonld._compact_fast` (:mod:`server.compaction`) and
 :func:`server.jsonld._compact_rdflib`; where the fast compactor declines, :func:`compact` must
 still answer rdflib's bytes.
 """
@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from ontology import OA, SCHEMA, pg
-from server.jsonld import _compact_fast, _compact_rdflib, _compiled, compact, context_document
+from server import compaction
+from server.jsonld import _compact_fast, _compact_rdflib, compact, context_document
 from server.publication import Validation, build
 from server.settings import resolve
 
@@ -78,13 +79,13 @@ def has_list(triples) -> bool:
 
 
 def test_the_published_context_is_compiled_with_its_aliases():
-    compiled = _compiled(CONTEXT_URL, CONTEXT)
-    assert compiled is not None
-    assert (compiled.id_key, compiled.type_key) == ("id", "type")
-    assert compiled.language[str(RDFS.label)] == "label"
-    assert compiled.typed[str(OWL.sameAs), "@id"] == "sameAs"
-    assert compiled.typed[str(OA.start), str(XSD.integer)] == "start"
-    assert compiled.prefixes[str(PG)] == "pg"
+    tables = compaction.compiled(CONTEXT_URL, CONTEXT)
+    assert tables is not None
+    assert (tables.id_key, tables.type_key) == ("id", "type")
+    assert tables.language[str(RDFS.label)] == "label"
+    assert tables.typed[str(OWL.sameAs), "@id"] == "sameAs"
+    assert tables.typed[str(OA.start), str(XSD.integer)] == "start"
+    assert tables.prefixes[str(PG)] == "pg"
 
 
 def test_every_curated_thing_document_compacts_like_rdflib(pub):
@@ -290,7 +291,7 @@ def test_term_types_decide_between_bare_strings_and_typed_values():
 def test_an_unsupported_context_falls_back_to_rdflib():
     context = {"@context": {"@vocab": str(SCHEMA), "label": str(RDFS.label)}}
     url = "http://localhost/other-context.jsonld"
-    assert _compiled(url, context) is None
+    assert compaction.compiled(url, context) is None
     assert_like_rdflib(
         EDGE_CASES["several subjects and several values, in order"], context, url, fast=False
     )
