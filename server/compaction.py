@@ -22,9 +22,13 @@ covers, as rdflib's ``Converter`` does it (JSON-LD 1.1 API §8, Serialize RDF as
 
 Left to rdflib: any other context; RDF lists (``rdf:first``, ``rdf:nil``); triple terms;
 typed lexical forms rdflib would rewrite (``"01"^^xsd:integer``) and XSD or RDF datatypes
-outside :data:`_VALUES` and :data:`_VERBATIM`; two IRIs compacting to one id; and where
-rdflib loses a value: a second value after a falsy first (``""``, ``0``, ``false``), which
-rdflib overwrites, and a blank node subject that no node reaches, which it leaves out.
+outside :data:`_VALUES` and :data:`_VERBATIM`; two IRIs compacting to one id; a type that is
+not an IRI.
+
+Where rdflib loses a value, this module keeps it (:func:`rdflib_loses` says when): a second
+value after a falsy first (``""``, ``0``, ``false``), which rdflib overwrites, makes an array;
+a blank node subject no node reaches (named only through an ``@id`` term, or only by other
+such blank nodes), which rdflib leaves out, gets a node of its own in ``@graph``.
 """
 
 from __future__ import annotations
@@ -75,6 +79,20 @@ def compacted(triples: list[ox.Triple], context: dict, context_url: str) -> dict
         return _Document(tables, triples).data()
     except Unsupported:
         return None
+
+
+def rdflib_loses(triples: list[ox.Triple], context: dict, context_url: str) -> bool:
+    """Whether rdflib's converter would drop a value of this document that :func:`compacted`
+    keeps (so their bytes differ); False where this module declines the document."""
+    tables = compiled(context_url, context)
+    if tables is None:
+        return False
+    try:
+        document = _Document(tables, triples)
+        document.data()
+    except Unsupported:
+        return False
+    return document.rdflib_loses
 
 
 @dataclass
@@ -198,6 +216,7 @@ class _Document:
         self.compiled = compiled
         self.nodes: dict[str, dict] = {}
         self.falsy: set[tuple[str, str]] = set()  # (node id, key) holding a falsy value
+        self.rdflib_loses = False  # a value rdflib would drop is kept here
         self.properties: dict = {}  # subject → [(predicate, object)], repeats dropped
         self.objects: set[ox.BlankNode] = set()
         for triple in dict.fromkeys(triples):
@@ -212,11 +231,30 @@ class _Document:
         """The document before its ``@context``: one node, or ``@graph`` sorted by id."""
         id_key = self.compiled.id_key
         # Nodes: IRI subjects, blank node subjects no triple names, and what these reach.
-        pending = [
+        self.visit(
+            [
+                subject
+                for subject in self.properties
+                if isinstance(subject, ox.NamedNode) or subject not in self.objects
+            ]
+        )
+        # Then the blank nodes none of those reach (rdflib leaves them out).
+        unreached = [
             subject
             for subject in self.properties
-            if isinstance(subject, ox.NamedNode) or subject not in self.objects
+            if isinstance(subject, ox.BlankNode) and f"_:{subject.value}" not in self.nodes
         ]
+        if unreached:
+            self.rdflib_loses = True
+            self.visit(unreached)
+        nodes = list(self.nodes.values())
+        if len(nodes) == 1:
+            return nodes[0]
+        return {"@graph": sorted(nodes, key=lambda node: node[id_key])}
+
+    def visit(self, pending: list) -> None:
+        """Make the nodes of ``pending`` and of the blank nodes their values reach."""
+        id_key = self.compiled.id_key
         while pending:
             subject = pending.pop()
             if not isinstance(subject, ox.NamedNode | ox.BlankNode):
@@ -229,15 +267,6 @@ class _Document:
             node = self.nodes[node_id] = {id_key: node_id}
             for predicate, obj in self.properties.get(subject, ()):
                 self.add(node, predicate, obj, pending)
-        if any(
-            isinstance(subject, ox.BlankNode) and f"_:{subject.value}" not in self.nodes
-            for subject in self.properties
-        ):
-            raise Unsupported("a blank node rdflib leaves out")
-        nodes = list(self.nodes.values())
-        if len(nodes) == 1:
-            return nodes[0]
-        return {"@graph": sorted(nodes, key=lambda node: node[id_key])}
 
     def add(self, node: dict, predicate: str, obj, pending: list) -> None:
         """One value of ``node``: under its term, else a compact IRI (rdflib's
@@ -266,8 +295,10 @@ class _Document:
             key = compiled.plain.get(predicate)
         if key is None and predicate == _TYPE:
             key = compiled.type_key
-            if isinstance(obj, ox.NamedNode):
-                value = compiled.symbol(obj.value)
+            if not isinstance(obj, ox.NamedNode):
+                # rdflib writes {"@id": "_:b"} there, which JSON-LD processors refuse
+                raise Unsupported("a type that is not an IRI")
+            value = compiled.symbol(obj.value)
         if key is None:
             key = compiled.key(predicate)
         if value is None:
@@ -297,16 +328,17 @@ class _Document:
         return {compiled.type_key: compiled.symbol(datatype), "@value": lexical}, True
 
     def append(self, node: dict, key: str, value, truthy: bool) -> None:
-        """One value is written bare; a second makes an array (rdflib's test is the first
-        value's truthiness: after a falsy one it overwrites, so that is left to rdflib)."""
+        """One value is written bare; a second makes an array (rdflib tests the first value's
+        truthiness and overwrites a falsy one)."""
         existing = node.get(key)
         if existing is None:
             node[key] = value
             if not truthy:
                 self.falsy.add((node[self.compiled.id_key], key))
-        elif (node[self.compiled.id_key], key) in self.falsy:
-            raise Unsupported("a value after a falsy one")
-        elif type(existing) is list:
+            return
+        if (node[self.compiled.id_key], key) in self.falsy:
+            self.rdflib_loses = True
+        if type(existing) is list:
             existing.append(value)
         else:
             node[key] = [existing, value]
@@ -317,9 +349,10 @@ class _Document:
         existing = entries.get(language)
         if existing is None:
             entries[language] = text
-        elif existing == "":
-            raise Unsupported("a value after a falsy one")
-        elif type(existing) is list:
+            return
+        if existing == "":
+            self.rdflib_loses = True  # it overwrites an empty first string
+        if type(existing) is list:
             existing.append(text)
         else:
             entries[language] = [existing, text]

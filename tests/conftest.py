@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -84,3 +85,14 @@ def need_binary(name: str) -> str:
     if path is None:
         pytest.skip(f"{name} is not installed (Debian package; .ci/run installs it)")
     return path
+
+
+def local_loader(context_body: bytes):
+    """A pyld document loader that serves our context and refuses the network."""
+
+    def load(url, options=None):
+        if url == f"{BASE}context.jsonld":
+            return {"contextUrl": None, "documentUrl": url, "document": json.loads(context_body)}
+        raise AssertionError(f"pyld tried to fetch {url}")
+
+    return load

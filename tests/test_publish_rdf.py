@@ -8,7 +8,7 @@ import warnings
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, need_binary, sample_things
+from conftest import BASE, local_loader, need_binary, sample_things
 from pyld import jsonld
 from rdflib import BNode, Graph, Literal
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
@@ -89,17 +89,6 @@ def from_rdflib(term):
             return ox.Literal(str(term), language=term.language)
         return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
     return ox.NamedNode(str(term))
-
-
-def local_loader(context_body: bytes):
-    """A pyld document loader that serves our context and refuses the network."""
-
-    def load(url, options=None):
-        if url == f"{BASE}context.jsonld":
-            return {"contextUrl": None, "documentUrl": url, "document": json.loads(context_body)}
-        raise AssertionError(f"pyld tried to fetch {url}")
-
-    return load
 
 
 @pytest.fixture(scope="module")
