@@ -133,9 +133,12 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
         return sparql_protocol.choose(accept, None, parsed.format), None
     choice = sparql_protocol.choose(accept, verdict.form, parsed.format)
     default_graphs, named_graphs, union_of_all = dataset(pub, parsed, verdict)
+    # The store's default graph (a copy of the data union) and each named graph are sets of
+    # triples; a union of graphs, or graphs a query or the protocol names, may repeat one.
+    sets = default_graphs is None and named_graphs is None and not union_of_all
     settings = pub.settings
     job = Job(
-        query=_narrowed(pub, parsed.query),
+        query=_narrowed(pub, parsed.query, sets and not verdict.has_dataset),
         base=pub.base,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
@@ -199,11 +202,12 @@ def endpoint():
     return _respond(body, choice.media_type, answer)
 
 
-def _narrowed(pub, query: str) -> str:
-    """The query with date ranges narrowed by the value index (:mod:`server.sparql_ranges`)."""
+def _narrowed(pub, query: str, sets: bool) -> str:
+    """The query with date ranges narrowed by the value index (:mod:`server.sparql_ranges`);
+    ``sets``: every graph it reads holds a triple at most once."""
     if pub.date_index is None:
         return query
-    return sparql_ranges.rewrite(query, pub.base, pub.date_index)
+    return sparql_ranges.rewrite(query, pub.base, pub.date_index, sets)
 
 
 @cache

@@ -20,9 +20,15 @@ Why the answers cannot change (SPARQL 1.1 Query §18.2.2, §17.3):
   with a time zone, or not in the plain ``YYYY-MM-DD`` form, are always included.
 
 Anything the reader is unsure of (property paths, blank node syntax, ``BASE``, escapes, ``||``,
-other operand types) leaves the query as it is. The rewrite is skipped when more than
+other operand types) leaves the query as it is. No ``VALUES`` is added when more than
 :data:`MAX_VALUES` dates would be listed: past about a thousand, the engine plans the lookups
-worse than the scan.
+worse than the scan. There, when every graph the query reads is a set of triples (``sets``:
+not a union of graphs that may hold the same triple twice), the group instead gets a copy of
+the triple pattern and of its bounds, first: ``?e ex:at ?d . FILTER(?d >= …)``. pyoxigraph then
+filters the dates before it joins the rest (8–16 ms instead of a 30–36 ms scan for the count by
+event type at 1M triples). The copy joins the original on every variable it has, and a set
+holds a triple once, so each solution still matches once; over a union of graphs sharing a
+triple it would match twice, hence ``sets``.
 """
 
 from __future__ import annotations
@@ -102,6 +108,8 @@ class _Group:
     opens_at: int  # character offset just after the group's "{"
     bounds: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     objects: dict[str, set[str]] = field(default_factory=dict)  # variable → predicates
+    #: variable → (subject as written, predicate) of its triple patterns
+    patterns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 class _Unsure(Exception):
@@ -280,7 +288,9 @@ class _Reader:
 
     def triples(self, found: _Group) -> None:
         """One triples block: ``s p o (, o)* (; p o (, o)*)*``, up to ``.`` or the group's end."""
-        self.term()
+        subject = self.term()
+        # A blank node label may not appear in two basic graph patterns (SPARQL 1.1 §19.6).
+        copyable = subject[0] in ("iri", "pname", "var")
         while True:
             verb = self.peek()
             predicate = self.iri(verb)
@@ -291,6 +301,8 @@ class _Reader:
                 obj = self.term()
                 if obj[0] == "var" and predicate is not None:
                     found.objects.setdefault(obj[1][1:], set()).add(predicate)
+                    if copyable:
+                        found.patterns.setdefault(obj[1][1:], []).append((subject[1], predicate))
                 if self.peek()[1] != ",":
                     break
                 self.at += 1
@@ -366,9 +378,12 @@ def _balanced(tokens) -> bool:
     return depth == 0
 
 
-def rewrite(text: str, base: str, index: DateIndex) -> str:
-    """``text`` with a ``VALUES`` block added to each group a date bound can narrow; ``text``
-    itself when there is none (or anything is unclear)."""
+def rewrite(
+    text: str, base: str, index: DateIndex, sets: bool = False, max_values: int | None = None
+) -> str:
+    """``text`` with a ``VALUES`` block added to each group a date bound can narrow (or, past
+    ``max_values`` dates and where ``sets``, a first copy of the triple pattern and its bounds);
+    ``text`` itself when there is none (or anything is unclear)."""
     if not (index.plain or index.odd) or "^^" not in text or "filter" not in text.lower():
         return text
     if "\\u" in text.lower():
@@ -378,6 +393,7 @@ def rewrite(text: str, base: str, index: DateIndex) -> str:
         reader.read()
     except _Unsure:
         return text
+    max_values = MAX_VALUES if max_values is None else max_values
     inserts = []
     for group in reader.groups:
         for variable, bounds in group.bounds.items():
@@ -386,9 +402,35 @@ def rewrite(text: str, base: str, index: DateIndex) -> str:
                 dates = index.dates(predicate, bounds)
                 if dates is not None and (best is None or len(dates) < len(best)):
                     best = dates
-            if best is not None and len(best) <= MAX_VALUES:
+            if best is None:
+                continue
+            if len(best) <= max_values:
                 listed = " ".join(str(ox.Literal(date, datatype=DATE)) for date in best)
                 inserts.append((group.opens_at, f" VALUES ?{variable} {{ {listed} }} "))
+            elif sets:
+                inserts.append((group.opens_at, _range_first(group, variable, bounds, index)))
     for offset, block in sorted(inserts, reverse=True):
         text = text[:offset] + block + text[offset:]
     return text
+
+
+def _range_first(group: _Group, variable: str, bounds, index: DateIndex) -> str:
+    """A copy of the triple pattern of ``variable`` whose predicate has the fewest dates, and
+    the FILTER of its bounds (each a plain date), to put first in the group."""
+
+    def size(pattern: tuple[str, str]) -> int:
+        predicate = pattern[1]
+        return len(index.plain.get(predicate, ())) + len(index.odd.get(predicate, ()))
+
+    known = [
+        pattern
+        for pattern in group.patterns.get(variable, ())
+        if pattern[1] in index.plain or pattern[1] in index.odd
+    ]
+    if not known:
+        return ""
+    subject, predicate = min(known, key=lambda pattern: (size(pattern), pattern))
+    condition = " && ".join(
+        f"?{variable} {operator} {ox.Literal(date, datatype=DATE)}" for operator, date in bounds
+    )
+    return f" {subject} <{predicate}> ?{variable} . FILTER({condition}) "

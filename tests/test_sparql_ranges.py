@@ -142,6 +142,10 @@ def test_the_rewrite_never_changes_an_answer(template, first, second, op):
     rewritten = rewrite(query, BASE, INDEX)
     assert (rewritten != query) is narrowed, rewritten
     assert answers(rewritten) == answers(query)
+    # Past max_values dates, over graphs that are sets: the pattern and its bounds go first.
+    first = rewrite(query, BASE, INDEX, sets=True, max_values=0)
+    assert (first != query) is narrowed and "VALUES" not in first, first
+    assert answers(first) == answers(query)
 
 
 def test_the_index_holds_plain_dates_sorted_and_the_odd_ones_apart():
@@ -163,6 +167,43 @@ def test_a_wide_range_is_left_to_the_scan():
     wide = query % (date("1990-01-01"), date("2030-01-01"))
     assert len(many.dates(f"{EX}at", [(">=", "1990-01-01")])) > MAX_VALUES
     assert rewrite(wide, BASE, many) == wide
+
+
+def test_the_copy_goes_first_in_the_group_with_the_bounds_only():
+    query = PREFIXES + (
+        "SELECT ?k (COUNT(?e) AS ?n) WHERE { ?e ex:kind ?k ; ex:at ?d "
+        f"FILTER(datatype(?d) = xsd:date) FILTER(?d >= {date('2000-01-01')} && ?d < "
+        f"{date('2002-01-01')}) }} GROUP BY ?k"
+    )
+    first = rewrite(query, BASE, INDEX, sets=True, max_values=10)
+    words = " ".join(first.split("WHERE {", 1)[1].split())
+    assert words.startswith(
+        f'?e <{EX}at> ?d . FILTER(?d >= "2000-01-01"^^<{XSD}date> && '
+        f'?d < "2002-01-01"^^<{XSD}date>) ?e ex:kind'
+    )
+    assert rewrite(query, BASE, INDEX, sets=False, max_values=10) == query
+    blank = query.replace("?e ex:kind", "_:e ex:kind").replace("COUNT(?e)", "COUNT(*)")
+    assert rewrite(blank, BASE, INDEX, sets=True, max_values=10) == blank  # §19.6
+
+
+def test_over_a_union_of_graphs_the_copy_would_count_twice():
+    """Why ``sets``: pyoxigraph's union default graph yields a triple once per graph holding it,
+    so the copy would match such a solution twice."""
+    store = ox.Store()
+    when = ox.Literal("2001-02-03", datatype=ox.NamedNode(f"{XSD}date"))
+    for name in ("a", "b"):
+        store.add(
+            ox.Quad(ox.NamedNode(f"{EX}e"), ox.NamedNode(f"{EX}at"), when, ox.NamedNode(EX + name))
+        )
+    query = PREFIXES + (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?e ex:at ?d FILTER(?d >= {date('2001-01-01')}) }}"
+    )
+    first = rewrite(query, BASE, DateIndex.from_store(store), sets=True, max_values=0)
+
+    def count(text):
+        return next(iter(store.query(text, use_default_graph_as_union=True)))[0].value
+
+    assert (count(query), count(first)) == ("2", "4")
 
 
 def test_queries_without_date_bounds_are_untouched():
@@ -203,3 +244,45 @@ def test_the_endpoint_answers_narrowed_queries_as_the_engine_does(app):
         (row["document"].value, row["date"].value) for row in expected
     ]
     assert rows
+
+
+def _planned(app, query: str, **parameters) -> str:
+    from server import sparql, sparql_protocol
+
+    pub = app.extensions[EXTENSION]
+    parsed = sparql_protocol.QueryRequest(query, **parameters)
+    return sparql.plan(pub, parsed, "application/sparql-results+json")[1].query
+
+
+PUBLISHED_RANGE = (
+    f"PREFIX schema: <http://schema.org/>\nPREFIX xsd: <{XSD}>\n"
+    "SELECT ?document ?date WHERE { ?document schema:datePublished ?date "
+    'FILTER(?date >= "2013-01-01"^^xsd:date && ?date < "2013-02-01"^^xsd:date) }'
+)
+COPY = "?document <http://schema.org/datePublished> ?date . FILTER("
+
+
+def test_the_endpoint_puts_the_range_first_only_over_sets_of_triples(app, monkeypatch, tmp_path):
+    """Past MAX_VALUES dates: over the default graph (a copy of the data union) the pattern goes
+    first and the answer is the engine's; a protocol dataset, a FROM clause or a default graph
+    that is the union of every graph get no copy."""
+    from server import sparql_ranges
+
+    monkeypatch.setattr(sparql_ranges, "MAX_VALUES", 0)
+    pub = app.extensions[EXTENSION]
+    assert COPY in _planned(app, PUBLISHED_RANGE)
+    response = app.test_client().get(
+        "/sparql", query_string={"query": PUBLISHED_RANGE}, headers={"Accept": "text/csv"}
+    )
+    expected = [(r["document"].value, r["date"].value) for r in pub.store.query(PUBLISHED_RANGE)]
+    assert response.get_data(as_text=True).splitlines()[1:] == [",".join(r) for r in expected]
+    assert expected
+    graph_name = next(iter(pub.data_graphs)).value
+    assert COPY not in _planned(app, PUBLISHED_RANGE, default_graph_uri=[graph_name])
+    from_clause = PUBLISHED_RANGE.replace("WHERE", f"FROM <{graph_name}> WHERE")
+    assert COPY not in _planned(app, from_clause)
+    union = create_app(
+        {"base": BASE, "data": data_paths(), "dumps_dir": str(tmp_path), "default_graph": "all"}
+    )
+    assert "VALUES" not in _planned(union, PUBLISHED_RANGE)
+    assert COPY not in _planned(union, PUBLISHED_RANGE)
