@@ -72,27 +72,27 @@ class Unsupported(Exception):
 
 def compacted(triples: list[ox.Triple], context: dict, context_url: str) -> dict | None:
     """The compacted document without its ``@context``, or None where rdflib must make it."""
-    tables = compiled(context_url, context)
-    if tables is None:
-        return None
-    try:
-        return _Document(tables, triples).data()
-    except Unsupported:
-        return None
+    made = _made(triples, context, context_url)
+    return None if made is None else made[0]
 
 
 def rdflib_loses(triples: list[ox.Triple], context: dict, context_url: str) -> bool:
     """Whether rdflib's converter would drop a value of this document that :func:`compacted`
     keeps (so their bytes differ); False where this module declines the document."""
+    made = _made(triples, context, context_url)
+    return made is not None and made[1].rdflib_loses
+
+
+def _made(triples, context: dict, context_url: str) -> tuple[dict, _Document] | None:
+    """The document's data and the :class:`_Document` that made it, or None where declined."""
     tables = compiled(context_url, context)
     if tables is None:
-        return False
+        return None
     try:
         document = _Document(tables, triples)
-        document.data()
+        return document.data(), document
     except Unsupported:
-        return False
-    return document.rdflib_loses
+        return None
 
 
 @dataclass

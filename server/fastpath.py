@@ -106,8 +106,7 @@ class FastPath:
 
         Raises what the endpoint raises for a refused or failed query."""
         if (
-            environ.get("PATH_INFO") != "/sparql"
-            or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
             or not environ.get("QUERY_STRING")
             or self._rate_limited
         ):

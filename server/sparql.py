@@ -83,11 +83,11 @@ def _create_rate_limiter(state) -> None:
     state.app.extensions[RATE_LIMITER] = RateLimiter(limit) if limit > 0 else None
 
 
-def rate_limit(app, address: str | None) -> None:
+def rate_limit() -> None:
     """At most ``sparql_rate_limit`` requests a minute per client address (RFC 6585 §4)."""
-    limiter = app.extensions.get(RATE_LIMITER)
+    limiter = current_app.extensions.get(RATE_LIMITER)
     if limiter is not None:
-        limiter.check(address or "unknown")
+        limiter.check(request.remote_addr or "unknown")
 
 
 # -- the endpoint --------------------------------------------------------------------------------
@@ -135,10 +135,10 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     default_graphs, named_graphs, union_of_all = dataset(pub, parsed, verdict)
     # The store's default graph (a copy of the data union) and each named graph are sets of
     # triples; a union of graphs, or graphs a query or the protocol names, may repeat one.
-    sets = default_graphs is None and named_graphs is None and not union_of_all
+    sets = not (union_of_all or verdict.has_dataset or default_graphs or named_graphs)
     settings = pub.settings
     job = Job(
-        query=_narrowed(pub, parsed.query, sets and not verdict.has_dataset),
+        query=_narrowed(pub, parsed.query, sets),
         base=pub.base,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
@@ -185,7 +185,7 @@ def endpoint():
     the same steps (:func:`plan`, :func:`run`, :func:`answer_headers`) without Flask."""
     pub = publication()
     settings = pub.settings
-    rate_limit(current_app, request.remote_addr)
+    rate_limit()
     parsed = sparql_protocol.read(
         request, int(settings["sparql_max_query_length"]), int(settings["sparql_max_body"])
     )

@@ -107,9 +107,8 @@ class DateIndex:
 class _Group:
     opens_at: int  # character offset just after the group's "{"
     bounds: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    objects: dict[str, set[str]] = field(default_factory=dict)  # variable → predicates
-    #: variable → (subject as written, predicate) of its triple patterns
-    patterns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: variable → (subject token, predicate IRI) of each triple pattern with it as object
+    patterns: dict[str, list[tuple[tuple, str]]] = field(default_factory=dict)
 
 
 class _Unsure(Exception):
@@ -289,8 +288,6 @@ class _Reader:
     def triples(self, found: _Group) -> None:
         """One triples block: ``s p o (, o)* (; p o (, o)*)*``, up to ``.`` or the group's end."""
         subject = self.term()
-        # A blank node label may not appear in two basic graph patterns (SPARQL 1.1 §19.6).
-        copyable = subject[0] in ("iri", "pname", "var")
         while True:
             verb = self.peek()
             predicate = self.iri(verb)
@@ -300,9 +297,7 @@ class _Reader:
             while True:
                 obj = self.term()
                 if obj[0] == "var" and predicate is not None:
-                    found.objects.setdefault(obj[1][1:], set()).add(predicate)
-                    if copyable:
-                        found.patterns.setdefault(obj[1][1:], []).append((subject[1], predicate))
+                    found.patterns.setdefault(obj[1][1:], []).append((subject, predicate))
                 if self.peek()[1] != ",":
                     break
                 self.at += 1
@@ -398,7 +393,7 @@ def rewrite(
     for group in reader.groups:
         for variable, bounds in group.bounds.items():
             best = None
-            for predicate in sorted(group.objects.get(variable, ())):
+            for predicate in sorted({p for _, p in group.patterns.get(variable, ())}):
                 dates = index.dates(predicate, bounds)
                 if dates is not None and (best is None or len(dates) < len(best)):
                     best = dates
@@ -422,10 +417,12 @@ def _range_first(group: _Group, variable: str, bounds, index: DateIndex) -> str:
         predicate = pattern[1]
         return len(index.plain.get(predicate, ())) + len(index.odd.get(predicate, ()))
 
+    # A blank node label may not appear in two basic graph patterns (SPARQL 1.1 §19.6).
     known = [
-        pattern
-        for pattern in group.patterns.get(variable, ())
-        if pattern[1] in index.plain or pattern[1] in index.odd
+        (subject[1], predicate)
+        for subject, predicate in group.patterns.get(variable, ())
+        if subject[0] in ("iri", "pname", "var")
+        and (predicate in index.plain or predicate in index.odd)
     ]
     if not known:
         return ""
