@@ -149,6 +149,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Lower bounds memory tighter at a cost in CPU (a fresh fork copies again what it reads).",
     ),
     Setting(
+        "sparql_inline_budget",
+        1000,
+        int,
+        "Most solutions (or described triples) a query may have, counted from the store's "
+        "indexes before it runs, to be answered in the request thread instead of a query "
+        "process; only for short queries whose every pattern names a fixed subject or object "
+        "(server/sparql_bounded.py). 0: every query goes to a query process.",
+    ),
+    Setting(
         "sparql_rate_limit", 0, int, "SPARQL requests per minute per client address (0: no limit)."
     ),
     Setting(

@@ -5,7 +5,8 @@ data graphs; the ontology and shapes graphs are queryable by name (``GRAPH``, ``
 Without a query, RDF clients get the SPARQL 1.1 Service Description and browsers the query page.
 Read-only: SPARQL Update is refused with 403; ``SERVICE`` and dataset clauses naming anything but
 our graphs with 400 (see :mod:`server.sparql_safety`). Every query runs in a child process with a
-wall-clock deadline (:mod:`server.sparql_engine`); capped results carry
+wall-clock deadline (:mod:`server.sparql_engine`), but those whose work the data bounds before they
+run, which the request thread answers (:mod:`server.sparql_bounded`); capped results carry
 ``X-Policygraph-Truncated: true`` (and a note on the HTML page).
 """
 
@@ -20,11 +21,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 import ontology
-from server import sparql_page, sparql_protocol, sparql_ranges, sparql_remote
+from server import sparql_bounded, sparql_page, sparql_protocol, sparql_ranges, sparql_remote
 from server.errors import BadRequest
 from server.publication import publication
 from server.ratelimit import RateLimiter
-from server.sparql_engine import Answer, Job, Pool
+from server.sparql_engine import Answer, Job, Pool, execute
 from server.sparql_protocol import Choice, UpdateRefused
 from server.sparql_safety import Refused, check_graph_names, check_query
 
@@ -137,8 +138,9 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     # triples; a union of graphs, or graphs a query or the protocol names, may repeat one.
     sets = not (union_of_all or verdict.has_dataset or default_graphs or named_graphs)
     settings = pub.settings
+    query = _narrowed(pub, parsed.query, sets, verdict.tokens)
     job = Job(
-        query=_narrowed(pub, parsed.query, sets),
+        query=query,
         base=pub.base,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
@@ -148,6 +150,7 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
         row_cap=int(settings["sparql_row_cap"]),
         triple_cap=int(settings["sparql_triple_cap"]),
         prefixes=_prefixes(pub.base),
+        inline=query == parsed.query and _bounded(pub, query, verdict.tokens),
     )
     if choice.name not in sparql_protocol.GRAPH_FORMATS and verdict.form in (
         "CONSTRUCT",
@@ -157,8 +160,22 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     return choice, job
 
 
+def _bounded(pub, query: str, tokens) -> bool:
+    """Whether the store's counts bound ``query``'s work within ``sparql_inline_budget``."""
+    budget = int(pub.settings["sparql_inline_budget"])
+    store = pub.store
+    return (
+        budget > 0
+        and isinstance(store, ox.Store)
+        and sparql_bounded.bound(store, query, pub.base, budget, tokens) is not None
+    )
+
+
 def run(pub, job: Job) -> Answer:
-    """Run ``job`` in a query process within the ``sparql_timeout`` setting."""
+    """Answer ``job`` in this thread when its work is bounded (``job.inline``), else in a query
+    process within the ``sparql_timeout`` setting."""
+    if job.inline:
+        return execute(pub.store, job)
     return engine(pub).run(job, float(pub.settings["sparql_timeout"]))
 
 
@@ -202,12 +219,12 @@ def endpoint():
     return _respond(body, choice.media_type, answer)
 
 
-def _narrowed(pub, query: str, sets: bool) -> str:
+def _narrowed(pub, query: str, sets: bool, tokens) -> str:
     """The query with date ranges narrowed by the value index (:mod:`server.sparql_ranges`);
     ``sets``: every graph it reads holds a triple at most once."""
     if pub.date_index is None:
         return query
-    return sparql_ranges.rewrite(query, pub.base, pub.date_index, sets)
+    return sparql_ranges.rewrite(query, pub.base, pub.date_index, sets, tokens=tokens)
 
 
 @cache

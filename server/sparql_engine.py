@@ -79,6 +79,7 @@ class Job:
     triple_cap: int
     prefixes: dict[str, str] = field(default_factory=dict)
     union_of_all: bool = False  # the default graph is the union of every named graph
+    inline: bool = False  # its work is bounded: answered in the request thread (sparql_bounded)
 
 
 @dataclass
@@ -271,6 +272,7 @@ class Pool:
         self.pid = os.getpid()
         self.memory_limit = memory_limit  # bytes of private memory per child; 0: no limit
         self.recycled = 0
+        self.jobs = 0  # jobs sent to a child
         self._lock = threading.Lock()
         self._idle: list[_Child] = []
         self._free = threading.Semaphore(self.size)
@@ -353,6 +355,7 @@ class Pool:
         raise ServiceUnavailable("the query engine failed on this query")
 
     def _ask(self, child: _Child, job: Job, deadline: float, timeout: float, waited: float):
+        self.jobs += 1
         try:
             child.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
             if not child.conn.poll(max(0.0, deadline - time.monotonic())):

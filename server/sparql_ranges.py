@@ -40,7 +40,7 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from server.sparql_safety import _TOKEN
+from server.sparql_safety import Token, tokenize
 
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -109,25 +109,21 @@ class _Group:
     bounds: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: variable → (subject token, predicate IRI) of each triple pattern with it as object
     patterns: dict[str, list[tuple[tuple, str]]] = field(default_factory=dict)
+    #: (subject token, predicate IRI or None for a variable, object token) of every pattern
+    triples: list[tuple[tuple, str | None, tuple]] = field(default_factory=list)
+    template: bool = False  # a CONSTRUCT template, not a pattern to match
 
 
 class _Unsure(Exception):
     """Something the reader does not handle: leave the query unchanged."""
 
 
-def _tokens(text: str) -> list[tuple[str, str, int, int]]:
-    """(kind, text, start, end) of every token but white space and comments."""
-    out, position = [], 0
-    for match in _TOKEN.finditer(text):
-        if match.start() != position:
-            raise _Unsure(text[position])  # something no token class reads
-        position = match.end()
-        kind = match.lastgroup
-        if kind != "ws" and kind != "comment":
-            out.append((kind, match.group(), match.start(), position))
-    if position != len(text):
-        raise _Unsure(text[position])
-    return out
+def _readable(tokens: list[Token]) -> list[Token]:
+    """``tokens``, when every character of the text was read as part of one."""
+    for token in tokens:
+        if token[0] == "unknown":
+            raise _Unsure(token[1])  # something no token class reads
+    return tokens
 
 
 class _Reader:
@@ -137,6 +133,7 @@ class _Reader:
         self.tokens, self.base, self.at = tokens, base, 0
         self.prefixes: dict[str, str] = {}
         self.groups: list[_Group] = []
+        self.subquery = False  # some group is a subquery (its patterns are not in ``groups``)
 
     def peek(self, offset: int = 0):
         index = self.at + offset
@@ -167,8 +164,9 @@ class _Reader:
             elif word == "VALUES":
                 self.skip_values()
             elif value == "{":
+                before = self.peek(-1) if self.at else ("end", "", 0, 0)
                 self.at += 1
-                self.group(end)
+                self.group(end, template=before[0] == "word" and before[1].upper() == "CONSTRUCT")
             else:
                 self.at += 1
 
@@ -190,12 +188,13 @@ class _Reader:
             if self.peek()[0] == "end":
                 raise _Unsure("VALUES")
 
-    def group(self, opens_at: int) -> None:
+    def group(self, opens_at: int, template: bool = False) -> None:
         """One group, up to its ``}``; nested groups recurse and keep their own findings."""
-        found = _Group(opens_at)
+        found = _Group(opens_at, template=template)
         first = self.peek()
         if first[0] == "word" and first[1].upper() == "SELECT":
             found = None  # a subquery: its WHERE group is read as a group of its own
+            self.subquery = True
         while True:
             kind, value, _, end = self.peek()
             word = value.upper() if kind == "word" else None
@@ -296,6 +295,7 @@ class _Reader:
             self.at += 1
             while True:
                 obj = self.term()
+                found.triples.append((subject, predicate, obj))
                 if obj[0] == "var" and predicate is not None:
                     found.patterns.setdefault(obj[1][1:], []).append((subject, predicate))
                 if self.peek()[1] != ",":
@@ -374,17 +374,23 @@ def _balanced(tokens) -> bool:
 
 
 def rewrite(
-    text: str, base: str, index: DateIndex, sets: bool = False, max_values: int | None = None
+    text: str,
+    base: str,
+    index: DateIndex,
+    sets: bool = False,
+    max_values: int | None = None,
+    tokens: list[Token] | None = None,
 ) -> str:
     """``text`` with a ``VALUES`` block added to each group a date bound can narrow (or, past
     ``max_values`` dates and where ``sets``, a first copy of the triple pattern and its bounds);
-    ``text`` itself when there is none (or anything is unclear)."""
+    ``text`` itself when there is none (or anything is unclear). ``tokens``: ``text``'s, if
+    already read (:func:`server.sparql_safety.tokenize`)."""
     if not (index.plain or index.odd) or "^^" not in text or "filter" not in text.lower():
         return text
     if "\\u" in text.lower():
         return text  # escapes can spell anything: leave it to the engine
     try:
-        reader = _Reader(_tokens(text), base)
+        reader = _Reader(_readable(tokenize(text) if tokens is None else tokens), base)
         reader.read()
     except _Unsure:
         return text

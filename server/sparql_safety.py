@@ -89,6 +89,7 @@ class Verdict:
     default_graphs: list[str] = field(default_factory=list)  # from FROM clauses, resolved
     named_graphs: list[str] = field(default_factory=list)  # from FROM NAMED clauses, resolved
     parsed_by_rdflib: bool = False
+    tokens: list[Token] = field(default_factory=list, repr=False)  # of the query's text
 
     @property
     def has_dataset(self) -> bool:
@@ -103,25 +104,31 @@ class _Scan:
     complete: bool = True  # False when some text could not be tokenized
 
 
-def _tokens(text: str) -> Iterable[tuple[str, str]]:
-    position = 0
-    while position < len(text):
+#: (kind, text, start, end): a token's class (a group name of ``_TOKEN``, or ``unknown`` for a
+#: character no class reads), its text and its offsets in the query.
+Token = tuple[str, str, int, int]
+
+
+def tokenize(text: str) -> list[Token]:
+    """Every token of ``text`` but white space and comments (SPARQL 1.1 Query §19.8)."""
+    out, position, end = [], 0, len(text)
+    while position < end:
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            yield "unknown", text[position]
+            out.append(("unknown", text[position], position, position + 1))
             position += 1
             continue
-        position = match.end()
-        if match.lastgroup not in ("ws", "comment"):
-            yield match.lastgroup, match.group()
+        kind, position = match.lastgroup, match.end()
+        if kind != "ws" and kind != "comment":
+            out.append((kind, match.group(), match.start(), position))
+    return out
 
 
-def _scan(text: str, base: str) -> _Scan:
-    """Tokenize ``text``; collect its bare words and resolve its dataset clauses."""
+def _scan(tokens: list[Token], base: str) -> _Scan:
+    """Collect the bare words of a query's tokens and resolve its dataset clauses."""
     scan = _Scan()
     prefixes: dict[str, str] = {}
     current_base = base
-    tokens = list(_tokens(text))
     index = 0
 
     def resolve(kind: str, value: str) -> str | None:
@@ -135,7 +142,7 @@ def _scan(text: str, base: str) -> _Scan:
         return None
 
     while index < len(tokens):
-        kind, value = tokens[index]
+        kind, value = tokens[index][:2]
         if kind == "unknown":
             scan.complete = False
         elif kind == "word":
@@ -152,15 +159,15 @@ def _scan(text: str, base: str) -> _Scan:
             elif word == "FROM":
                 named = (
                     bool(following)
-                    and following[0] == ("word", following[0][1])
-                    and (following[0][1].upper() == "NAMED")
+                    and following[0][0] == "word"
+                    and following[0][1].upper() == "NAMED"
                 )
                 target = (
                     following[1]
                     if named and len(following) > 1
                     else (following[0] if following else ("unknown", ""))
                 )
-                iri = resolve(*target)
+                iri = resolve(*target[:2])
                 if iri is None:
                     scan.complete = False
                 else:
@@ -237,7 +244,8 @@ def check_query(text: str, base: str, graphs: Iterable[str]) -> Verdict:
     """
     if not isinstance(graphs, frozenset):
         graphs = frozenset(str(graph) for graph in graphs)
-    scan = _scan(text, base)
+    tokens = tokenize(text)
+    scan = _scan(tokens, base)
     if "SERVICE" in scan.words:
         raise Refused("service", "SERVICE is not supported: this endpoint queries its own data")
     update_words = UPDATE_KEYWORDS.intersection(scan.words)
@@ -250,15 +258,15 @@ def check_query(text: str, base: str, graphs: Iterable[str]) -> Verdict:
         not scan.complete or form is None or "FROM" in scan.words or "\\u" in text or "\\U" in text
     )
     if not needs_parse:
-        return Verdict(form, scan.default_graphs, scan.named_graphs)
+        return Verdict(form, scan.default_graphs, scan.named_graphs, tokens=tokens)
     try:
         form, default, named = _rdflib_check(text, base)
     except _Unparsed as error:
         if scan.complete and form is not None and "\\u" not in text.lower():
             # rdflib's grammar is stricter in places; the tokenizer has seen every keyword and
             # resolved every dataset clause, so pyoxigraph may parse it (and report any error).
-            return Verdict(form, scan.default_graphs, scan.named_graphs)
+            return Verdict(form, scan.default_graphs, scan.named_graphs, tokens=tokens)
         raise Refused("syntax", f"malformed query: {error}") from None
     check_graph_names(default, graphs, "FROM")
     check_graph_names(named, graphs, "FROM NAMED")
-    return Verdict(form, default, named, parsed_by_rdflib=True)
+    return Verdict(form, default, named, parsed_by_rdflib=True, tokens=tokens)
