@@ -7,9 +7,11 @@ work is known to be small, whatever join order the engine picks:
 
 - every triple pattern names a fixed subject or object (an IRI), so it can match only triples of
   that node (SPARQL 1.1 Query §18.3: a basic graph pattern's solutions come from the dataset's
-  triples); the store is asked how many it holds (all graphs, a superset of any dataset), at most
-  ``budget + 1`` read. Any evaluation of the query's patterns, joined, left-joined or united in
-  any order, yields at most the product of those counts (each at least 1) at every step;
+  triples); the store is asked how many it holds (all graphs, a superset of any dataset),
+  reading no more than the budget allows. Joined, left-joined (``OPTIONAL``) or united
+  (``UNION``) in any order, patterns matching ``c1 … cn`` triples yield at most
+  ``(c1 + 1) × … × (cn + 1)`` solutions at every step (a join multiplies, a left join adds its
+  left side, a union adds);
 - ``DESCRIBE`` names IRIs only, without ``WHERE``: pyoxigraph describes a resource by its
   triples and, through blank-node objects, theirs (a concise bounded description), counted here
   the same way;
