@@ -130,7 +130,11 @@ def bound(
 
 def _describe_bound(store: ox.Store, reader: _Reader, tokens, budget: int) -> int | None:
     """``[PREFIX …]* DESCRIBE iri+`` and nothing else: the size of the descriptions."""
-    start = next(i for i, token in enumerate(tokens) if token[1].upper() == "DESCRIBE")
+    start = next(
+        i
+        for i, (kind, value, *_) in enumerate(tokens)
+        if kind == "word" and value.upper() == "DESCRIBE"
+    )
     named = tokens[start + 1 :]
     if reader.groups or not named or any(kind not in ("iri", "pname") for kind, *_ in named):
         return None

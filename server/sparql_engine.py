@@ -330,6 +330,7 @@ class Pool:
         try:
             with self._lock:
                 child = self._idle.pop()
+                self.jobs += 1
             reply = self._ask(child, job, deadline, timeout, time.monotonic() - started)
             if not child.spent:  # else it is replaced below, like a child that timed out
                 with self._lock:
@@ -355,7 +356,6 @@ class Pool:
         raise ServiceUnavailable("the query engine failed on this query")
 
     def _ask(self, child: _Child, job: Job, deadline: float, timeout: float, waited: float):
-        self.jobs += 1
         try:
             child.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
             if not child.conn.poll(max(0.0, deadline - time.monotonic())):

@@ -238,7 +238,9 @@ def test_a_malformed_lookup_is_a_400_in_the_request_thread(apps):
     """A query the reader takes for a lookup but the engine refuses still gets the protocol's
     400 (SPARQL 1.1 Protocol §2.1.4), as from a query process."""
     inline, pooled = apps
+    before = _jobs(inline)
     query = f"SELECT ?p ?o WHERE {{ <{BASE}id/actor/china> ?p ?o }} ORDER"
-    answers = [_ask(app, query, "application/sparql-results+json") for app in apps]
-    assert answers[0][0] == answers[1][0] == 400
-    assert answers[0][2] == answers[1][2]
+    mine, theirs = (_ask(app, query, "application/sparql-results+json") for app in (inline, pooled))
+    assert mine[0] == theirs[0] == 400
+    assert mine[2] == theirs[2]
+    assert _jobs(inline) == before
