@@ -134,6 +134,24 @@ def test_results_match_pyoxigraph(sample_store, name):
         assert ours.body == native
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(st.characters(exclude_categories=["Cs"]), max_size=12),
+    language=st.sampled_from(["", "en", "zh-Hans"]),
+)
+def test_json_strings_match_pyoxigraph(text, language):
+    """Any literal text (control characters, U+2028, quotes, astral planes) is escaped in the
+    JSON results as pyoxigraph escapes it, and reads back as the same string."""
+    store = ox.Store()
+    literal = ox.Literal(text, language=language) if language else ox.Literal(text)
+    store.add(ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), literal))
+    query = "SELECT ?o WHERE { ?s ?p ?o }"
+    native = store.query(query).serialize(format=ox.QueryResultsFormat.JSON)
+    ours = serialize_solutions(store.query(query), "json", 10).body
+    assert ours == native
+    assert json.loads(ours)["results"]["bindings"][0]["o"]["value"] == text
+
+
 @pytest.mark.parametrize("name", ["json", "xml", "tsv"])  # CSV is lossy: pyoxigraph won't read it
 def test_parsed_back_by_pyoxigraph(sample_store, name):
     query = "SELECT ?s ?o WHERE { ?s ?p ?o }"
