@@ -212,7 +212,8 @@ def _rdflib_check(text: str, base: str) -> tuple[str, list[str], list[str]]:
     query = tree[1]
     form = query.name.replace("Query", "").upper()
     default, named = [], []
-    for clause in query.get("datasetClause") or []:
+    # CompValue.get returns the key's own name for a missing key: ask whether it is there.
+    for clause in query["datasetClause"] if "datasetClause" in query else []:
         if "default" in clause:
             default.append(str(prologue.absolutize(clause["default"])))
         else:

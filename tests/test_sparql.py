@@ -68,6 +68,9 @@ ACCEPTED = [
     "CONSTRUCT WHERE { ?s ?p ?o }",
     "DESCRIBE <id/actor/china>",
     "ASK {}",
+    # codepoint escapes (§19.2) send the text to rdflib's parser, with no dataset clause
+    'SELECT * WHERE { ?s ?p "\\u0041" }',
+    "SELECT ?g WHERE { \\u0047RAPH ?g { ?s ?p ?o } }",
 ]
 
 
