@@ -158,6 +158,15 @@ SETTINGS: tuple[Setting, ...] = (
         "(server/sparql_bounded.py). 0: every query goes to a query process.",
     ),
     Setting(
+        "sparql_union_store",
+        True,
+        _boolean,
+        "With `default_graph = data` and the in-memory store: also hold the data union alone in "
+        "a store of its own, which answers the queries that read only the default graph (no "
+        "GRAPH, FROM or protocol dataset): 1.2–1.5× faster on queries that scan, for the "
+        "memory of the union's triples once more (about 340 MB at 1M triples).",
+    ),
+    Setting(
         "sparql_rate_limit", 0, int, "SPARQL requests per minute per client address (0: no limit)."
     ),
     Setting(

@@ -25,7 +25,7 @@ from server import sparql_bounded, sparql_page, sparql_protocol, sparql_ranges, 
 from server.errors import BadRequest
 from server.publication import publication
 from server.ratelimit import RateLimiter
-from server.sparql_engine import Answer, Job, Pool, execute
+from server.sparql_engine import Answer, Job, Pool, execute, store_for
 from server.sparql_protocol import Choice, UpdateRefused
 from server.sparql_safety import Refused, check_graph_names, check_query
 
@@ -59,7 +59,7 @@ def engine(pub) -> Pool:
         if pool is None or pool.pid != os.getpid() or pool.store is not pub.store:
             size = pub.settings.get("sparql_workers") or pub.settings.get("threads") or 4
             limit = int(pub.settings.get("sparql_process_memory") or 0) * 2**20
-            pool = Pool(pub.store, int(size), limit)
+            pool = Pool(pub.store, int(size), limit, union_store=pub.union_store)
             _pools[id(pub.store)] = pool
     return pool
 
@@ -139,6 +139,7 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     sets = not (union_of_all or verdict.has_dataset or default_graphs or named_graphs)
     settings = pub.settings
     query = _narrowed(pub, parsed.query, sets, verdict.tokens)
+    default_only = sets and pub.union_store is not None and reads_default_only(verdict.tokens)
     job = Job(
         query=query,
         base=pub.base,
@@ -150,7 +151,9 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
         row_cap=int(settings["sparql_row_cap"]),
         triple_cap=int(settings["sparql_triple_cap"]),
         prefixes=_prefixes(pub.base),
-        inline=query == parsed.query and _bounded(pub, query, verdict.tokens),
+        default_only=default_only,
+        inline=query == parsed.query
+        and _bounded(pub, pub.union_store if default_only else pub.store, query, verdict.tokens),
     )
     if choice.name not in sparql_protocol.GRAPH_FORMATS and verdict.form in (
         "CONSTRUCT",
@@ -160,10 +163,22 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     return choice, job
 
 
-def _bounded(pub, query: str, tokens) -> bool:
-    """Whether the store's counts bound ``query``'s work within ``sparql_inline_budget``."""
+def reads_default_only(tokens) -> bool:
+    """Whether a query whose dataset is the store's own (no FROM, no protocol graphs) reads only
+    the default graph: no GRAPH keyword (SPARQL 1.1 Query §13.3) among tokens all read, and no
+    codepoint escape (§19.2: ``\\u0047RAPH`` is GRAPH) that could hide one."""
+    return bool(tokens) and not any(
+        kind == "unknown"
+        or (kind == "word" and text.upper() == "GRAPH")
+        or "\\u" in text
+        or "\\U" in text
+        for kind, text, *_ in tokens
+    )
+
+
+def _bounded(pub, store, query: str, tokens) -> bool:
+    """Whether ``store``'s counts bound ``query``'s work within ``sparql_inline_budget``."""
     budget = int(pub.settings["sparql_inline_budget"])
-    store = pub.store
     return (
         budget > 0
         and isinstance(store, ox.Store)
@@ -175,7 +190,7 @@ def run(pub, job: Job) -> Answer:
     """Answer ``job`` in this thread when its work is bounded (``job.inline``), else in a query
     process within the ``sparql_timeout`` setting."""
     if job.inline:
-        return execute(pub.store, job)
+        return execute(store_for(job, pub.store, pub.union_store), job)
     return engine(pub).run(job, float(pub.settings["sparql_timeout"]))
 
 

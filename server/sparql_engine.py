@@ -80,6 +80,7 @@ class Job:
     prefixes: dict[str, str] = field(default_factory=dict)
     union_of_all: bool = False  # the default graph is the union of every named graph
     inline: bool = False  # its work is bounded: answered in the request thread (sparql_bounded)
+    default_only: bool = False  # reads only the store's default graph: the union store answers
 
 
 @dataclass
@@ -128,6 +129,12 @@ def execute(store: ox.Store, job: Job) -> Answer:
     return answer
 
 
+def store_for(job: Job, store: ox.Store, union_store: ox.Store | None) -> ox.Store:
+    """The store that answers ``job``: the data union alone (``Publication.union_store``) when
+    the job reads only the default graph and there is one, else the whole store."""
+    return union_store if job.default_only and union_store is not None else store
+
+
 def _isolate_network() -> None:
     """Best effort: move this child into an empty network namespace (needs CAP_SYS_ADMIN).
 
@@ -144,7 +151,9 @@ def _isolate_network() -> None:
 QUERY_NICENESS = 5
 
 
-def _child_main(store: ox.Store, conn: Connection, parent: int) -> None:
+def _child_main(
+    store: ox.Store, union_store: ox.Store | None, conn: Connection, parent: int
+) -> None:
     """The loop of one child: receive a job, answer it, until the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -164,7 +173,7 @@ def _child_main(store: ox.Store, conn: Connection, parent: int) -> None:
         if job is None:
             return
         try:
-            reply = ("ok", execute(store, job))
+            reply = ("ok", execute(store_for(job, store, union_store), job))
         except PolicygraphError as error:
             reply = ("error", (type(error).__name__, error.message))
         except Exception as error:  # noqa: BLE001 - reported to the parent, which logs it
@@ -200,7 +209,7 @@ class _Child:
 
     spent = False
 
-    def __init__(self, store: ox.Store, siblings: list[Connection]):
+    def __init__(self, store: ox.Store, union_store: ox.Store | None, siblings: list[Connection]):
         parent_end, child_end = Pipe(duplex=True)
         parent = os.getpid()
         pid = os.fork()
@@ -213,7 +222,7 @@ class _Child:
                         sibling.close()
                     except OSError:
                         pass
-                _child_main(store, child_end, parent)
+                _child_main(store, union_store, child_end, parent)
             except BaseException:  # noqa: BLE001 - a child must never return into the caller
                 status = 1
             finally:
@@ -266,8 +275,10 @@ class Pool:
         size: int = 2,
         memory_limit: int = 0,
         watch_seconds: float = WATCH_SECONDS,
+        union_store: ox.Store | None = None,
     ):
         self.store = store
+        self.union_store = union_store  # answers the jobs that read only the default graph
         self.size = max(1, int(size))
         self.pid = os.getpid()
         self.memory_limit = memory_limit  # bytes of private memory per child; 0: no limit
@@ -307,7 +318,7 @@ class Pool:
 
     def _spawn(self) -> _Child:
         with self._lock:
-            child = _Child(self.store, [c.conn for c in self._all])
+            child = _Child(self.store, self.union_store, [c.conn for c in self._all])
             self._all.add(child)
         return child
 
