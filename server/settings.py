@@ -164,7 +164,7 @@ SETTINGS: tuple[Setting, ...] = (
         "With `default_graph = data` and the in-memory store: also hold the data union alone in "
         "a store of its own, which answers the queries that read only the default graph (no "
         "GRAPH, FROM or protocol dataset): 1.2–1.5× faster on queries that scan, for the "
-        "memory of the union's triples once more (about 340 MB at 1M triples).",
+        "memory of the union's triples once more (about 380 MB at 1M triples).",
     ),
     Setting(
         "sparql_rate_limit", 0, int, "SPARQL requests per minute per client address (0: no limit)."
