@@ -139,7 +139,6 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     sets = not (union_of_all or verdict.has_dataset or default_graphs or named_graphs)
     settings = pub.settings
     query = _narrowed(pub, parsed.query, sets, verdict.tokens)
-    default_only = sets and pub.union_store is not None and reads_default_only(verdict.tokens)
     job = Job(
         query=query,
         base=pub.base,
@@ -151,29 +150,16 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
         row_cap=int(settings["sparql_row_cap"]),
         triple_cap=int(settings["sparql_triple_cap"]),
         prefixes=_prefixes(pub.base),
-        default_only=default_only,
-        inline=query == parsed.query
-        and _bounded(pub, pub.union_store if default_only else pub.store, query, verdict.tokens),
+        default_only=sets and verdict.graph_free and pub.union_store is not None,
     )
+    store = store_for(job, pub.store, pub.union_store)
+    job.inline = query == parsed.query and _bounded(pub, store, query, verdict.tokens)
     if choice.name not in sparql_protocol.GRAPH_FORMATS and verdict.form in (
         "CONSTRUCT",
         "DESCRIBE",
     ):
         job.rdf_format = "ntriples"
     return choice, job
-
-
-def reads_default_only(tokens) -> bool:
-    """Whether a query whose dataset is the store's own (no FROM, no protocol graphs) reads only
-    the default graph: no GRAPH keyword (SPARQL 1.1 Query §13.3) among tokens all read, and no
-    codepoint escape (§19.2: ``\\u0047RAPH`` is GRAPH) that could hide one."""
-    return bool(tokens) and not any(
-        kind == "unknown"
-        or (kind == "word" and text.upper() == "GRAPH")
-        or "\\u" in text
-        or "\\U" in text
-        for kind, text, *_ in tokens
-    )
 
 
 def _bounded(pub, store, query: str, tokens) -> bool:

@@ -90,6 +90,10 @@ class Verdict:
     named_graphs: list[str] = field(default_factory=list)  # from FROM NAMED clauses, resolved
     parsed_by_rdflib: bool = False
     tokens: list[Token] = field(default_factory=list, repr=False)  # of the query's text
+    #: No GRAPH keyword (SPARQL 1.1 Query §13.3), every token read, and no codepoint escape
+    #: (§19.2: ``\u0047RAPH`` is GRAPH) that could hide one: with no dataset of its own, the
+    #: query reads only the default graph.
+    graph_free: bool = False
 
     @property
     def has_dataset(self) -> bool:
@@ -257,19 +261,24 @@ def check_query(text: str, base: str, graphs: Iterable[str]) -> Verdict:
     check_graph_names(scan.default_graphs, graphs, "FROM")
     check_graph_names(scan.named_graphs, graphs, "FROM NAMED")
     form = next((word for word in scan.words if word in QUERY_FORMS), None)
-    needs_parse = (
-        not scan.complete or form is None or "FROM" in scan.words or "\\u" in text or "\\U" in text
-    )
-    if not needs_parse:
-        return Verdict(form, scan.default_graphs, scan.named_graphs, tokens=tokens)
+    escaped = "\\u" in text.lower()
+    graph_free = scan.complete and not escaped and "GRAPH" not in scan.words
+    if scan.complete and form is not None and "FROM" not in scan.words and not escaped:
+        return Verdict(
+            form, scan.default_graphs, scan.named_graphs, tokens=tokens, graph_free=graph_free
+        )
     try:
         form, default, named = _rdflib_check(text, base)
     except _Unparsed as error:
-        if scan.complete and form is not None and "\\u" not in text.lower():
+        if scan.complete and form is not None and not escaped:
             # rdflib's grammar is stricter in places; the tokenizer has seen every keyword and
             # resolved every dataset clause, so pyoxigraph may parse it (and report any error).
-            return Verdict(form, scan.default_graphs, scan.named_graphs, tokens=tokens)
+            return Verdict(
+                form, scan.default_graphs, scan.named_graphs, tokens=tokens, graph_free=graph_free
+            )
         raise Refused("syntax", f"malformed query: {error}") from None
     check_graph_names(default, graphs, "FROM")
     check_graph_names(named, graphs, "FROM NAMED")
-    return Verdict(form, default, named, parsed_by_rdflib=True, tokens=tokens)
+    return Verdict(
+        form, default, named, parsed_by_rdflib=True, tokens=tokens, graph_free=graph_free
+    )
