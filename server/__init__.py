@@ -15,7 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``config`` overrides settings (see :mod:`server.settings`); ``config["publication"]`` may
     hold a prebuilt :class:`server.publication.Publication` (tests, forked workers).
     """
-    from server import errors, http, meta, pages, resources, settings, sparql
+    from server import errors, html, http, meta, pages, resources, settings, sparql
     from server.publication import EXTENSION, build
 
     resolved = settings.resolve(config)
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     errors.register(app)
     http.register(app)
+    html.register(app)
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(meta.blueprint)
