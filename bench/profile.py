@@ -1,0 +1,202 @@
+"""Where a workload's time goes in the served publisher: py-spy sampling under wrk's load.
+
+Starts policygraph under gunicorn on a corpus (as ``bench/run`` does), and for each chosen
+workload drives it with wrk while py-spy samples every process of the deployment (the gunicorn
+master, its workers, their query processes). For each workload it prints the share of samples
+spent in each of the publisher's own functions (inclusive: the function or anything it called,
+native code included), the leaf frames by self time, and writes py-spy's collapsed stacks
+(``--format raw``, for flamegraph tools) beside the results.
+
+    python -m bench.profile --triples 1M --workloads claims_by_claimant,describe,deref_html
+
+py-spy leaves out threads it finds idle; some waits (``select``, a socket ``send``) still show
+as leaf frames, so read the leaf column to tell waiting from work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import generate, load, queries, run, systems
+from bench.generate import Manifest
+
+#: A frame of py-spy's raw output: ``function (path:line)``.
+FRAME = re.compile(r"^(?P<function>.+?) \((?P<path>[^()]*?)(?::(?P<line>\d+))?\)$")
+
+
+def parse_collapsed(text: str) -> list[tuple[list[str], int]]:
+    """py-spy's raw (collapsed) stacks: ``frame;frame;… count`` per line, root first."""
+    stacks = []
+    for line in text.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            stacks.append((stack.split(";"), int(count)))
+    return stacks
+
+
+def frame_name(frame: str) -> str:
+    """``module.function`` for a frame of our own code (``server/…``, ``bench/…``), else the
+    frame's function and file name."""
+    match = FRAME.match(frame)
+    if not match:
+        return frame
+    path = match["path"].replace("\\", "/")
+    for package in ("server", "bench", "graph"):
+        marker = f"/{package}/"
+        if marker in path or path.startswith(f"{package}/"):
+            module = path.rsplit(f"{package}/", 1)[1].removesuffix(".py").replace("/", ".")
+            return f"{package}.{module}.{match['function']}"
+    return f"{match['function']} ({Path(path).name})"
+
+
+def role(names: list[str]) -> str:
+    """Which process of the deployment a sample is from (a query process is forked from a
+    worker's request thread, so its stack starts with that request's frames)."""
+    if "server.sparql_engine._child_main" in names:
+        return "query process"
+    if any(name.startswith(("ThreadWorker.", "Worker.")) for name in names):
+        return "worker"
+    return "master"
+
+
+def summarize(stacks: list[tuple[list[str], int]], top: int = 12) -> dict:
+    """Total samples; their split by process; our functions by inclusive share (a query
+    process's from its main function on); leaf frames by self share."""
+    total = sum(count for _, count in stacks)
+    inclusive: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
+    for frames, count in stacks:
+        names = [frame_name(frame) for frame in frames]
+        roles[role(names)] += count
+        if "server.sparql_engine._child_main" in names:
+            names = names[names.index("server.sparql_engine._child_main") :]
+        for name in set(names):
+            if name.startswith("server."):
+                inclusive[name] += count
+        if names:
+            leaves[names[-1]] += count
+    share = lambda n: round(100.0 * n / total, 1) if total else 0.0  # noqa: E731
+    return {
+        "samples": total,
+        "processes": {name: share(n) for name, n in roles.most_common()},
+        "ours_inclusive": [(name, share(n)) for name, n in inclusive.most_common(top)],
+        "leaves": [(name, share(n)) for name, n in leaves.most_common(top)],
+    }
+
+
+def record(pid: int, seconds: float, rate: int, out: Path) -> subprocess.Popen:
+    """Start py-spy sampling ``pid`` and its children for ``seconds`` into ``out``."""
+    command = [
+        shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")),
+        "record",
+        "--pid",
+        str(pid),
+        "--subprocesses",
+        "--nonblocking",
+        "--rate",
+        str(rate),
+        "--duration",
+        str(max(1, round(seconds))),
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+    ]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def profile_workload(server, name, requests, args, folder: Path) -> dict:
+    out = folder / f"{name}.txt"
+    spy = record(server.pid, args.seconds, args.rate, out)
+    figures: dict = {}
+    driver = threading.Thread(
+        target=lambda: figures.update(
+            load.run_wrk(server.url, requests, args.connections, args.seconds)
+        )
+    )
+    driver.start()
+    driver.join()
+    _, errors = spy.communicate(timeout=args.seconds + 120)
+    if spy.returncode != 0 or not out.is_file():
+        raise RuntimeError(f"py-spy failed ({spy.returncode}): {errors.strip()[-2000:]}")
+    summary = summarize(parse_collapsed(out.read_text(encoding="utf-8")))
+    summary["rps"] = round(figures.get("rps", 0.0), 1)
+    summary["p50_ms"] = figures.get("p50_ms")
+    return summary
+
+
+def print_summary(name: str, summary: dict) -> None:
+    print(
+        f"\n{name}: {summary['rps']} req/s under py-spy, p50 {summary['p50_ms']} ms, "
+        f"{summary['samples']:,} samples"
+    )
+    print("  by process: " + ", ".join(f"{n} {v}%" for n, v in summary["processes"].items()))
+    print("  ours, inclusive %            | leaf frames, self %")
+    rows = max(len(summary["ours_inclusive"]), len(summary["leaves"]))
+    for i in range(rows):
+        left = summary["ours_inclusive"][i] if i < len(summary["ours_inclusive"]) else ("", "")
+        right = summary["leaves"][i] if i < len(summary["leaves"]) else ("", "")
+        print(f"  {left[1]:>5} {left[0][:48]:48} | {right[1]:>5} {right[0][:60]}")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("--triples", type=generate.parse_size, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--base", default=run.DEFAULT_BASE)
+    parser.add_argument("--corpora", type=Path, default=run.HERE / "corpora")
+    parser.add_argument("--results", type=Path, default=run.HERE / "results")
+    parser.add_argument(
+        "--workloads",
+        default=",".join(["deref_html", *queries.SPARQL_MIX]),
+        help="comma-separated: deref_turtle, deref_jsonld, deref_html, or a query of the mix",
+    )
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument("--pool", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=None)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not load.wrk_available():
+        print("bench.profile: wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 1
+    corpus = run.corpus_for(args.corpora, args.triples, args.seed, args.base)
+    manifest = Manifest.read(corpus / "corpus.json")
+    settings = systems.gunicorn_settings(args.workers)
+    logdir = Path(tempfile.mkdtemp(prefix="bench-profile-logs-"))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = args.results / f"profile-{stamp}-{manifest.triples}"
+    folder.mkdir(parents=True, exist_ok=True)
+    server = systems.start_policygraph(logdir, settings, corpus, args.base)
+    try:
+        work = run.workloads_for(server, manifest, args.pool, args.seed)
+        wanted = [name.strip() for name in args.workloads.split(",") if name.strip()]
+        unknown = [name for name in wanted if name not in work]
+        if unknown:
+            print(f"bench.profile: unknown workloads {unknown}; known: {list(work)}")
+            return 2
+        for name in wanted:
+            server.settle()
+            print_summary(name, profile_workload(server, name, work[name], args, folder))
+    finally:
+        server.stop()
+    print(f"\ncollapsed stacks in {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
