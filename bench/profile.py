@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,10 +57,14 @@ def frame_name(frame: str) -> str:
     return f"{match['function']} ({Path(path).name})"
 
 
+#: The main function of a query process (:mod:`server.sparql_engine`).
+CHILD_MAIN = "server.sparql_engine._child_main"
+
+
 def role(names: list[str]) -> str:
     """Which process of the deployment a sample is from (a query process is forked from a
     worker's request thread, so its stack starts with that request's frames)."""
-    if "server.sparql_engine._child_main" in names:
+    if CHILD_MAIN in names:
         return "query process"
     if any(name.startswith(("ThreadWorker.", "Worker.")) for name in names):
         return "worker"
@@ -77,9 +80,10 @@ def summarize(stacks: list[tuple[list[str], int]], top: int = 12) -> dict:
     roles: Counter[str] = Counter()
     for frames, count in stacks:
         names = [frame_name(frame) for frame in frames]
-        roles[role(names)] += count
-        if "server.sparql_engine._child_main" in names:
-            names = names[names.index("server.sparql_engine._child_main") :]
+        kind = role(names)
+        roles[kind] += count
+        if kind == "query process":
+            names = names[names.index(CHILD_MAIN) :]
         for name in set(names):
             if name.startswith("server."):
                 inclusive[name] += count
@@ -118,20 +122,13 @@ def record(pid: int, seconds: float, rate: int, out: Path) -> subprocess.Popen:
 def profile_workload(server, name, requests, args, folder: Path) -> dict:
     out = folder / f"{name}.txt"
     spy = record(server.pid, args.seconds, args.rate, out)
-    figures: dict = {}
-    driver = threading.Thread(
-        target=lambda: figures.update(
-            load.run_wrk(server.url, requests, args.connections, args.seconds)
-        )
-    )
-    driver.start()
-    driver.join()
+    figures = load.run_wrk(server.url, requests, args.connections, args.seconds)
     _, errors = spy.communicate(timeout=args.seconds + 120)
     if spy.returncode != 0 or not out.is_file():
         raise RuntimeError(f"py-spy failed ({spy.returncode}): {errors.strip()[-2000:]}")
     summary = summarize(parse_collapsed(out.read_text(encoding="utf-8")))
-    summary["rps"] = round(figures.get("rps", 0.0), 1)
-    summary["p50_ms"] = figures.get("p50_ms")
+    summary["rps"] = round(figures["rps"], 1)
+    summary["p50_ms"] = figures["p50_ms"]
     return summary
 
 
