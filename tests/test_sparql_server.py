@@ -2,7 +2,7 @@
 
 The server publishes ``tests/data/sparql/dataset.trig`` (see ``serve.py`` there) with a 2 s query
 timeout and small caps. Covered here: the protocol rules, the W3C SPARQL 1.1 Protocol manifest
-(driven from ``../shared/w3c/sparql11-protocol/manifest.ttl``), SSRF refusals watched by a loopback
+(driven from ``tests/data/w3c/sparql11-protocol/manifest.ttl``), SSRF refusals watched by a loopback
 listener, the timeout (a runaway query stopped while others are answered), caps, and real clients
 (SPARQLWrapper, rdflib's SPARQLStore, Comunica).
 """
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / "tests" / "clients"
-MANIFEST = ROOT.parent / "shared" / "w3c" / "sparql11-protocol" / "manifest.ttl"
+MANIFEST = ROOT / "tests" / "data" / "w3c" / "sparql11-protocol" / "manifest.ttl"
 TIMEOUT = 2.0
 CONFIG = {
     "sparql_timeout": TIMEOUT,
@@ -451,7 +451,7 @@ def to_our_graphs(text: str, base: str) -> str:
     return text.replace("?&", "?")
 
 
-MANIFEST_TESTS = manifest_tests() if MANIFEST.is_file() else []
+MANIFEST_TESTS = manifest_tests()
 
 
 @pytest.mark.parametrize("name, steps", MANIFEST_TESTS, ids=[n for n, _ in MANIFEST_TESTS])
