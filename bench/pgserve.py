@@ -144,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         help="the `default_graph` setting (default data)",
     )
     args = parser.parse_args(argv)
-    from server import serving
     from server.publication import EXTENSION, _store_path
+    from server.run import serving
 
     app, resolved = build_app(
         args.corpus,

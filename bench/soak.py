@@ -1,7 +1,7 @@
 """Soak test: many concurrent clients on a mixed workload against the gunicorn deployment.
 
-Starts ``python -m server.serving`` (the real deployment: gunicorn, preloaded app, gthread workers,
-SPARQL query children) on a free loopback port with the curated essay graph and a short
+Starts ``python -m server.cli.serve`` (the real deployment: gunicorn, preloaded app, gthread
+workers, SPARQL query children) on a free loopback port with the curated essay graph and a short
 ``sparql_timeout``, then drives it for a fixed time with N closed-loop clients (several processes,
 each with threads holding one keep-alive HTTP/1.1 connection) on a mix drawn at random per request:
 dereferencing ``/id/…`` (303) and ``/doc/…`` in every RDF format and in HTML in several languages,
@@ -244,7 +244,7 @@ def free_port() -> int:
 
 
 class Server:
-    """``python -m server.serving`` on loopback, in its own session, with its log in a file."""
+    """``python -m server.cli.serve`` on loopback, in its own session, with its log in a file."""
 
     def __init__(self, folder: Path, workers: int, sparql_timeout: float, data: list[str],
                  sparql_workers: int | None = None):  # fmt: skip
@@ -262,7 +262,7 @@ class Server:
             env["POLICYGRAPH_SPARQL_WORKERS"] = str(sparql_workers)
         self.log_path = folder / "server.log"
         self.log = open(self.log_path, "w+b")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "-m", "server.serving", "--host", HOST, "--port"]
+        command = [sys.executable, "-m", "server.cli.serve", "--host", HOST, "--port"]
         command += [str(self.port), "--base", self.base, "--workers", str(workers)]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,

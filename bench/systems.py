@@ -75,7 +75,7 @@ def gunicorn_settings(workers: int | None = None) -> dict:
     """
     threads = 4
     try:
-        from server import serving
+        from server.run import serving
 
         threads = getattr(serving, "THREADS", threads)
     except Exception:  # noqa: BLE001 - the server may be absent or broken; the bench still runs

@@ -29,7 +29,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph import remote
+from graph.store import remote
 from server import sparql_results
 from server.errors import QueryTimeout, ServiceUnavailable
 from server.sparql_engine import RDF_WRITERS, Answer, Job, QueryFailed, QuerySyntaxError

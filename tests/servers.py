@@ -1,4 +1,4 @@
-"""Real server processes for tests: ``python -m server.serving`` (or gunicorn over the SPARQL
+"""Real server processes for tests: ``python -m server.cli.serve`` (or gunicorn over the SPARQL
 test app in tests/data/sparql/serve.py) on a free loopback port, in a process group of its own.
 
 ``Server.serving(tmp, data, workers=2, **settings)`` starts what ``policygraph serve`` runs, each
@@ -67,7 +67,7 @@ class Server:
         port: int | None = None,
         **settings,
     ) -> Server:
-        """``python -m server.serving`` (gunicorn, preloaded workers) over ``data`` (a folder or
+        """``python -m server.cli.serve`` (gunicorn, preloaded workers) over ``data`` (a folder or
         a list of folders; an empty list is the curated graph), its dumps in ``tmp/dumps``."""
         port = port or free_port()
         folders = [data] if isinstance(data, (str, Path)) else list(data)
@@ -80,7 +80,7 @@ class Server:
             "POLICYGRAPH_DATA": os.pathsep.join(str(folder) for folder in folders),
         }
         env.update({f"POLICYGRAPH_{name.upper()}": str(value) for name, value in settings.items()})
-        server = cls(tmp, [sys.executable, "-m", "server.serving"], env, port, "robots.txt")
+        server = cls(tmp, [sys.executable, "-m", "server.cli.serve"], env, port, "robots.txt")
         if settings.get("pid_file"):
             server.pid_file = Path(settings["pid_file"])
         return server

@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from server import cli
+from server.cli import main as cli
 
 DATA = Path(__file__).parent / "data"
 INVALID = DATA / "invalid" / "violating-source"

@@ -154,7 +154,13 @@ def reload_under_load(server: ReloadServer, change: str, with_command: bool = Fa
         time.sleep(SETTLE)
         server.source.write_text(original + change, encoding="utf-8")
         if with_command:
-            command = [sys.executable, "-m", "server.reload", "--pid-file", str(server.pid_file)]
+            command = [
+                sys.executable,
+                "-m",
+                "server.cli.reload",
+                "--pid-file",
+                str(server.pid_file),
+            ]
             result = subprocess.run(command, capture_output=True, text=True, timeout=120)
             outcome = {"returncode": result.returncode, "stdout": result.stdout}
         else:

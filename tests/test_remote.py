@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 import pytest
 
-from graph import remote
+from graph.store import remote
 from server import sparql_remote
 from server.errors import QueryTimeout
 from server.sparql_engine import Job, QuerySyntaxError

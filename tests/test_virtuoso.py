@@ -23,9 +23,11 @@ from servers import free_port
 
 import graph
 import graph.store
-from graph import remote
+from graph.store import remote
+from graph.store.load import load_into
 from server import create_app, sparql_remote
 from server import settings as server_settings
+from server.cli.load import add_load_command
 from server.publication import build
 from server.sparql_engine import Job
 
@@ -60,7 +62,7 @@ def engine(tmp_path_factory):
 def loaded(engine):
     """``policygraph load --into sparql:URL --graph-store URL`` through the command's own parser."""
     parser = ArgumentParser(prog="policygraph")
-    remote.add_load_command(parser.add_subparsers())
+    add_load_command(parser.add_subparsers())
     args = parser.parse_args(
         [
             "load",
@@ -177,7 +179,7 @@ def test_load_by_sparql_update_keeps_blank_nodes_and_booleans(loaded):
         f"<{BASE}id/actor/x> <{BASE}ontology#p> _:b1 <{name}> .\n"
         f'_:b1 <{BASE}ontology#q> "钓鱼岛"@zh-Hans <{name}> .\n'
     ).encode()
-    counts = remote.load_into(loaded.endpoint, nquads, [name], update_url=loaded.endpoint)
+    counts = load_into(loaded.endpoint, nquads, [name], update_url=loaded.endpoint)
     assert counts == {name: 3}
     store = remote.RemoteStore(loaded.endpoint)
     quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(name)))

@@ -1,4 +1,4 @@
-"""A SPARQL 1.1 Protocol client that stands in for pyoxigraph.Store, and a loader into such a store.
+"""A SPARQL 1.1 Protocol client that stands in for pyoxigraph.Store; the loader: graph.store.load.
 
 :class:`RemoteStore` offers the part of ``pyoxigraph.Store`` the publisher uses (``query``,
 ``quads_for_pattern``, ``named_graphs``, ``contains_named_graph``, ``len``) over an external SPARQL
@@ -22,7 +22,6 @@ and a Graph Store Protocol endpoint from ``POLICYGRAPH_SPARQL_GRAPH_STORE_URL``.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import http.client
@@ -30,7 +29,6 @@ import json
 import os
 import re
 import secrets
-import sys
 import threading
 import urllib.parse
 from collections import OrderedDict
@@ -477,7 +475,7 @@ class RemoteStore:
         self.page_size = int(page_size)
         self.scope = sorted(str(g) for g in scope) if scope is not None else None
         self.cache_size = int(cache_size)
-        self.proxy = None  # the endpoint proxy of server.sparql_remote, made on first use
+        self.proxy = None  # the endpoint proxy of server.sparql.remote, made on first use
         self._cache: OrderedDict[tuple, list[ox.Quad]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -676,216 +674,3 @@ def _listed(value) -> list:
 
 def _iri(value) -> str:
     return value.value if isinstance(value, ox.NamedNode) else str(value)
-
-
-# -- loading -------------------------------------------------------------------------------------
-
-
-def _by_graph(nquads: bytes) -> dict[str, list[ox.Triple]]:
-    graphs: dict[str, list[ox.Triple]] = {}
-    for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS):
-        if isinstance(quad.graph_name, ox.NamedNode):
-            graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
-    return graphs
-
-
-def _ntriples(triples: Iterable[ox.Triple]) -> str:
-    return "".join(
-        f"{_nt_term(t.subject)} {_nt_term(t.predicate)} {_nt_term(t.object)} .\n" for t in triples
-    )
-
-
-def put_graph(
-    graph_store_url: str,
-    graph: str,
-    triples: list[ox.Triple],
-    auth: Credentials | None = None,
-    timeout: float = 120.0,
-) -> None:
-    """SPARQL 1.1 Graph Store HTTP Protocol §5.3: replace one named graph with a PUT.
-
-    The graph is named by both ``graph`` (the Recommendation's parameter) and ``graph-uri``
-    (Virtuoso 7's ``/sparql-graph-crud``, which reads only that one).
-    """
-    query = urllib.parse.urlencode([("graph", graph), ("graph-uri", graph)])
-    separator = "&" if "?" in graph_store_url else "?"
-    send(
-        "PUT",
-        f"{graph_store_url}{separator}{query}",
-        accept="*/*",
-        body=_ntriples(triples).encode("utf-8"),
-        content_type=N_TRIPLES,
-        timeout=timeout,
-        auth=auth,
-    )
-
-
-def insert_graph(store: RemoteStore, graph: str, triples: list[ox.Triple], batch: int = 250) -> int:
-    """Replace one named graph with SPARQL 1.1 Update (§3.1.1 INSERT DATA, §3.2.2 DROP).
-
-    Triples holding blank nodes go in one ``INSERT {…} WHERE {}`` (a blank node's scope is one
-    operation, and Virtuoso refuses blank nodes in ``INSERT DATA``); the rest in batches.
-    Batches stay small: Virtuoso 7.2 compiles ``INSERT DATA`` to SQL and refuses a statement past
-    10000 lines of it (about 1000 triples). Returns the number of update requests sent.
-    """
-    store.update(f"DROP SILENT GRAPH <{graph}>")
-    plain, blank = [], []
-    for triple in triples:
-        holds_blank = isinstance(triple.subject, ox.BlankNode) or isinstance(
-            triple.object, ox.BlankNode
-        )
-        (blank if holds_blank else plain).append(triple)
-    sent = 1
-    for start in range(0, len(plain), batch):
-        chunk = _ntriples(plain[start : start + batch])
-        store.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{chunk}}} }}")
-        sent += 1
-    if blank:
-        store.update(f"INSERT {{ GRAPH <{graph}> {{\n{_ntriples(blank)}}} }} WHERE {{}}")
-        sent += 1
-    return sent
-
-
-def load_into(
-    url: str,
-    dataset_nquads_bytes: bytes,
-    graph_names: Iterable[str],
-    update_url: str | None = None,
-    *,
-    graph_store_url: str | None = None,
-    auth: Credentials | None = None,
-    timeout: float = 120.0,
-) -> dict[str, int]:
-    """Put the named graphs ``graph_names`` of a validated dataset into a SPARQL 1.1 store.
-
-    Each graph is replaced as a whole: by a Graph Store Protocol PUT when ``graph_store_url`` is
-    given (fast, one request a graph), else by SPARQL Update through ``update_url``. Then every
-    graph is counted back through the query endpoint ``url``; returns graph → triples there.
-    For hundreds of millions of triples use the engine's own bulk loader instead (Virtuoso:
-    ``ld_dir``, ``rdf_loader_run``, ``checkpoint``; see the README).
-    """
-    if auth is None:
-        auth = credentials_from_env()
-    store = RemoteStore(
-        url, update_url or os.environ.get(ENV_UPDATE_URL) or None, auth, timeout=timeout
-    )
-    graph_store_url = graph_store_url or os.environ.get(ENV_GRAPH_STORE_URL) or None
-    if graph_store_url is None and store.update_url is None:
-        raise RemoteError(
-            f"nowhere to write: give a Graph Store Protocol URL ({ENV_GRAPH_STORE_URL}) or an "
-            f"update URL ({ENV_UPDATE_URL})"
-        )
-    graphs = _by_graph(dataset_nquads_bytes)
-    counts = {}
-    for name in graph_names:
-        name = _iri(name)
-        triples = graphs.get(name, [])
-        if graph_store_url:
-            put_graph(graph_store_url, name, triples, auth, timeout)
-        else:
-            insert_graph(store, name, triples)
-        answer = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
-        counts[name] = int(answer[1][0][0].value)
-    return counts
-
-
-def report_nquads(report_turtle: str, base: str) -> bytes:
-    """The SHACL report as N-Quads in the graph ``{base}validation`` (loaded with the data)."""
-    graph = ox.NamedNode(f"{base}{VALIDATION_GRAPH}")
-    quads = [
-        ox.Quad(t.subject, t.predicate, t.object, graph)
-        for t in ox.parse(report_turtle.encode("utf-8"), ox.RdfFormat.TURTLE)
-    ]
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-
-
-# -- the command ---------------------------------------------------------------------------------
-
-
-def add_load_command(subparsers) -> argparse.ArgumentParser:
-    """``policygraph load --into sparql:URL [PATH…]``: validate, then load into an engine."""
-    loader = subparsers.add_parser(
-        "load",
-        help="validate the data and put it into an external SPARQL 1.1 store",
-        description="Parse and validate the sources (refusing any Violation), then replace each "
-        "named graph (data, ontology, shapes, and the validation report in {base}validation) in "
-        "a SPARQL 1.1 store: by Graph Store Protocol PUT when --graph-store (env "
-        f"{ENV_GRAPH_STORE_URL}) is given, else by SPARQL Update through --update (env "
-        f"{ENV_UPDATE_URL}). Credentials: env {ENV_USER} / {ENV_PASSWORD}.",
-    )
-    target = loader.add_mutually_exclusive_group(required=True)
-    target.add_argument(
-        "--into",
-        metavar="sparql:URL",
-        help="the query endpoint of the store, e.g. sparql:http://host:8890/sparql",
-    )
-    target.add_argument(
-        "--nquads-out",
-        metavar="FILE",
-        help="write the validated N-Quads (with the report graph) to FILE for the "
-        "engine's own bulk loader, instead of sending them",
-    )
-    loader.add_argument("--update", metavar="URL", help="SPARQL Update endpoint")
-    loader.add_argument("--graph-store", metavar="URL", help="Graph Store Protocol endpoint")
-    loader.add_argument("--timeout", type=float, default=120.0, help="seconds a request")
-    loader.add_argument("--base", help="public base IRI (env POLICYGRAPH_BASE)")
-    loader.add_argument(
-        "paths", nargs="*", metavar="PATH", help="source folders (default: bundled)"
-    )
-    loader.set_defaults(run=cmd_load)
-    return loader
-
-
-def cmd_load(args) -> int:
-    """Validate (exit 1 on a Violation, before anything is sent), then load and print counts.
-
-    Raises ``graph.InvalidData`` on a Violation and ``ValueError`` when the store fails, which
-    ``policygraph``'s ``main`` turns into exit statuses 1 and 2.
-    """
-    import warnings
-    from pathlib import Path
-
-    import graph
-    import graph.store
-
-    base = graph.check_base(args.base or os.environ.get("POLICYGRAPH_BASE") or graph.DEFAULT_BASE)
-    if args.into and not args.into.startswith(PREFIX):
-        raise ValueError(f"--into takes sparql:URL, not {args.into!r}")
-    paths = [Path(p) for p in args.paths] or None
-    parsed = graph.parse(base, paths)
-    report = graph.validate(parsed, base)
-    if not report.conforms:
-        raise graph.InvalidData(report)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Dataset.contexts is deprecated", DeprecationWarning)
-        nquads = graph.store.dataset_nquads(parsed.dataset)
-    nquads += report_nquads(report.turtle(), base)
-    if args.nquads_out:
-        Path(args.nquads_out).write_bytes(nquads)
-        print(f"wrote {len(nquads)} bytes of N-Quads to {args.nquads_out}", file=sys.stderr)
-        return 0
-    names = sorted(
-        {
-            quad.graph_name.value
-            for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS)
-            if isinstance(quad.graph_name, ox.NamedNode)
-        }
-    )
-    try:
-        counts = load_into(
-            args.into[len(PREFIX) :],
-            nquads,
-            names,
-            args.update,
-            graph_store_url=args.graph_store,
-            timeout=args.timeout,
-        )
-    except RemoteError as error:  # policygraph's main prints "error: …" and exits 2
-        raise ValueError(f"loading into {args.into} failed: {error}") from None
-    for name, count in counts.items():
-        print(f"{count:>9}  {name}")
-    print(
-        f"{sum(counts.values()):>9}  triples in {len(counts)} graphs at {args.into}",
-        file=sys.stderr,
-    )
-    return 0

@@ -6,13 +6,12 @@ reopened read-only in each worker (a RocksDB handle must not cross a fork). ``--
 Flask's development server with the reloader instead.
 
 SIGHUP to the master (or ``policygraph reload --pid-file F``) reloads the data without downtime;
-see :mod:`server.reload`. gthread workers: a slow or vanished client holds one thread of one
+see :mod:`server.run.reload`. gthread workers: a slow or vanished client holds one thread of one
 worker, never the others; a long query holds a query child (:mod:`server.sparql_engine`).
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import signal
@@ -22,50 +21,12 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-import graph
-from server import create_app
+import graph.store
+from server import create_app, sparql_engine
 from server.publication import EXTENSION
-from server.reload import _disk_path
-from server.settings import BY_NAME, resolve
+from server.run.reload import ReloadingArbiter, _disk_path
 
 THREADS = 4
-PID_FILE_ENV = "POLICYGRAPH_PID_FILE"
-SERVE_FLAGS = ("host", "port", "base", "store", "workers", "threads", "dev", "data")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add serve's flags (each also settable as ``POLICYGRAPH_<NAME>``) to ``parser``."""
-    for name in SERVE_FLAGS:
-        setting = BY_NAME[name]
-        flag = f"--{name}"
-        if name == "dev":
-            parser.add_argument(flag, action="store_true", default=None, help=setting.help)
-        elif name == "data":
-            parser.add_argument(
-                flag,
-                action="append",
-                default=None,
-                metavar="PATH",
-                help=setting.help + " Repeatable.",
-            )
-        else:
-            parser.add_argument(flag, default=None, help=f"{setting.help} [{setting.env}]")
-    parser.add_argument(
-        "--pid-file",
-        dest="pid_file",
-        default=None,
-        metavar="FILE",
-        help="write the master's process id here (for `policygraph reload --pid-file FILE`) "
-        f"[{PID_FILE_ENV}]",
-    )
-
-
-def settings_from_arguments(args: argparse.Namespace) -> dict[str, Any]:
-    """Resolved settings: flags given on the command line, then environment, then defaults."""
-    given = {name: getattr(args, name, None) for name in SERVE_FLAGS}
-    resolved = resolve({k: v for k, v in given.items() if v is not None})
-    resolved["pid_file"] = getattr(args, "pid_file", None) or os.environ.get(PID_FILE_ENV) or None
-    return resolved
 
 
 def endpoints(base: str) -> list[tuple[str, str]]:
@@ -118,7 +79,7 @@ class PublisherApplication(BaseApplication):
         options = {
             "bind": f"{self.settings['host']}:{self.settings['port']}",
             "workers": workers,
-            "worker_class": "server.worker.PublisherWorker",
+            "worker_class": "server.run.worker.PublisherWorker",
             # The app limits a SPARQL query's length itself (setting sparql_max_query_length).
             "limit_request_line": 0,
             "threads": self.settings.get("threads") or THREADS,
@@ -139,9 +100,7 @@ class PublisherApplication(BaseApplication):
         return self.application
 
     def run(self) -> None:
-        """Gunicorn's main loop, with :class:`server.reload.ReloadingArbiter` handling SIGHUP."""
-        from server.reload import ReloadingArbiter
-
+        """Gunicorn's main loop, with :class:`ReloadingArbiter` handling SIGHUP."""
         try:
             ReloadingArbiter(self).run()
         except RuntimeError as error:
@@ -163,8 +122,6 @@ def _post_fork(server, worker) -> None:
     pub = app.extensions[EXTENSION]
     path = _disk_path(pub.settings)
     if path is not None:
-        import graph.store
-
         pub.store = graph.store.open_read_only(path)
 
 
@@ -177,8 +134,6 @@ def _worker_exit(server, worker) -> None:
     its query children, flushes its output and leaves with ``os._exit``, keeping the exit code
     gunicorn gave it (a boot error must still stop the master).
     """
-    from server import sparql_engine
-
     sparql_engine._close_all()
     pending = sys.exc_info()[1]
     code = pending.code if isinstance(pending, SystemExit) else (1 if pending else 0)
@@ -202,24 +157,3 @@ def run(settings: dict[str, Any]) -> None:
     gc.freeze()
     announce_reload(settings)
     PublisherApplication(app, settings).run()
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m server.serving``: the same as ``policygraph serve``."""
-    parser = argparse.ArgumentParser(prog="policygraph serve", description=__doc__)
-    add_arguments(parser)
-    try:
-        run(settings_from_arguments(parser.parse_args(argv)))
-    except graph.InvalidData as error:
-        sys.stderr.write(f"policygraph: refusing to publish: {error}\n{error.report.text}")
-        sys.exit(1)
-    except graph.DataError as error:
-        sys.stderr.write(f"policygraph: cannot read the data: {error}\n")
-        sys.exit(1)
-    except (ValueError, OSError) as error:  # a bad setting, an unusable store folder
-        sys.stderr.write(f"policygraph: cannot start: {error}\n")
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()

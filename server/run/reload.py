@@ -17,11 +17,9 @@ With ``--pid-file F`` the master records the outcome of each reload in ``F.reloa
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import os
-import signal
 import sys
 import time
 import traceback
@@ -31,9 +29,8 @@ from typing import Any
 from gunicorn.arbiter import Arbiter
 
 import graph
-from server.publication import EXTENSION
-
-EXIT_OK, EXIT_REFUSED, EXIT_FAILED = 0, 1, 2
+from server import create_app
+from server.publication import EXTENSION, STORE_PREFIX, build, open_store
 
 
 def say(message: str) -> None:
@@ -52,9 +49,6 @@ def rebuild(settings: dict[str, Any]):
     Nothing that is being served is touched before this returns: an on-disk store is built in a
     staging folder and swapped in only after the data validated.
     """
-    from server import create_app
-    from server.publication import build, open_store
-
     store, validation = open_store(settings, rebuild=True)
     pub = build(settings, store, validation)
     return create_app({**settings, "publication": pub})
@@ -144,96 +138,5 @@ class ReloadingArbiter(Arbiter):
 
 def _disk_path(settings: dict[str, Any]) -> Path | None:
     """The folder of an on-disk store, else None (memory, or a remote ``sparql:`` store)."""
-    from server.publication import STORE_PREFIX
-
     store = str(settings.get("store") or "")
     return Path(store[len(STORE_PREFIX) :]) if store.startswith(STORE_PREFIX) else None
-
-
-# -- the command ----------------------------------------------------------------------------------
-
-
-def send_reload(pid_file: str | os.PathLike, timeout: float = 120.0, out=sys.stdout) -> int:
-    """SIGHUP the master named in ``pid_file`` and wait for the outcome it records."""
-    try:
-        pid = int(Path(pid_file).read_text(encoding="ascii").strip())
-    except (OSError, ValueError) as error:
-        print(f"error: cannot read a master pid from {pid_file}: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    status = status_path(pid_file)
-    before = status.stat().st_mtime_ns if status.exists() else None
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except OSError as error:
-        print(f"error: cannot signal the master (pid {pid}): {error}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"sent SIGHUP to the policygraph master (pid {pid}); waiting for the outcome", file=out)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if status.exists() and status.stat().st_mtime_ns != before:
-            try:
-                result = json.loads(status.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                time.sleep(0.05)  # being replaced right now
-                continue
-            if result["outcome"] == "reloaded":
-                print(
-                    f"reloaded in {result['seconds']} s: now serving {result['triples']} triples",
-                    file=out,
-                )
-                return EXIT_OK
-            print(
-                f"reload refused after {result['seconds']} s; still serving the previous "
-                f"version ({result['triples']} triples):\n{result['report']}",
-                file=out,
-            )
-            return EXIT_REFUSED
-        time.sleep(0.1)
-    print(f"error: no outcome after {timeout:g} s; see the server's log", file=sys.stderr)
-    return EXIT_FAILED
-
-
-def cmd_reload(args: argparse.Namespace) -> int:
-    """Ask a running ``policygraph serve`` to re-read its data (exit 0 reloaded, 1 refused)."""
-    return send_reload(args.pid_file, args.timeout)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--pid-file",
-        required=True,
-        metavar="FILE",
-        help="the pid file given to `policygraph serve --pid-file`",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=120.0,
-        help="seconds to wait for the outcome (default 120)",
-    )
-
-
-def add_reload_command(subparsers) -> argparse.ArgumentParser:
-    """Register ``policygraph reload`` on the ``policygraph`` command's subparsers."""
-    parser = subparsers.add_parser(
-        "reload",
-        help="make a running server re-read, validate and atomically swap in its data",
-        description="Send SIGHUP to the master of `policygraph serve --pid-file FILE` and wait "
-        "for the outcome. The new data is parsed and validated before anything changes: exit 0 "
-        "when it replaced the old version, 1 when it was refused (the report is printed and the "
-        "old version keeps being served), 2 when the server could not be reached.",
-    )
-    add_arguments(parser)
-    parser.set_defaults(run=cmd_reload)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m server.reload --pid-file F``: the same as ``policygraph reload``."""
-    parser = argparse.ArgumentParser(prog="policygraph reload", description=__doc__)
-    add_arguments(parser)
-    return cmd_reload(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

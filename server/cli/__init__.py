@@ -1,0 +1,1 @@
+"""The ``policygraph`` command (:mod:`server.cli.main`), one module per subcommand."""

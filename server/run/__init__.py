@@ -1,0 +1,1 @@
+"""Running the publisher: the gunicorn application, its worker, reloading without downtime."""
