@@ -85,7 +85,8 @@ def build_app(
     default_graph: str = "data",
 ):
     from server import create_app, settings
-    from server.publication import Validation, build
+    from server.publication import build
+    from shapes import Validation
 
     started = time.monotonic()
     resolved = settings.resolve(

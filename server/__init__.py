@@ -15,8 +15,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``config`` overrides settings (see :mod:`server.settings`); ``config["publication"]`` may
     hold a prebuilt :class:`server.publication.Publication` (tests, forked workers).
     """
-    from server import errors, html, http, meta, pages, resources, settings, sparql
+    from server import errors, http, meta, pages, resources, settings, sparql
     from server.publication import EXTENSION, build
+    from server.render import html
 
     resolved = settings.resolve(config)
     app = Flask(__name__)
@@ -47,9 +48,9 @@ def prepare(pub) -> None:
     (:func:`server.publication.save_indexes`) and, if the ``precompute`` setting says so, render
     every document (:attr:`server.publication.Publication.precomputes`)."""
     from server import meta, pages
-    from server.jsonld import context_document
-    from server.labels import LANGUAGES
     from server.publication import save_indexes
+    from server.render.jsonld import context_document
+    from server.render.languages import LANGUAGES
 
     if "context.jsonld" in pub.fixed:
         return

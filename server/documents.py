@@ -16,11 +16,12 @@ from functools import lru_cache, partial
 import pyoxigraph as ox
 
 import ontology
-from server import dumps, html, void
+from server import dumps, void
 from server.describe import describe
-from server.document import Document, used_prefixes
-from server.formats import DATASET_FORMATS, RESOURCE_FORMATS
-from server.jsonld import context_document
+from server.render import html, vocabulary
+from server.render.document import Document, used_prefixes
+from server.render.formats import DATASET_FORMATS, RESOURCE_FORMATS
+from server.render.jsonld import context_document
 
 #: A thing IRI: ``{base}id/{kind}/{slug}`` (DESIGN.md § IRIs).
 THING = re.compile(r"id/([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)")
@@ -207,8 +208,6 @@ def populate(pub, pool: Executor | None = None) -> None:
 def add_dataset_documents(pub) -> None:
     """The documents built at load: ontology, shapes, dataset, named graphs, validation (the
     things, counts and dumps are known)."""
-    from server import vocabulary  # the vocabulary pages reuse html
-
     base = pub.base
     pub.documents = Documents(pub)
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from server import sparql, sparql_protocol
 from server.errors import PolicygraphError
-from server.formats import by_suffix, negotiate
 from server.http import CORS_HEADERS, representation_headers, split_suffix
-from server.labels import choose_language
+from server.render.formats import by_suffix, negotiate
+from server.render.languages import choose_language
 
 #: Distinct header values remembered (bounded: a client cannot grow the caches without limit).
 CACHE_LIMIT = 4096

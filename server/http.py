@@ -9,9 +9,9 @@ from flask import Flask, request
 from werkzeug.wrappers import Response
 
 from server.errors import BadRequest, URITooLong
-from server.formats import by_suffix, negotiate
-from server.labels import choose_language
 from server.publication import Representation, publication
+from server.render.formats import by_suffix, negotiate
+from server.render.languages import choose_language
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",

@@ -12,10 +12,10 @@ from rdflib.namespace import RDF, RDFS
 from werkzeug.wrappers import Response
 
 from server.errors import NotAcceptable
-from server.html import Linker
 from server.http import current_language, represent
-from server.labels import LANGUAGES
 from server.publication import publication
+from server.render.html import Linker
+from server.render.languages import LANGUAGES
 
 blueprint = Blueprint("pages", __name__)
 

@@ -31,11 +31,13 @@ import graph
 import graph.store
 from server import snapshot
 from server.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
-from server.document import Document
 from server.dumps import Dump
-from server.formats import BY_NAME, Format
-from server.labels import LANGUAGES, LabelIndex
+from server.labels import LabelIndex
+from server.render.document import Document
+from server.render.formats import BY_NAME, Format
+from server.render.languages import LANGUAGES
 from server.sparql_ranges import DateIndex
+from shapes import Validation
 
 EXTENSION = "policygraph"
 STORE_PREFIX = "oxigraph:"
@@ -49,16 +51,6 @@ REPORT_FILE = ".validation.json"
 AUTO_LIMIT = 2000
 #: Things sampled (evenly over the key order) to train the preset dictionaries when packing.
 DICTIONARY_SAMPLE = 48
-
-
-@dataclass(frozen=True)
-class Validation:
-    """The SHACL report of the published data, kept for ``{base}validation``."""
-
-    conforms: bool
-    turtle: str
-    results: list[dict]
-    text: str
 
 
 @dataclass(frozen=True)

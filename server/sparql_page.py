@@ -18,8 +18,8 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import render_template, request
 
-from server.html import Linker
-from server.labels import LANGUAGE_NAMES, LANGUAGES, choose_language
+from server.render.html import Linker
+from server.render.languages import LANGUAGE_NAMES, LANGUAGES, choose_language
 
 _HEADER = re.compile(r"#\s*([a-z][a-z-]*)\s*:\s*(.*)")
 

@@ -15,7 +15,6 @@ from flask import Request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from server import formats
 from server.errors import (
     BadRequest,
     NotAcceptable,
@@ -24,6 +23,7 @@ from server.errors import (
     URITooLong,
 )
 from server.http import form_pairs, utf8
+from server.render import formats
 from server.sparql_results import RESULT_FORMATS
 
 FORM = "application/x-www-form-urlencoded"

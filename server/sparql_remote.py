@@ -34,6 +34,7 @@ from server import sparql_results
 from server.errors import QueryTimeout, ServiceUnavailable
 from server.sparql_engine import RDF_WRITERS, Answer, Job, QueryFailed, QuerySyntaxError
 from server.sparql_safety import Refused, check_query
+from shapes import Validation
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,6 @@ def open_store(settings: dict[str, Any]):
     report it stored (graph ``{base}validation``) the publisher refuses to start, as it refuses
     unvalidated data. The store's scope is the graphs under ``{base}graph/``.
     """
-    from server.publication import Validation
-
     base = settings["base"]
     store = remote.RemoteStore.from_setting(
         settings["store"], timeout=float(settings.get("sparql_timeout") or 10.0) * 3

@@ -101,6 +101,16 @@ class ValidationReport:
         return self.graph.serialize(format="turtle")
 
 
+@dataclass(frozen=True)
+class Validation:
+    """The SHACL report of the published data, kept for ``{base}validation``."""
+
+    conforms: bool
+    turtle: str
+    results: list[dict]
+    text: str
+
+
 def _shape_name(report: Graph, shapes_graph: Graph, node) -> str:
     """A shape's IRI, or for an anonymous property shape the IRI of the node shape holding it."""
     if isinstance(node, URIRef):

@@ -22,10 +22,11 @@ from pyld import jsonld
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from ontology import OA, SCHEMA, pg
-from server import compaction
-from server.jsonld import _compact_fast, _compact_rdflib, compact, context_document
-from server.publication import Validation, build
+from server.publication import build
+from server.render import compaction
+from server.render.jsonld import _compact_fast, _compact_rdflib, compact, context_document
 from server.settings import resolve
+from shapes import Validation
 
 if str(ROOT) not in sys.path:  # bench/ is a folder of the checkout, not an installed package
     sys.path.insert(0, str(ROOT))

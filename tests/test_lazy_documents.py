@@ -17,8 +17,8 @@ from servers import Server
 from server import create_app, settings
 from server.cache import ByteLRU
 from server.documents import find_things, thing_key
-from server.formats import BY_NAME
 from server.publication import AUTO_LIMIT, build, open_store, slots
+from server.render.formats import BY_NAME
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 

@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import XSD
 
-from server.jsonld import to_rdflib
+from server.render.jsonld import to_rdflib
 
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
 RAPPER_FORMATS = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml"}

@@ -14,8 +14,8 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 import ontology
 from ontology import OA
-from server.formats import BY_NAME
-from server.labels import LANGUAGE_NAMES, LANGUAGES, local_name, normalise_language
+from server.render.formats import BY_NAME
+from server.render.languages import LANGUAGE_NAMES, LANGUAGES, local_name, normalise_language
 
 TYPE = RDF.type
 NAME_PREDICATES = {str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)}

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import request
 
-from server import jsonld
-from server.document import Document
 from server.errors import NotAcceptable
+from server.render import jsonld
+from server.render.document import Document
 
 
 @dataclass(frozen=True)

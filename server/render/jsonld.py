@@ -11,7 +11,7 @@ from rdflib.plugins.serializers.jsonld import from_rdf
 from rdflib.plugins.shared.jsonld.context import Context
 
 import ontology
-from server import compaction
+from server.render import compaction
 
 _PLAIN = {str(XSD.string), str(RDF.langString)}
 

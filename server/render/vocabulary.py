@@ -8,8 +8,8 @@ from flask import render_template
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from ontology import SH
-from server.html import Linker
-from server.labels import LANGUAGES, normalise_language
+from server.render.html import Linker
+from server.render.languages import LANGUAGES, normalise_language
 
 CLASS_TYPES = {str(OWL.Class), str(RDFS.Class)}
 PROPERTY_TYPES = {

@@ -1,0 +1,1 @@
+"""Rendering: the Document type, the formats table and negotiation, JSON-LD, HTML pages."""
