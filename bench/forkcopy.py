@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server.labels import LabelIndex
+from server.publish.labels import LabelIndex
 
 LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 

@@ -85,7 +85,7 @@ def build_app(
     default_graph: str = "data",
 ):
     from server import create_app, settings
-    from server.publication import build
+    from server.publish.publication import build
     from shapes import Validation
 
     started = time.monotonic()
@@ -145,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         help="the `default_graph` setting (default data)",
     )
     args = parser.parse_args(argv)
-    from server.publication import EXTENSION, _store_path
+    from server.publish.publication import EXTENSION
+    from server.publish.store import _store_path
     from server.run import serving
 
     app, resolved = build_app(

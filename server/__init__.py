@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     hold a prebuilt :class:`server.publication.Publication` (tests, forked workers).
     """
     from server import errors, http, meta, pages, resources, settings, sparql
-    from server.publication import EXTENSION, build
+    from server.publish.publication import EXTENSION, build
     from server.render import html
 
     resolved = settings.resolve(config)
@@ -47,8 +47,9 @@ def prepare(pub) -> None:
     """Render the fixed resources, save the indexes of an on-disk store
     (:func:`server.publication.save_indexes`) and, if the ``precompute`` setting says so, render
     every document (:attr:`server.publication.Publication.precomputes`)."""
-    from server import meta, pages
-    from server.publication import save_indexes
+    from server import pages
+    from server.publish import sitemap
+    from server.publish.publication import save_indexes
     from server.render.jsonld import context_document
     from server.render.languages import LANGUAGES
 
@@ -58,9 +59,9 @@ def prepare(pub) -> None:
 
     context = json.dumps(context_document(pub.base), ensure_ascii=False, indent=2) + "\n"
     pub.add_fixed("context.jsonld", context.encode("utf-8"), "application/ld+json")
-    for name, body in meta.sitemaps(pub).items():
+    for name, body in sitemap.sitemaps(pub).items():
         pub.add_fixed(name, body, "application/xml")
-    pub.add_fixed("robots.txt", meta.robots_txt(pub), "text/plain; charset=utf-8")
+    pub.add_fixed("robots.txt", sitemap.robots_txt(pub), "text/plain; charset=utf-8")
     if not all(f"home:{lang}" in pub.fixed for lang in LANGUAGES):  # else restored
         pages.precompute_home(pub)
     save_indexes(pub)

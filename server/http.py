@@ -9,7 +9,7 @@ from flask import Flask, request
 from werkzeug.wrappers import Response
 
 from server.errors import BadRequest, URITooLong
-from server.publication import Representation, publication
+from server.publish.publication import Representation, publication
 from server.render.formats import by_suffix, negotiate
 from server.render.languages import choose_language
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from server.errors import NotAcceptable
 from server.http import current_language, represent
-from server.publication import publication
+from server.publish.publication import publication
 from server.render.html import Linker
 from server.render.languages import LANGUAGES
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 import graph
 from server.errors import NotFound
 from server.http import serve_document, serve_fixed, split_suffix
-from server.publication import publication
+from server.publish.publication import publication
 
 blueprint = Blueprint("resources", __name__)
 

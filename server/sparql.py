@@ -23,7 +23,7 @@ from flask import Blueprint, Response, current_app, request
 import ontology
 from server import sparql_bounded, sparql_page, sparql_protocol, sparql_ranges, sparql_remote
 from server.errors import BadRequest
-from server.publication import publication
+from server.publish.publication import publication
 from server.ratelimit import RateLimiter
 from server.sparql_engine import Answer, Job, Pool, execute, store_for
 from server.sparql_protocol import Choice, UpdateRefused

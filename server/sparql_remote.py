@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -34,7 +33,6 @@ from server import sparql_results
 from server.errors import QueryTimeout, ServiceUnavailable
 from server.sparql_engine import RDF_WRITERS, Answer, Job, QueryFailed, QuerySyntaxError
 from server.sparql_safety import Refused, check_query
-from shapes import Validation
 
 log = logging.getLogger(__name__)
 
@@ -42,94 +40,10 @@ log = logging.getLogger(__name__)
 NO_GRAPH = "urn:x-policygraph:no-graph"
 #: The largest answer read from the engine (bytes); bigger ones fail with 503.
 MAX_RESPONSE = 256 * 1024 * 1024
-SH = "http://www.w3.org/ns/shacl#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def is_remote(store) -> bool:
     return bool(getattr(store, "remote", False))
-
-
-# -- the store -----------------------------------------------------------------------------------
-
-
-def open_store(settings: dict[str, Any]):
-    """The remote store of ``settings["store"]`` (``sparql:URL``) and its stored validation.
-
-    The data was validated by ``policygraph load`` before it reached the engine; without the
-    report it stored (graph ``{base}validation``) the publisher refuses to start, as it refuses
-    unvalidated data. The store's scope is the graphs under ``{base}graph/``.
-    """
-    base = settings["base"]
-    store = remote.RemoteStore.from_setting(
-        settings["store"], timeout=float(settings.get("sparql_timeout") or 10.0) * 3
-    )
-    try:
-        names = [g.value for g in store.named_graphs()]
-    except remote.RemoteError as error:
-        raise ValueError(f"cannot read the SPARQL store {store.query_url}: {error}") from None
-    store.scope = sorted(name for name in names if name.startswith(f"{base}graph/"))
-    if not store.scope:
-        raise ValueError(
-            f"the SPARQL store {store.query_url} holds no graph under {base}graph/: "
-            "load it first (policygraph load --into sparql:URL)"
-        )
-    report_graph = f"{base}{remote.VALIDATION_GRAPH}"
-    if report_graph not in names:
-        raise ValueError(
-            f"the SPARQL store {store.query_url} holds no validation report "
-            f"<{report_graph}>: load the data with policygraph load"
-        )
-    return store, Validation(**read_validation(store, report_graph))
-
-
-def read_validation(store, report_graph: str) -> dict:
-    """The SHACL report (SHACL §3.6) stored in ``report_graph``, as the publication keeps it."""
-    triples = list(
-        store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{report_graph}> {{ ?s ?p ?o }} }}")
-    )
-    by_subject: dict[Any, dict[str, list]] = {}
-    for triple in triples:
-        by_subject.setdefault(triple.subject, {}).setdefault(triple.predicate.value, []).append(
-            triple.object
-        )
-
-    def one(node, name):
-        values = by_subject.get(node, {}).get(SH + name) or []
-        return values[0].value if values and not isinstance(values[0], ox.BlankNode) else None
-
-    conforms = all(
-        one(node, "conforms") in ("true", "1")
-        for node, props in by_subject.items()
-        if any(v.value == SH + "ValidationReport" for v in props.get(RDF_TYPE, []))
-    )
-    results = []
-    for node, props in by_subject.items():
-        if not any(v.value == SH + "ValidationResult" for v in props.get(RDF_TYPE, [])):
-            continue
-        severity = one(node, "resultSeverity") or ""
-        results.append(
-            {
-                "severity": severity.rsplit("#", 1)[-1],
-                "shape": one(node, "sourceShape") or "",
-                "focus": one(node, "focusNode") or "",
-                "path": one(node, "resultPath"),
-                "value": one(node, "value"),
-                "message": one(node, "resultMessage") or "",
-                "file": None,
-            }
-        )
-    results.sort(key=lambda r: (r["severity"], r["shape"], r["focus"]))
-    turtle = ox.serialize(
-        sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes={"sh": SH}
-    ).decode("utf-8")
-    text = "".join(f"{r['severity']}: {r['focus']} — {r['message']}\n" for r in results)
-    return {
-        "conforms": conforms,
-        "turtle": turtle,
-        "results": results,
-        "text": text or "Conforms: no violations, no warnings.\n",
-    }
 
 
 # -- the proxy -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from conftest import BASE, data_paths
 from rdflib import Graph
 
 from server import create_app
-from server.publication import EXTENSION
+from server.publish.publication import EXTENSION
 
 CLAIM_CLASS = "ASK { <ontology#Claim> a ?class }"
 CLAIMS = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a <ontology#Claim> }"

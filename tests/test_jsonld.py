@@ -22,7 +22,7 @@ from pyld import jsonld
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from ontology import OA, SCHEMA, pg
-from server.publication import build
+from server.publish.publication import build
 from server.render import compaction
 from server.render.jsonld import _compact_fast, _compact_rdflib, compact, context_document
 from server.settings import resolve

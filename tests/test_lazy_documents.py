@@ -15,9 +15,10 @@ from conftest import BASE, data_paths
 from servers import Server
 
 from server import create_app, settings
-from server.cache import ByteLRU
-from server.documents import find_things, thing_key
-from server.publication import AUTO_LIMIT, build, open_store, slots
+from server.publish.cache import ByteLRU
+from server.publish.documents import find_things, thing_key
+from server.publish.publication import AUTO_LIMIT, build, slots
+from server.publish.store import open_store
 from server.render.formats import BY_NAME
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

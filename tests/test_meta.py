@@ -13,7 +13,7 @@ from conftest import BASE, ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
-from server import meta
+from server.publish import sitemap
 from server.settings import SETTINGS, resolve, settings_markdown
 
 DS = URIRef(f"{BASE}dataset")
@@ -152,19 +152,19 @@ def test_settings_resolve_config_then_environment_then_default():
 def test_many_documents_make_a_sitemap_index(pub):
     """Sitemaps protocol 0.9: past the URL limit of one sitemap, an index of several, which
     together list every document once (the limit is lowered here to split the curated graph)."""
-    files = meta.sitemaps(pub, limit=10)
+    files = sitemap.sitemaps(pub, limit=10)
     index = ET.fromstring(files["sitemap.xml"])
-    assert index.tag == f"{{{meta.SITEMAP_NS}}}sitemapindex"
-    parts = [loc.text for loc in index.iter(f"{{{meta.SITEMAP_NS}}}loc")]
+    assert index.tag == f"{{{sitemap.SITEMAP_NS}}}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{{{sitemap.SITEMAP_NS}}}loc")]
     assert parts == [f"{pub.base}sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
     listed = []
     for url in parts:
         part = ET.fromstring(files[url[len(pub.base) :]])
-        urls = [loc.text for loc in part.iter(f"{{{meta.SITEMAP_NS}}}loc")]
-        assert part.tag == f"{{{meta.SITEMAP_NS}}}urlset" and 0 < len(urls) <= 10
+        urls = [loc.text for loc in part.iter(f"{{{sitemap.SITEMAP_NS}}}loc")]
+        assert part.tag == f"{{{sitemap.SITEMAP_NS}}}urlset" and 0 < len(urls) <= 10
         listed += urls
     assert sorted(listed) == sorted([pub.base] + [pub.doc_url(key) for key in pub.documents])
-    assert meta.sitemaps(pub).keys() == {"sitemap.xml"}  # the curated graph fits in one
+    assert sitemap.sitemaps(pub).keys() == {"sitemap.xml"}  # the curated graph fits in one
 
 
 def test_a_missing_sitemap_part_is_404(client):

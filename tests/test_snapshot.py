@@ -9,8 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from server import create_app, snapshot
-from server.publication import EXTENSION
+from server import create_app
+from server.publish import indexes as snapshot
+from server.publish.publication import EXTENSION
 
 TINY = Path(__file__).parent / "data" / "tiny" / "north-korea-opportunity"
 BASE = "http://localhost/"

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 import graph.store
 from server import create_app
-from server.publication import EXTENSION
-from server.sparql_ranges import MAX_VALUES, DateIndex, rewrite
+from server.publish.dates import DateIndex
+from server.publish.publication import EXTENSION
+from server.sparql_ranges import MAX_VALUES, rewrite
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -11,7 +11,7 @@ import pytest
 from conftest import BASE, data_paths
 
 from server import create_app
-from server.publication import union_store
+from server.publish.publication import union_store
 from server.sparql_safety import Refused, check_query
 
 PREFIXES = (

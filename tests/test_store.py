@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 import graph.store
-from server.publication import open_store
+from server.publish.store import open_store
 
 TINY = Path(__file__).parent / "data" / "tiny" / "north-korea-opportunity"
 

@@ -28,7 +28,8 @@ from graph.store.load import load_into
 from server import create_app, sparql_remote
 from server import settings as server_settings
 from server.cli.load import add_load_command
-from server.publication import build
+from server.publish.publication import build
+from server.publish.store import open_remote
 from server.sparql_engine import Job
 
 virtuoso = pytest.importorskip("virtuoso", reason="tests/virtuoso.py is the fixture helper")
@@ -92,7 +93,7 @@ def remote_app(loaded, tmp_path_factory):
             "dumps_dir": str(tmp_path_factory.mktemp("remote-dumps")),
         }
     )
-    store, validation = sparql_remote.open_store(config)
+    store, validation = open_remote(config)
     pub = build(config, store, validation)
     app = create_app({**config, "publication": pub})
     TIMINGS["publisher start over Virtuoso"] = time.monotonic() - started

@@ -30,7 +30,8 @@ from gunicorn.arbiter import Arbiter
 
 import graph
 from server import create_app
-from server.publication import EXTENSION, STORE_PREFIX, build, open_store
+from server.publish.publication import EXTENSION, build
+from server.publish.store import STORE_PREFIX, open_store
 
 
 def say(message: str) -> None:

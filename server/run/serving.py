@@ -23,7 +23,7 @@ from gunicorn.app.base import BaseApplication
 
 import graph.store
 from server import create_app, sparql_engine
-from server.publication import EXTENSION
+from server.publish.publication import EXTENSION
 from server.run.reload import ReloadingArbiter, _disk_path
 
 THREADS = 4

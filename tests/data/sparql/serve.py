@@ -22,8 +22,8 @@ def make_app(base: str | None = None, **config):
 
     import graph.store
     from server import errors, settings, sparql
-    from server.labels import LabelIndex
-    from server.publication import EXTENSION, Publication
+    from server.publish.labels import LabelIndex
+    from server.publish.publication import EXTENSION, Publication
 
     base = base or os.environ.get("POLICYGRAPH_BASE", "http://127.0.0.1:8080/")
     overrides = json.loads(os.environ.get("POLICYGRAPH_TEST_CONFIG", "{}"))

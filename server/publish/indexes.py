@@ -41,7 +41,7 @@ SETTINGS = ("base", "default_graph", "dumps_dir")
 #: RocksDB files that change without the data changing (info logs, the lock).
 VOLATILE = ("LOG", "LOCK")
 PACKAGES = ("server", "graph", "ontology")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def file_for(store: Path) -> Path:

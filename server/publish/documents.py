@@ -16,8 +16,8 @@ from functools import lru_cache, partial
 import pyoxigraph as ox
 
 import ontology
-from server import dumps, void
-from server.describe import describe
+from server.publish import dumps, void
+from server.publish.describe import describe
 from server.render import html, vocabulary
 from server.render.document import Document, used_prefixes
 from server.render.formats import DATASET_FORMATS, RESOURCE_FORMATS

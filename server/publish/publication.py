@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,20 +27,18 @@ from flask import current_app
 
 import graph
 import graph.store
-from server import snapshot
-from server.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
-from server.dumps import Dump
-from server.labels import LabelIndex
+from server.publish import documents, indexes
+from server.publish.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
+from server.publish.dates import DateIndex
+from server.publish.dumps import Dump
+from server.publish.labels import LabelIndex
+from server.publish.store import _store_path, open_store
 from server.render.document import Document
 from server.render.formats import BY_NAME, Format
 from server.render.languages import LANGUAGES
-from server.sparql_ranges import DateIndex
 from shapes import Validation
 
 EXTENSION = "policygraph"
-STORE_PREFIX = "oxigraph:"
-SPARQL_PREFIX = "sparql:"
-REPORT_FILE = ".validation.json"
 
 #: ``precompute = auto`` renders everything at startup up to this many things. A thing's seven
 #: representations (five formats, HTML in three languages) cost ~7 ms to render and ~47 KB
@@ -116,7 +112,8 @@ class Publication:
     #: The data union alone, for queries that read only the default graph (setting
     #: ``sparql_union_store``); None: they read ``store``'s default graph.
     union_store: ox.Store | None = None
-    #: The key of the indexes saved beside an on-disk store (:mod:`server.snapshot`), else None.
+    #: The key of the indexes saved beside an on-disk store (:mod:`server.publish.indexes`), else
+    #: None.
     indexes_key: bytes | None = None
     indexes_restored: bool = False
 
@@ -260,73 +257,14 @@ def publication() -> Publication:
     return current_app.extensions[EXTENSION]
 
 
-def _store_path(setting: str) -> Path | None:
-    if setting == "memory":
-        return None
-    if setting.startswith(STORE_PREFIX):
-        return Path(setting[len(STORE_PREFIX) :])
-    raise ValueError(f"unknown store {setting!r}: use 'memory', 'oxigraph:PATH' or 'sparql:URL'")
-
-
-def _validated_store(
-    base: str, paths, path: Path | None, union: bool = True
-) -> tuple[ox.Store, Validation]:
-    """Parse, validate (refusing any Violation) and load the curated data."""
-    parsed = graph.parse(base, paths)
-    report = graph.validate(parsed, base)
-    if not report.conforms:
-        raise graph.InvalidData(report)
-    validation = Validation(
-        True, report.turtle(), [r.as_dict() for r in report.results], report.text
-    )
-    store = graph.store.build(parsed.dataset, path, graph.vocabulary_graph_names(base), union)
-    if path is not None:
-        report_file = path.parent / f"{path.name}{REPORT_FILE}"
-        staging = report_file.with_name(report_file.name + ".tmp")
-        staging.write_text(json.dumps(validation.__dict__, ensure_ascii=False), encoding="utf-8")
-        os.replace(staging, report_file)  # never a half-written report after a crash
-    return store, validation
-
-
-def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Store, Validation]:
-    """An in-memory store from the sources, or an on-disk one (built if absent, else opened).
-
-    ``rebuild`` (a reload) re-reads the sources even when an on-disk store exists; the new store
-    is built offline and swapped in only after the data validated (:mod:`server.reload`).
-    """
-    if settings["store"].startswith(SPARQL_PREFIX):  # loaded and validated by `policygraph load`
-        from server import sparql_remote
-
-        return sparql_remote.open_store(settings)
-    base = settings["base"]
-    paths = [Path(p) for p in settings.get("data") or []] or None
-    path = _store_path(settings["store"])
-    union = settings.get("default_graph", "data") == "data"
-    if path is not None and path.is_dir() and not rebuild:
-        report_file = path.parent / f"{path.name}{REPORT_FILE}"
-        if report_file.is_file():
-            saved = json.loads(report_file.read_text(encoding="utf-8"))
-            store = graph.store.open_read_only(path)
-            # A store built for another base holds none of this deployment's IRIs, and one built
-            # before the default graph held the union of the data graphs lacks it: rebuild it.
-            if (graph.store.has_union(store) or not union) and any(
-                g.value.startswith(f"{base}graph/") for g in store.named_graphs()
-            ):
-                return store, Validation(**saved)
-            del store
-    return _validated_store(base, paths, path, union)
-
-
 def build(
     settings: dict[str, Any], store: ox.Store | None = None, validation: Validation | None = None
 ) -> Publication:
     """Load the data and build every index and document (never at import, never per request).
 
-    On an on-disk store, the indexes saved beside it (:mod:`server.snapshot`) are read instead
-    of computed when they are still those of this store, these settings and this code.
+    On an on-disk store, the indexes saved beside it (:mod:`server.publish.indexes`) are read
+    instead of computed when they are still those of this store, these settings and this code.
     """
-    from server import documents  # documents renders pages, which need this module
-
     started = time.monotonic()
     base = settings["base"]
     if store is None:
@@ -351,8 +289,8 @@ def build(
         )
     )
     path = _store_path(settings["store"]) if embedded else None
-    indexes_key = snapshot.key(path, settings) if path is not None and path.is_dir() else None
-    saved = snapshot.read(path, indexes_key) if indexes_key else None
+    indexes_key = indexes.key(path, settings) if path is not None and path.is_dir() else None
+    saved = indexes.read(path, indexes_key) if indexes_key else None
     pub = Publication(
         base=base,
         store=store,
@@ -395,8 +333,6 @@ def union_store(store: ox.Store) -> ox.Store:
 
 def _compute_indexes(pub: Publication, union: bool, embedded: bool) -> None:
     """Labels, things, counts, dumps, the date index and the dataset-level documents."""
-    from server import documents
-
     store = pub.store
     # Work done in the engine (the date index, the dumps) overlaps with work done in Python
     # (labels, documents) on a second core; every thread is joined before workers fork.
@@ -415,8 +351,8 @@ SAVED_FIXED = "home:"
 
 
 def save_indexes(pub: Publication) -> bool:
-    """Keep what :func:`build` computed beside the on-disk store (:mod:`server.snapshot`), once
-    the fixed resources are rendered; True if written."""
+    """Keep what :func:`build` computed beside the on-disk store (:mod:`server.publish.indexes`),
+    once the fixed resources are rendered; True if written."""
     if pub.indexes_key is None or pub.indexes_restored:
         return False
     content = {
@@ -437,7 +373,7 @@ def save_indexes(pub: Publication) -> bool:
         },
     }
     path = _store_path(pub.settings["store"])
-    return snapshot.write(path, pub.settings, pub.indexes_key, content)
+    return indexes.write(path, pub.settings, pub.indexes_key, content)
 
 
 def _mtime(path: Path) -> int:
@@ -456,8 +392,6 @@ def _unchanged(dump: Dump, mtime: int) -> bool:
 
 def _restore(pub: Publication, saved: dict) -> None:
     """Fill ``pub`` from saved indexes; dumps that were moved or changed are written again."""
-    from server import documents
-
     pub.indexes_restored = True
     pub.loaded_at = datetime.fromisoformat(saved["loaded_at"])
     pub.labels = LabelIndex(saved["labels"], saved["alt"])

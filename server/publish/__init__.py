@@ -1,0 +1,1 @@
+"""Building the publication: the store opened, its indexes, every document and representation."""

@@ -1,0 +1,162 @@
+"""Opening the store a publication reads, as the setting ``store`` says.
+
+``memory``: parsed and validated from the sources into an in-memory pyoxigraph store.
+``oxigraph:PATH``: an on-disk store, built from the sources if absent (the SHACL report saved
+beside it), else opened read-only. ``sparql:URL``: an external SPARQL 1.1 engine
+(:class:`graph.store.remote.RemoteStore`, DESIGN.md § Store and scale), whose data and report
+``policygraph load`` put there. Data that breaks a core shape is never opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+import graph
+import graph.store
+from graph.store import remote
+from shapes import Validation
+
+STORE_PREFIX = "oxigraph:"
+SPARQL_PREFIX = "sparql:"
+REPORT_FILE = ".validation.json"
+SH = "http://www.w3.org/ns/shacl#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _store_path(setting: str) -> Path | None:
+    if setting == "memory":
+        return None
+    if setting.startswith(STORE_PREFIX):
+        return Path(setting[len(STORE_PREFIX) :])
+    raise ValueError(f"unknown store {setting!r}: use 'memory', 'oxigraph:PATH' or 'sparql:URL'")
+
+
+def _validated_store(
+    base: str, paths, path: Path | None, union: bool = True
+) -> tuple[ox.Store, Validation]:
+    """Parse, validate (refusing any Violation) and load the curated data."""
+    parsed = graph.parse(base, paths)
+    report = graph.validate(parsed, base)
+    if not report.conforms:
+        raise graph.InvalidData(report)
+    validation = Validation(
+        True, report.turtle(), [r.as_dict() for r in report.results], report.text
+    )
+    store = graph.store.build(parsed.dataset, path, graph.vocabulary_graph_names(base), union)
+    if path is not None:
+        report_file = path.parent / f"{path.name}{REPORT_FILE}"
+        staging = report_file.with_name(report_file.name + ".tmp")
+        staging.write_text(json.dumps(validation.__dict__, ensure_ascii=False), encoding="utf-8")
+        os.replace(staging, report_file)  # never a half-written report after a crash
+    return store, validation
+
+
+def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Store, Validation]:
+    """An in-memory store from the sources, or an on-disk one (built if absent, else opened).
+
+    ``rebuild`` (a reload) re-reads the sources even when an on-disk store exists; the new store
+    is built offline and swapped in only after the data validated (:mod:`server.run.reload`).
+    """
+    if settings["store"].startswith(SPARQL_PREFIX):  # loaded and validated by `policygraph load`
+        return open_remote(settings)
+    base = settings["base"]
+    paths = [Path(p) for p in settings.get("data") or []] or None
+    path = _store_path(settings["store"])
+    union = settings.get("default_graph", "data") == "data"
+    if path is not None and path.is_dir() and not rebuild:
+        report_file = path.parent / f"{path.name}{REPORT_FILE}"
+        if report_file.is_file():
+            saved = json.loads(report_file.read_text(encoding="utf-8"))
+            store = graph.store.open_read_only(path)
+            # A store built for another base holds none of this deployment's IRIs, and one built
+            # before the default graph held the union of the data graphs lacks it: rebuild it.
+            if (graph.store.has_union(store) or not union) and any(
+                g.value.startswith(f"{base}graph/") for g in store.named_graphs()
+            ):
+                return store, Validation(**saved)
+            del store
+    return _validated_store(base, paths, path, union)
+
+
+def open_remote(settings: dict[str, Any]):
+    """The remote store of ``settings["store"]`` (``sparql:URL``) and its stored validation.
+
+    The data was validated by ``policygraph load`` before it reached the engine; without the
+    report it stored (graph ``{base}validation``) the publisher refuses to start, as it refuses
+    unvalidated data. The store's scope is the graphs under ``{base}graph/``.
+    """
+    base = settings["base"]
+    store = remote.RemoteStore.from_setting(
+        settings["store"], timeout=float(settings.get("sparql_timeout") or 10.0) * 3
+    )
+    try:
+        names = [g.value for g in store.named_graphs()]
+    except remote.RemoteError as error:
+        raise ValueError(f"cannot read the SPARQL store {store.query_url}: {error}") from None
+    store.scope = sorted(name for name in names if name.startswith(f"{base}graph/"))
+    if not store.scope:
+        raise ValueError(
+            f"the SPARQL store {store.query_url} holds no graph under {base}graph/: "
+            "load it first (policygraph load --into sparql:URL)"
+        )
+    report_graph = f"{base}{remote.VALIDATION_GRAPH}"
+    if report_graph not in names:
+        raise ValueError(
+            f"the SPARQL store {store.query_url} holds no validation report "
+            f"<{report_graph}>: load the data with policygraph load"
+        )
+    return store, Validation(**read_validation(store, report_graph))
+
+
+def read_validation(store, report_graph: str) -> dict:
+    """The SHACL report (SHACL §3.6) stored in ``report_graph``, as the publication keeps it."""
+    triples = list(
+        store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{report_graph}> {{ ?s ?p ?o }} }}")
+    )
+    by_subject: dict[Any, dict[str, list]] = {}
+    for triple in triples:
+        by_subject.setdefault(triple.subject, {}).setdefault(triple.predicate.value, []).append(
+            triple.object
+        )
+
+    def one(node, name):
+        values = by_subject.get(node, {}).get(SH + name) or []
+        return values[0].value if values and not isinstance(values[0], ox.BlankNode) else None
+
+    conforms = all(
+        one(node, "conforms") in ("true", "1")
+        for node, props in by_subject.items()
+        if any(v.value == SH + "ValidationReport" for v in props.get(RDF_TYPE, []))
+    )
+    results = []
+    for node, props in by_subject.items():
+        if not any(v.value == SH + "ValidationResult" for v in props.get(RDF_TYPE, [])):
+            continue
+        severity = one(node, "resultSeverity") or ""
+        results.append(
+            {
+                "severity": severity.rsplit("#", 1)[-1],
+                "shape": one(node, "sourceShape") or "",
+                "focus": one(node, "focusNode") or "",
+                "path": one(node, "resultPath"),
+                "value": one(node, "value"),
+                "message": one(node, "resultMessage") or "",
+                "file": None,
+            }
+        )
+    results.sort(key=lambda r: (r["severity"], r["shape"], r["focus"]))
+    turtle = ox.serialize(
+        sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes={"sh": SH}
+    ).decode("utf-8")
+    text = "".join(f"{r['severity']}: {r['focus']} — {r['message']}\n" for r in results)
+    return {
+        "conforms": conforms,
+        "turtle": turtle,
+        "results": results,
+        "text": text or "Conforms: no violations, no warnings.\n",
+    }
