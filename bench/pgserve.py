@@ -4,9 +4,9 @@
 benchmark corpora (validation is measured separately, see bench/startup.py). This entry point
 loads the corpus's N-Quads straight into pyoxigraph (with progress), adds the ontology and the
 shapes in their named graphs as the publisher does, builds the publication with
-``server.publication.build(settings, store=…)`` and serves it with
-``server.serving.PublisherApplication`` — the same app factory, precomputation, gunicorn settings,
-preload-before-fork and post-fork store handling as a real deployment.
+``server.publish.publication.build(settings, store=…)`` and serves it with
+``server.run.serving.PublisherApplication`` — the same app factory, precomputation, gunicorn
+settings, preload-before-fork and post-fork store handling as a real deployment.
 
     python -m bench.pgserve --corpus bench/corpora/1000000-seed1 --port 8080 \
         [--store oxigraph:DIR] [--precompute auto|true|false] [--default-graph data|all]
@@ -46,7 +46,7 @@ def load_store(corpus: Path, base: str, store_setting: str, union: bool = True) 
     """The corpus plus ontology and shapes: in memory, or on disk (built once, then reused).
 
     With ``union`` the default graph gets the union of the data graphs (in memory: when the
-    publication is built, :func:`server.publication.build`)."""
+    publication is built, :func:`server.publish.publication.build`)."""
     nquads = corpus / "corpus.nq"
     extra = vocabulary_ntriples(base)
     if store_setting == "memory":
@@ -84,7 +84,8 @@ def build_app(
     precompute: str = "auto",
     default_graph: str = "data",
 ):
-    from server import create_app, settings
+    from server import settings
+    from server.app import create_app
     from server.publish.publication import build
     from shapes import Validation
 

@@ -57,8 +57,8 @@ def frame_name(frame: str) -> str:
     return f"{match['function']} ({Path(path).name})"
 
 
-#: The main function of a query process (:mod:`server.sparql_engine`).
-CHILD_MAIN = "server.sparql_engine._child_main"
+#: The main function of a query process (:mod:`server.sparql.engine`).
+CHILD_MAIN = "server.sparql.engine._child_main"
 
 
 def role(names: list[str]) -> str:

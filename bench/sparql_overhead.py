@@ -3,8 +3,8 @@
 Usage: python bench/sparql_overhead.py [--triples N] [--queries N]
 
 Loads a synthetic store, then times the same queries (a one-resource lookup, a 100-row SELECT, a
-COUNT) executed and serialized in-process (server.sparql_engine.execute) and through the pool
-(server.sparql_engine.Pool.run: pickle the job, send it to a child, serialize there, send bytes
+COUNT) executed and serialized in-process (server.sparql.engine.execute) and through the pool
+(server.sparql.engine.Pool.run: pickle the job, send it to a child, serialize there, send bytes
 back). Prints medians and p95 in milliseconds, and the difference: the pool's overhead.
 """
 
@@ -16,7 +16,7 @@ import time
 
 import pyoxigraph as ox
 
-from server.sparql_engine import Job, Pool, execute
+from server.sparql.engine import Job, Pool, execute
 
 BASE = "http://bench.example/"
 

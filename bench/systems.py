@@ -68,10 +68,10 @@ def memory(pid: int) -> dict:
 
 
 def gunicorn_settings(workers: int | None = None) -> dict:
-    """The gunicorn settings of policygraph's deployment (``server.serving``), for the floor.
+    """The gunicorn settings of policygraph's deployment (``server.run.serving``), for the floor.
 
-    Mirrors ``server.serving.PublisherApplication``: gthread workers (keep-alive capable), one per
-    CPU, ``server.serving.THREADS`` threads each, preloaded.
+    Mirrors ``server.run.serving.PublisherApplication``: gthread workers (keep-alive capable), one
+    per CPU, ``server.run.serving.THREADS`` threads each, preloaded.
     """
     threads = 4
     try:
@@ -241,7 +241,7 @@ def start_policygraph(
     timeout: float = 1800,
     options: tuple[str, ...] = (),
 ) -> Server:
-    """policygraph's own gunicorn deployment (``server.serving``) over the corpus; ``options``
+    """policygraph's own gunicorn deployment (``server.run.serving``) over the corpus; ``options``
     are more arguments of ``bench.pgserve`` (``--default-graph all``)."""
     port = free_port()
     t0 = time.perf_counter()

@@ -155,7 +155,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Most solutions (or described triples) a query may have, counted from the store's "
         "indexes before it runs, to be answered in the request thread instead of a query "
         "process; only for short queries whose every pattern names a fixed subject or object "
-        "(server/sparql_bounded.py). 0: every query goes to a query process.",
+        "(server/sparql/bounded.py). 0: every query goes to a query process.",
     ),
     Setting(
         "sparql_union_store",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from servers import Server
 
-from server import create_app
+from server.app import create_app
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -206,16 +206,18 @@ def test_profile_summary_splits_processes_and_counts_our_frames():
     request = (
         'process 10:"python -m bench.pgserve";process 11:"python -m bench.pgserve";'
         "ThreadWorker.handle (gunicorn/workers/gthread.py:553);"
-        "FastPath.__call__ (/x/server/fastpath.py:133);FastPath._query (/x/server/fastpath.py:104)"
+        "FastPath.__call__ (/x/server/views/fastpath.py:133);"
+        "FastPath._query (/x/server/views/fastpath.py:104)"
     )
     child = request.replace("process 11", "process 11;process 12") + (
-        ";_child_main (/x/server/sparql_engine.py:210);execute (/x/server/sparql_engine.py:99)"
+        ";_child_main (/x/server/sparql/engine.py:210);execute (/x/server/sparql/engine.py:99)"
     )
     text = "\n".join(
         [
-            f"{request};plan (/x/server/sparql.py:122);"
-            "tokenize (/x/server/sparql_safety.py:116) 30",
-            f"{request};run (/x/server/sparql.py:175);_ask (/x/server/sparql_engine.py:300) 10",
+            f"{request};plan (/x/server/sparql/service.py:122);"
+            "tokenize (/x/server/sparql/safety.py:116) 30",
+            f"{request};run (/x/server/sparql/service.py:175);"
+            "_ask (/x/server/sparql/engine.py:300) 10",
             f"{child} 50",
             'process 10:"python -m bench.pgserve";'
             "Arbiter.wait_for_signals (gunicorn/arbiter.py:1) 10",
@@ -228,11 +230,11 @@ def test_profile_summary_splits_processes_and_counts_our_frames():
     assert summary["samples"] == 100
     assert summary["processes"] == {"query process": 50.0, "worker": 40.0, "master": 10.0}
     inclusive = dict(summary["ours_inclusive"])
-    assert inclusive["server.sparql_engine._child_main"] == 50.0
-    assert inclusive["server.sparql_engine.execute"] == 50.0
+    assert inclusive["server.sparql.engine._child_main"] == 50.0
+    assert inclusive["server.sparql.engine.execute"] == 50.0
     # The request frames the child inherited are not counted for it.
-    assert inclusive["server.fastpath.FastPath._query"] == 40.0
-    assert inclusive["server.sparql_safety.tokenize"] == 30.0
+    assert inclusive["server.views.fastpath.FastPath._query"] == 40.0
+    assert inclusive["server.sparql.safety.tokenize"] == 30.0
     leaves = dict(summary["leaves"])
-    assert leaves["server.sparql_engine.execute"] == 50.0
+    assert leaves["server.sparql.engine.execute"] == 50.0
     assert leaves["Arbiter.wait_for_signals (arbiter.py)"] == 10.0

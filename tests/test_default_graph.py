@@ -15,7 +15,7 @@ import pytest
 from conftest import BASE, data_paths
 from rdflib import Graph
 
-from server import create_app
+from server.app import create_app
 from server.publish.publication import EXTENSION
 
 CLAIM_CLASS = "ASK { <ontology#Claim> a ?class }"

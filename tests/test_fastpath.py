@@ -9,9 +9,9 @@ import pytest
 from conftest import BASE, TINY
 from werkzeug.test import Client
 
-from server import create_app
+from server.app import create_app
 from server.errors import PolicygraphError
-from server.fastpath import FastPath
+from server.views.fastpath import FastPath
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 CASES = [

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
-from server import create_app
+from server.app import create_app
 
 KNOWN_TYPES = [
     "text/html",

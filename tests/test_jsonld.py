@@ -1,9 +1,9 @@
 """The JSON-LD compactor gives the bytes rdflib's ``from_rdf`` compaction gives (the oracle).
 
 Every document of the curated graph, a synthetic corpus, hand-made edge cases and random graphs
-(hypothesis) go through both :func:`server.jsonld._compact_fast` (:mod:`server.compaction`) and
-:func:`server.jsonld._compact_rdflib`; where the fast compactor declines, :func:`compact` must
-still answer rdflib's bytes.
+(hypothesis) go through both :func:`server.render.jsonld._compact_fast`
+(:mod:`server.render.compaction`) and :func:`server.render.jsonld._compact_rdflib`; where the fast
+compactor declines, :func:`compact` must still answer rdflib's bytes.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ import requests
 from conftest import BASE, data_paths
 from servers import Server
 
-from server import create_app, settings
+from server import settings
+from server.app import create_app
 from server.publish.cache import ByteLRU
 from server.publish.documents import find_things, thing_key
 from server.publish.publication import AUTO_LIMIT, build, slots

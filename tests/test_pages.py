@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 from conftest import BASE, BROWSER, sample_things
 
-from server import pages
+from server.views import pages
 
 
 class Page(HTMLParser):

@@ -1,4 +1,4 @@
-"""Reloading the data of a running server (gunicorn via server.serving, in a subprocess).
+"""Reloading the data of a running server (gunicorn via server.cli.serve, in a subprocess).
 
 Contract (issue 6, Load and faults): SIGHUP to the master or ``policygraph reload --pid-file F``
 re-reads the sources; the new version is parsed and validated before anything changes. A Turtle
@@ -42,7 +42,7 @@ class ReloadServer(Server):
     def start(
         cls, tmp: Path, data: Path, store: str = "memory", port: int | None = None, **settings
     ) -> ReloadServer:
-        """``python -m server.serving`` on ``data``, writing its pid to ``tmp/server.pid``."""
+        """``python -m server.cli.serve`` on ``data``, writing its pid to ``tmp/server.pid``."""
         return cls.serving(
             tmp, data, port=port, store=store, pid_file=tmp / "server.pid", **settings
         )

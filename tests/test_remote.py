@@ -1,4 +1,4 @@
-"""The SPARQL client (graph.remote) and the proxy (server.sparql_remote), without an engine.
+"""The SPARQL client (graph.store.remote) and the proxy (server.sparql.remote), without an engine.
 
 A loopback HTTP server plays a Virtuoso 7.2 endpoint: it records every request and answers with
 Virtuoso's own quirks (``typed-literal``, ``"1"`` for true, ``nodeID://`` blank nodes, ``zh-hans``).
@@ -17,9 +17,9 @@ import pyoxigraph as ox
 import pytest
 
 from graph.store import remote
-from server import sparql_remote
 from server.errors import QueryTimeout
-from server.sparql_engine import Job, QuerySyntaxError
+from server.sparql import remote as sparql_remote
+from server.sparql.engine import Job, QuerySyntaxError
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 BASE = "http://localhost/"

@@ -1,5 +1,5 @@
-"""Indexes kept beside an on-disk store (server.snapshot): read at a restart while they are still
-those of the store, the settings and the code, computed again otherwise, never fatal."""
+"""Indexes kept beside an on-disk store (server.publish.indexes): read at a restart while they are
+still those of the store, the settings and the code, computed again otherwise, never fatal."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from server import create_app
+from server.app import create_app
 from server.publish import indexes as snapshot
 from server.publish.publication import EXTENSION
 

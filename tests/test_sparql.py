@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from servers import SPARQL_APP
 
-from server import sparql_page
 from server.errors import QueryTimeout
-from server.sparql_engine import Job, Pool, QuerySyntaxError, execute, private_memory
-from server.sparql_results import RESULT_FORMATS, serialize_solutions, serialize_triples
-from server.sparql_safety import Refused, check_query
+from server.sparql import page as sparql_page
+from server.sparql.engine import Job, Pool, QuerySyntaxError, execute, private_memory
+from server.sparql.results import RESULT_FORMATS, serialize_solutions, serialize_triples
+from server.sparql.safety import Refused, check_query
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://127.0.0.1:8080/"

@@ -1,4 +1,4 @@
-"""Which queries the request thread answers (server.sparql_bounded): only those whose solutions the
+"""Which queries the request thread answers (server.sparql.bounded): only those whose solutions the
 store's counts bound before they run; everything else still goes to a killable query process."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from conftest import BASE, TINY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server import create_app
-from server.sparql import engine
-from server.sparql_bounded import MAX_LENGTH, bound
+from server.app import create_app
+from server.sparql.bounded import MAX_LENGTH, bound
+from server.sparql.service import engine
 
 EX = "http://example.org/"
 BUDGET = 1000

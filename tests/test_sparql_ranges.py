@@ -1,4 +1,4 @@
-"""Date ranges narrowed by the value index (server.sparql_ranges) never change an answer.
+"""Date ranges narrowed by the value index (server.sparql.ranges) never change an answer.
 
 Each query runs twice on the same pyoxigraph store, as written and as rewritten; the answers must
 be equal, on data that mixes plain dates with every kind of literal a comparison could trip on.
@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graph.store
-from server import create_app
+from server.app import create_app
 from server.publish.dates import DateIndex
 from server.publish.publication import EXTENSION
-from server.sparql_ranges import MAX_VALUES, rewrite
+from server.sparql.ranges import MAX_VALUES, rewrite
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -248,11 +248,12 @@ def test_the_endpoint_answers_narrowed_queries_as_the_engine_does(app):
 
 
 def _planned(app, query: str, **parameters) -> str:
-    from server import sparql, sparql_protocol
+    from server.sparql import protocol as sparql_protocol
+    from server.sparql.service import plan
 
     pub = app.extensions[EXTENSION]
     parsed = sparql_protocol.QueryRequest(query, **parameters)
-    return sparql.plan(pub, parsed, "application/sparql-results+json")[1].query
+    return plan(pub, parsed, "application/sparql-results+json")[1].query
 
 
 PUBLISHED_RANGE = (
@@ -267,7 +268,7 @@ def test_the_endpoint_puts_the_range_first_only_over_sets_of_triples(app, monkey
     """Past MAX_VALUES dates: over the default graph (a copy of the data union) the pattern goes
     first and the answer is the engine's; a protocol dataset, a FROM clause or a default graph
     that is the union of every graph get no copy."""
-    from server import sparql_ranges
+    from server.sparql import ranges as sparql_ranges
 
     monkeypatch.setattr(sparql_ranges, "MAX_VALUES", 0)
     pub = app.extensions[EXTENSION]

@@ -10,9 +10,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE, data_paths
 
-from server import create_app
+from server.app import create_app
 from server.publish.publication import union_store
-from server.sparql_safety import Refused, check_query
+from server.sparql.safety import Refused, check_query
 
 PREFIXES = (
     f"PREFIX pg: <{BASE}ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "

@@ -25,12 +25,13 @@ import graph
 import graph.store
 from graph.store import remote
 from graph.store.load import load_into
-from server import create_app, sparql_remote
 from server import settings as server_settings
+from server.app import create_app
 from server.cli.load import add_load_command
 from server.publish.publication import build
 from server.publish.store import open_remote
-from server.sparql_engine import Job
+from server.sparql import remote as sparql_remote
+from server.sparql.engine import Job
 
 virtuoso = pytest.importorskip("virtuoso", reason="tests/virtuoso.py is the fixture helper")
 

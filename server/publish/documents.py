@@ -60,7 +60,7 @@ def find_things(pub) -> dict[str, str]:
 
 def _data_union_column(pub, query: str) -> list:
     """The first column of ``query`` over the union of the data graphs
-    (:func:`server.void.over_data_graphs`), less terms only the ontology and shapes name."""
+    (:func:`server.publish.void.over_data_graphs`), less terms only the ontology and shapes name."""
     rows, vocabulary = void.over_data_graphs(pub, query)
     found = {row[0] for row in rows}
     for term in {row[0] for row in vocabulary}:
@@ -187,7 +187,8 @@ def _generic(pub, key, triples, title, formats=RESOURCE_FORMATS, topic=None, **e
 
 
 def write_dumps(pub) -> list:
-    """Write the dumps of ``pub`` (:func:`server.dumps.generate`) into the setting ``dumps_dir``."""
+    """Write the dumps of ``pub`` (:func:`server.publish.dumps.generate`) into the setting
+    ``dumps_dir``."""
     folder = pub.settings.get("dumps_dir")
     return dumps.generate(pub.store, pub.data_graphs, folder, ontology.prefixes(pub.base))
 

@@ -4,8 +4,8 @@ DESIGN.md § Data flow: the server reads only the store plus small precomputed i
 setting ``precompute`` decides when representations are rendered: at startup for a corpus of at
 most :data:`AUTO_LIMIT` things (``auto``) or whenever it is ``true``, so that a request costs a
 lookup; otherwise on first request, into a least-recently-used cache of at most ``cache_size``
-bytes (:class:`server.cache.ByteLRU`). Precomputing a corpus larger than :data:`AUTO_LIMIT`
-packs the bodies compressed (:class:`server.cache.Packed`), with the cache in front of them.
+bytes (:class:`server.publish.cache.ByteLRU`). Precomputing a corpus larger than :data:`AUTO_LIMIT`
+packs the bodies compressed (:class:`server.publish.cache.Packed`), with the cache in front of them.
 Either way a representation's ETag is the digest of its uncompressed body, so it is the same
 whether the body was precomputed, unpacked or rendered on demand.
 """
@@ -86,7 +86,7 @@ def slots(formats: tuple[str, ...]) -> dict[tuple[str, str | None], int]:
 class Publication:
     """Everything a request needs, read-only after :func:`build` (the caches aside).
 
-    ``documents`` is a :class:`server.documents.Documents` once built: a thing's document is
+    ``documents`` is a :class:`server.publish.documents.Documents` once built: a thing's document is
     described on first access. ``representations`` holds rendered representations: all of them
     when precomputed (no eviction), else at most the setting ``cache_size`` bytes of them.
     """
@@ -164,7 +164,7 @@ class Publication:
     def representation(self, key: str, fmt: Format, lang: str | None) -> Representation:
         """From the cache; else unpacked from the precomputed store; else rendered now.
 
-        Not precomputed, a thing is described (:mod:`server.describe`) only here, on a miss.
+        Not precomputed, a thing is described (:mod:`server.publish.describe`) only here, on a miss.
         """
         cache_key = (key, fmt.name, lang if fmt.per_language else None)
         found = self.representations.get(cache_key)
@@ -216,9 +216,9 @@ class Publication:
 
         Up to :data:`AUTO_LIMIT` things (or with ``pack=False``) the representations are kept
         as rendered. Past it (or with ``pack=True``) they are packed: compressed with a preset
-        dictionary per format trained on a sample of the things (:func:`server.cache.train`),
-        and no description is kept once its representations are packed (but the documents'
-        few recent ones).
+        dictionary per format trained on a sample of the things
+        (:func:`server.publish.cache.train`), and no description is kept once its
+        representations are packed (but the documents' few recent ones).
         """
         keys = list(self.documents)
         if not (len(self.things) > AUTO_LIMIT if pack is None else pack):

@@ -1,6 +1,6 @@
 """JSON-LD compaction from pyoxigraph terms, to the document rdflib's converter makes.
 
-:func:`server.jsonld.compact` rendered every description through rdflib (a graph built, then
+:func:`server.render.jsonld.compact` rendered every description through rdflib (a graph built, then
 ``from_rdf``); this module builds the same node objects from the terms themselves. What it
 covers, as rdflib's ``Converter`` does it (JSON-LD 1.1 API §8, Serialize RDF as JSON-LD, then
 §6, Compaction: IRI Compaction, Term Selection, Value Compaction):

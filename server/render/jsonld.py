@@ -94,6 +94,6 @@ def _parsed_context(context_url: str, context: dict) -> Context:
 
 
 def _compact_fast(triples: list[ox.Triple], context: dict, context_url: str) -> bytes | None:
-    """The document :func:`server.compaction.compacted` makes, or None where it declines."""
+    """The document :func:`server.render.compaction.compacted` makes, or None where it declines."""
     data = compaction.compacted(triples, context, context_url)
     return None if data is None else _dump(data, context_url)

@@ -29,7 +29,7 @@ from typing import Any
 from gunicorn.arbiter import Arbiter
 
 import graph
-from server import create_app
+from server.app import create_app
 from server.publish.publication import EXTENSION, build
 from server.publish.store import STORE_PREFIX, open_store
 

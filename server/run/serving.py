@@ -7,7 +7,7 @@ Flask's development server with the reloader instead.
 
 SIGHUP to the master (or ``policygraph reload --pid-file F``) reloads the data without downtime;
 see :mod:`server.run.reload`. gthread workers: a slow or vanished client holds one thread of one
-worker, never the others; a long query holds a query child (:mod:`server.sparql_engine`).
+worker, never the others; a long query holds a query child (:mod:`server.sparql.engine`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 import graph.store
-from server import create_app, sparql_engine
+from server.app import create_app
 from server.publish.publication import EXTENSION
 from server.run.reload import ReloadingArbiter, _disk_path
+from server.sparql import engine as sparql_engine
 
 THREADS = 4
 

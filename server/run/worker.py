@@ -12,7 +12,7 @@ from gunicorn.util import write_nonblock
 from gunicorn.workers.gthread import ThreadWorker
 
 from server.errors import error_json
-from server.http import CORS_HEADERS
+from server.views.http import CORS_HEADERS
 
 #: Gunicorn's request errors and the status each deserves; anything else is a 400.
 STATUSES: tuple[tuple[type, int, str], ...] = (

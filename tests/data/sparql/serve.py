@@ -21,9 +21,10 @@ def make_app(base: str | None = None, **config):
     from flask import Flask
 
     import graph.store
-    from server import errors, settings, sparql
+    from server import errors, settings
     from server.publish.labels import LabelIndex
     from server.publish.publication import EXTENSION, Publication
+    from server.views import sparql
 
     base = base or os.environ.get("POLICYGRAPH_BASE", "http://127.0.0.1:8080/")
     overrides = json.loads(os.environ.get("POLICYGRAPH_TEST_CONFIG", "{}"))

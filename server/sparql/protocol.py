@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from urllib.parse import parse_qsl
 
 from flask import Request
 from werkzeug.datastructures import MIMEAccept
@@ -22,13 +23,37 @@ from server.errors import (
     UnsupportedMediaType,
     URITooLong,
 )
-from server.http import form_pairs, utf8
 from server.render import formats
-from server.sparql_results import RESULT_FORMATS
+from server.sparql.results import RESULT_FORMATS
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
+
+
+def utf8(raw: bytes, what: str) -> str:
+    """Bytes as UTF-8 text, or a 400 naming ``what`` and the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"{what} is not valid UTF-8 (byte {error.start})") from None
+
+
+def form_pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
+    """Decode ``application/x-www-form-urlencoded`` bytes strictly (WHATWG URL §5.1): invalid
+    UTF-8, raw or percent-encoded, is a 400 rather than silently replaced by U+FFFD."""
+    return list(_decoded_pairs(raw, what))
+
+
+@lru_cache(maxsize=256)
+def _decoded_pairs(raw: bytes, what: str) -> tuple[tuple[str, str], ...]:
+    """Memoized (a failure is not): every request's query string is read before the view
+    (:func:`server.views.http.check_request_target`) and again by the SPARQL endpoint, and
+    clients repeat queries."""
+    try:
+        return tuple(parse_qsl(utf8(raw, what), keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError:
+        raise BadRequest(f"{what} has percent-encoded bytes that are not UTF-8") from None
 
 
 class UpdateRefused(BadRequest):

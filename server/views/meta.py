@@ -6,7 +6,8 @@ from flask import Blueprint, redirect, send_file
 from werkzeug.wrappers import Response
 
 from server.errors import NotFound
-from server.http import serve_document, serve_fixed
+from server.publish.publication import publication
+from server.views.http import serve_document, serve_fixed
 
 blueprint = Blueprint("meta", __name__)
 
@@ -14,8 +15,6 @@ blueprint = Blueprint("meta", __name__)
 @blueprint.get("/.well-known/void")
 def well_known_void() -> Response:
     """VoID §7.2 (RFC 8615 well-known URI): 303 to the dataset description."""
-    from server.publish.publication import publication
-
     response = redirect(f"{publication().base}dataset", code=303)
     response.headers["Vary"] = "Accept"
     return response
@@ -38,8 +37,6 @@ def validation(suffix: str | None = None) -> Response:
 @blueprint.get("/dumps/<name>")
 def dump(name: str) -> Response:
     """A dump file or its ``.sha256``, with validators and range support (RFC 9110 §14)."""
-    from server.publish.publication import publication
-
     pub = publication()
     for item in pub.dumps:
         if name == item.name:
@@ -70,7 +67,7 @@ def sitemap() -> Response:
 
 @blueprint.get("/sitemap-<int:number>.xml")
 def sitemap_part(number: int) -> Response:
-    """One sitemap of the index (at most :data:`SITEMAP_URLS` documents)."""
+    """One sitemap of the index (at most :data:`server.publish.sitemap.SITEMAP_URLS` documents)."""
     return serve_fixed(f"sitemap-{number}.xml")
 
 

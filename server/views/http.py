@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from urllib.parse import parse_qsl
-
 from flask import Flask, request
 from werkzeug.wrappers import Response
 
-from server.errors import BadRequest, URITooLong
+from server.errors import NotFound, URITooLong
 from server.publish.publication import Representation, publication
 from server.render.formats import by_suffix, negotiate
 from server.render.languages import choose_language
+from server.sparql.protocol import form_pairs
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -68,8 +66,6 @@ def serve_document(key: str, suffix: str | None = None) -> Response:
 
     Cool URIs for the Semantic Web §4.3 (negotiated generic document) and RFC 9110 §12.5.1.
     """
-    from server.errors import NotFound
-
     pub = publication()
     formats = pub.documents.formats(key)  # a thing is described only if it must be rendered
     if formats is None:
@@ -86,8 +82,6 @@ def serve_document(key: str, suffix: str | None = None) -> Response:
 
 def serve_fixed(name: str) -> Response:
     """A resource with a single representation, with validators and CORS."""
-    from server.errors import NotFound
-
     rep = publication().fixed.get(name)
     if rep is None:
         raise NotFound(f"There is no {name} here.")
@@ -111,30 +105,6 @@ def add_cors(response: Response) -> Response:
         for name, value in PREFLIGHT_HEADERS.items():
             response.headers.setdefault(name, value)
     return response
-
-
-def utf8(raw: bytes, what: str) -> str:
-    """Bytes as UTF-8 text, or a 400 naming ``what`` and the first bad byte."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BadRequest(f"{what} is not valid UTF-8 (byte {error.start})") from None
-
-
-def form_pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
-    """Decode ``application/x-www-form-urlencoded`` bytes strictly (WHATWG URL §5.1): invalid
-    UTF-8, raw or percent-encoded, is a 400 rather than silently replaced by U+FFFD."""
-    return list(_decoded_pairs(raw, what))
-
-
-@lru_cache(maxsize=256)
-def _decoded_pairs(raw: bytes, what: str) -> tuple[tuple[str, str], ...]:
-    """Memoized (a failure is not): every request's query string is read before the view
-    (:func:`check_request_target`) and again by the SPARQL endpoint, and clients repeat queries."""
-    try:
-        return tuple(parse_qsl(utf8(raw, what), keep_blank_values=True, errors="strict"))
-    except UnicodeDecodeError:
-        raise BadRequest(f"{what} has percent-encoded bytes that are not UTF-8") from None
 
 
 #: Longest request target outside ``/sparql`` (RFC 9112 §3: at least 8000 octets should be

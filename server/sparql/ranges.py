@@ -40,7 +40,7 @@ from urllib.parse import urljoin
 import pyoxigraph as ox
 
 from server.publish.dates import PLAIN_DATE, XSD_DATE, DateIndex
-from server.sparql_safety import Token, tokenize
+from server.sparql.safety import Token, tokenize
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DATE = ox.NamedNode(XSD_DATE)
@@ -339,7 +339,7 @@ def rewrite(
     """``text`` with a ``VALUES`` block added to each group a date bound can narrow (or, past
     ``max_values`` dates and where ``sets``, a first copy of the triple pattern and its bounds);
     ``text`` itself when there is none (or anything is unclear). ``tokens``: ``text``'s, if
-    already read (:func:`server.sparql_safety.tokenize`)."""
+    already read (:func:`server.sparql.safety.tokenize`)."""
     if not (index.plain or index.odd) or "^^" not in text or "filter" not in text.lower():
         return text
     if "\\u" in text.lower():

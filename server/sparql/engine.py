@@ -35,14 +35,14 @@ from multiprocessing.connection import Connection, Pipe
 
 import pyoxigraph as ox
 
-from server import sparql_results
 from server.errors import PolicygraphError, QueryTimeout, ServiceUnavailable
+from server.sparql import results as sparql_results
 
 log = logging.getLogger(__name__)
 
 CLONE_NEWNET = 0x40000000
 
-#: CONSTRUCT/DESCRIBE output formats (names of server.formats.FORMATS) → pyoxigraph writers.
+#: CONSTRUCT/DESCRIBE output formats (names of server.render.formats.FORMATS) → pyoxigraph writers.
 RDF_WRITERS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,

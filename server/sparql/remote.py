@@ -1,11 +1,12 @@
-"""Publishing from an external SPARQL 1.1 engine (``--store sparql:URL``): the store and the proxy.
+"""Publishing from an external SPARQL 1.1 engine (``--store sparql:URL``): the query proxy.
 
-DESIGN.md § Store and scale. :func:`open_store` connects a :class:`graph.remote.RemoteStore` and
-reads the validation report that ``policygraph load`` stored next to the data. :class:`RemoteEngine`
-stands in for the pool of query children (:mod:`server.sparql_engine`) behind ``{base}sparql``:
-the endpoint has already run every check of :mod:`server.sparql_safety` on the text, and the
-engine forwards the query (SPARQL 1.1 Protocol §2.1.2, form-encoded POST) with an explicit
-dataset, then re-serializes the answer with the same writers and caps as the embedded engine.
+DESIGN.md § Store and scale. :func:`server.publish.store.open_remote` connects a
+:class:`graph.store.remote.RemoteStore` and reads the validation report that ``policygraph load``
+stored next to the data. :class:`RemoteEngine` stands in for the pool of query children
+(:mod:`server.sparql.engine`) behind ``{base}sparql``: the endpoint has already run every check
+of :mod:`server.sparql.safety` on the text, and the engine forwards the query (SPARQL 1.1
+Protocol §2.1.2, form-encoded POST) with an explicit dataset, then re-serializes the answer with
+the same writers and caps as the embedded engine.
 
 The answer is always fetched as SPARQL JSON results (SELECT/ASK) or N-Triples (CONSTRUCT,
 DESCRIBE) and re-written in the format the client asked for. So clients see standard, identical
@@ -29,10 +30,10 @@ import time
 import pyoxigraph as ox
 
 from graph.store import remote
-from server import sparql_results
 from server.errors import QueryTimeout, ServiceUnavailable
-from server.sparql_engine import RDF_WRITERS, Answer, Job, QueryFailed, QuerySyntaxError
-from server.sparql_safety import Refused, check_query
+from server.sparql import results as sparql_results
+from server.sparql.engine import RDF_WRITERS, Answer, Job, QueryFailed, QuerySyntaxError
+from server.sparql.safety import Refused, check_query
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ ESTIMATE_REFUSED = "estimated execution time"
 
 
 class RemoteEngine:
-    """Answers :class:`server.sparql_engine.Job` s by forwarding them to the store's endpoint."""
+    """Answers :class:`server.sparql.engine.Job` s by forwarding them to the store's endpoint."""
 
     def __init__(self, store, base: str, graphs: list[str]):
         self.store = store
@@ -156,7 +157,7 @@ _lock = threading.Lock()
 def engine(pub) -> RemoteEngine:
     """The proxy for ``pub.store``, kept on the store (a reload's new store gets a new one).
 
-    It holds no connection of its own (those are per thread in :mod:`graph.remote`), so forked
+    It holds no connection of its own (those are per thread in :mod:`graph.store.remote`), so forked
     workers may share it.
     """
     found = getattr(pub.store, "proxy", None)

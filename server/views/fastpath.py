@@ -9,20 +9,22 @@ headers are built by the same function as Flask's path, once per representation 
 with it, so they are bounded by the same cache). Anything else — conditional requests, query
 strings, unknown documents, 406s — goes to Flask unchanged.
 
-Queries (SPARQL 1.1 Protocol §2.1.1): the endpoint's own steps (:func:`server.sparql.plan`,
-:func:`server.sparql.run`, :func:`server.sparql.answer_headers`) without Flask's request
-context, which cost about as much as running a one-resource lookup. A refused or failed query
-is answered by Flask's error handlers; requests without a query, for the HTML page, by POST, or
-under a rate limit (``sparql_rate_limit``) go to Flask.
+Queries (SPARQL 1.1 Protocol §2.1.1): the endpoint's own steps (``plan``, ``run`` and
+``answer_headers`` of :mod:`server.sparql.service`) without Flask's request context, which cost
+about as much as running a one-resource lookup. A refused or failed query is answered by Flask's
+error handlers; requests without a query, for the HTML page, by POST, or under a rate limit
+(``sparql_rate_limit``) go to Flask.
 """
 
 from __future__ import annotations
 
-from server import sparql, sparql_protocol
 from server.errors import PolicygraphError
-from server.http import CORS_HEADERS, representation_headers, split_suffix
 from server.render.formats import by_suffix, negotiate
 from server.render.languages import choose_language
+from server.sparql import protocol as sparql_protocol
+from server.sparql import service
+from server.views.http import CORS_HEADERS, representation_headers, split_suffix
+from server.views.sparql import RATE_LIMITER
 
 #: Distinct header values remembered (bounded: a client cannot grow the caches without limit).
 CACHE_LIMIT = 4096
@@ -37,7 +39,7 @@ class FastPath:
         self.app, self.pub, self.flask = app, pub, app.wsgi_app
         self._formats: dict = {}
         self._languages: dict = {}
-        self._rate_limited = app.extensions.get(sparql.RATE_LIMITER) is not None
+        self._rate_limited = app.extensions.get(RATE_LIMITER) is not None
         self._max_query = int(pub.settings["sparql_max_query_length"])
 
     def _negotiate(self, accept: str, formats: tuple[str, ...]):
@@ -114,11 +116,11 @@ class FastPath:
         # PEP 3333: the query string arrives as the latin-1 decoding of its bytes.
         raw = environ["QUERY_STRING"].encode("latin-1")
         parsed = sparql_protocol.read_get(raw, self._max_query)
-        choice, job = sparql.plan(self.pub, parsed, environ.get("HTTP_ACCEPT", ""))
+        choice, job = service.plan(self.pub, parsed, environ.get("HTTP_ACCEPT", ""))
         if job is None or choice.name == "html":
             return None
-        answer = sparql.run(self.pub, job)
-        headers = sparql.answer_headers(answer)
+        answer = service.run(self.pub, job)
+        headers = service.answer_headers(answer)
         headers["Content-Type"] = choice.media_type
         headers["Content-Length"] = str(len(answer.body))
         return "200 OK", list(headers.items()), answer.body

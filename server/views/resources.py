@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 
 import graph
 from server.errors import NotFound
-from server.http import serve_document, serve_fixed, split_suffix
 from server.publish.publication import publication
+from server.views.http import serve_document, serve_fixed, split_suffix
 
 blueprint = Blueprint("resources", __name__)
 

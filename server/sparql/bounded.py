@@ -1,7 +1,7 @@
 """Queries whose work the data bounds, answered in the request thread instead of a query process.
 
 A query normally crosses to a query process that can be killed at its deadline
-(:mod:`server.sparql_engine`), because pyoxigraph cannot stop one. For a one-resource lookup that
+(:mod:`server.sparql.engine`), because pyoxigraph cannot stop one. For a one-resource lookup that
 crossing (about 0.2 ms) costs more than the lookup. A query may skip it when, before it runs, its
 work is known to be small, whatever join order the engine picks:
 
@@ -30,8 +30,8 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from server.sparql_ranges import _readable, _Reader, _Unsure
-from server.sparql_safety import Token, tokenize
+from server.sparql.ranges import _readable, _Reader, _Unsure
+from server.sparql.safety import Token, tokenize
 
 #: Longest query text answered in the request thread (lookups are a few hundred characters).
 MAX_LENGTH = 1024
@@ -94,7 +94,7 @@ def bound(
 ) -> int | None:
     """At most how many solutions (or described triples) ``text`` can have, when that is at
     most ``budget`` and known before it runs (see the module's rules); else None. ``tokens``:
-    ``text``'s, if already read (:func:`server.sparql_safety.tokenize`)."""
+    ``text``'s, if already read (:func:`server.sparql.safety.tokenize`)."""
     if budget <= 0 or len(text) > MAX_LENGTH or "\\u" in text.lower():
         return None
     try:

@@ -12,10 +12,10 @@ from rdflib.namespace import RDF, RDFS
 from werkzeug.wrappers import Response
 
 from server.errors import NotAcceptable
-from server.http import current_language, represent
 from server.publish.publication import publication
 from server.render.html import Linker
 from server.render.languages import LANGUAGES
+from server.views.http import current_language, represent
 
 blueprint = Blueprint("pages", __name__)
 
