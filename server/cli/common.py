@@ -11,15 +11,17 @@ import graph
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
 
-def _base(args) -> str:
+def base_iri(args) -> str:
+    """``--base``, else ``POLICYGRAPH_BASE``, else the default, checked by graph.check_base."""
     return graph.check_base(args.base or os.environ.get("POLICYGRAPH_BASE") or graph.DEFAULT_BASE)
 
 
-def _paths(args) -> list[Path] | None:
+def source_paths(args) -> list[Path] | None:
+    """The source folders or files given, or None for the bundled sources."""
     return [Path(p) for p in args.paths] if getattr(args, "paths", None) else None
 
 
-def _add_base(parser: argparse.ArgumentParser) -> None:
+def add_base_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base",
         help="public base IRI the relative IRIs resolve against "
@@ -27,6 +29,7 @@ def _add_base(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load_or_report(args):
-    base = _base(args)
-    return base, graph.load(base, _paths(args))
+def load_dataset(args):
+    """(base IRI, the validated dataset); raises :class:`graph.InvalidData` on a Violation."""
+    base = base_iri(args)
+    return base, graph.load(base, source_paths(args))

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 from graph import dump
-from server.cli.common import EXIT_OK, _add_base, _load_or_report
+from server.cli.common import EXIT_OK, add_base_argument, load_dataset
 
 
 def cmd_dump(args) -> int:
     """Write the whole validated dataset in one format (byte-stable for equal data)."""
-    base, dataset = _load_or_report(args)
+    base, dataset = load_dataset(args)
     data = dump.serialize(dataset, base, args.format)
     if args.output:
         Path(args.output).write_bytes(data)
@@ -34,6 +34,6 @@ def add_dump_command(commands) -> argparse.ArgumentParser:
     dumper.add_argument(
         "paths", nargs="*", metavar="PATH", help="source folders (default: bundled)"
     )
-    _add_base(dumper)
+    add_base_argument(dumper)
     dumper.set_defaults(run=cmd_dump)
     return dumper

@@ -11,7 +11,7 @@ from rdflib.namespace import RDF
 
 import graph
 import ontology
-from server.cli.common import EXIT_OK, _add_base, _load_or_report
+from server.cli.common import EXIT_OK, add_base_argument, load_dataset
 
 
 def statistics(dataset, base: str) -> dict:
@@ -46,7 +46,7 @@ def statistics(dataset, base: str) -> dict:
 
 def cmd_stats(args) -> int:
     """Print counts of the validated dataset."""
-    base, dataset = _load_or_report(args)
+    base, dataset = load_dataset(args)
     stats = statistics(dataset, base)
     if args.format == "json":
         print(json.dumps(stats, ensure_ascii=False, indent=2))
@@ -74,6 +74,6 @@ def add_stats_command(commands) -> argparse.ArgumentParser:
     )
     stats.add_argument("--format", choices=("text", "json"), default="text")
     stats.add_argument("paths", nargs="*", metavar="PATH", help="source folders (default: bundled)")
-    _add_base(stats)
+    add_base_argument(stats)
     stats.set_defaults(run=cmd_stats)
     return stats

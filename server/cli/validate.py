@@ -6,13 +6,13 @@ import argparse
 import sys
 
 import graph
-from server.cli.common import EXIT_INVALID, EXIT_OK, _add_base, _base, _paths
+from server.cli.common import EXIT_INVALID, EXIT_OK, add_base_argument, base_iri, source_paths
 
 
 def cmd_validate(args) -> int:
     """Validate curated files against the shapes (SHACL), the ontology as ont_graph."""
-    base = _base(args)
-    parsed = graph.parse(base, _paths(args))
+    base = base_iri(args)
+    parsed = graph.parse(base, source_paths(args))
     report = graph.validate(parsed, base)
     output = {"text": lambda: report.text, "json": report.json, "turtle": report.turtle}
     sys.stdout.write(output[args.format]())
@@ -31,6 +31,6 @@ def add_validate_command(commands) -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="PATH", help="source folders or .ttl files (default: bundled)"
     )
     validate.add_argument("--format", choices=("text", "turtle", "json"), default="text")
-    _add_base(validate)
+    add_base_argument(validate)
     validate.set_defaults(run=cmd_validate)
     return validate
