@@ -25,6 +25,7 @@ from server import sparql_bounded, sparql_page, sparql_protocol, sparql_ranges, 
 from server.errors import BadRequest
 from server.publication import publication
 from server.ratelimit import RateLimiter
+from server.sparql_completion import blueprint as completion
 from server.sparql_engine import Answer, Job, Pool, execute, store_for
 from server.sparql_protocol import Choice, UpdateRefused
 from server.sparql_safety import Refused, check_graph_names, check_query
@@ -32,6 +33,7 @@ from server.sparql_safety import Refused, check_graph_names, check_query
 blueprint = Blueprint(
     "sparql", __name__, static_folder="static/sparql", static_url_path="/sparql/static"
 )
+blueprint.register_blueprint(completion)  # what the query page's editor completes
 
 TRUNCATED_HEADER = "X-Policygraph-Truncated"
 COUNT_HEADER = "X-Policygraph-Result-Count"

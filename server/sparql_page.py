@@ -18,6 +18,8 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import render_template, request
 
+from server import sparql_page_text, sparql_share, sparql_snippets
+from server.errors import BadRequest
 from server.html import Linker
 from server.labels import LANGUAGE_NAMES, LANGUAGES, choose_language
 
@@ -34,6 +36,14 @@ SELECT ?thing ?label WHERE {
 ORDER BY ?thing
 LIMIT 20
 """
+
+RESULT_DOWNLOADS = (("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"))
+GRAPH_DOWNLOADS = (
+    ("turtle", "Turtle"),
+    ("jsonld", "JSON-LD"),
+    ("ntriples", "N-Triples"),
+    ("rdfxml", "RDF/XML"),
+)
 
 
 @dataclass
@@ -136,37 +146,89 @@ def table(pub, answer, linker: Linker) -> dict:
     return {"columns": ["subject", "predicate", "object"], "rows": rows}
 
 
+def _shown(pub, query: str | None) -> tuple[str, bool]:
+    """The query the page shows and whether a share link (``z``) brought it."""
+    token = request.args.get(sparql_share.QUERY)
+    if token is None:
+        return (query if query is not None else DEFAULT_QUERY), False
+    if query is not None:
+        raise BadRequest("give the query either in 'query' (to run it) or in 'z', not both")
+    return sparql_share.decode(token, int(pub.settings["sparql_max_query_length"])), True
+
+
+def _downloads(pub, query: str | None, answer) -> list[tuple[str, str]]:
+    if not query:
+        return []
+    graph = answer is not None and answer.kind == "triples"
+    names = GRAPH_DOWNLOADS if graph else RESULT_DOWNLOADS
+    return [(label, permalink(pub, query) + f"&format={name}") for name, label in names]
+
+
+def _switch(pub, text: str, ran: bool, chosen: str) -> list[dict]:
+    """The language links: each keeps the query (run again, or restored unrun) and format."""
+    links = []
+    for code in LANGUAGES:
+        pairs = [("lang", code)]
+        if ran:
+            pairs += [("f", chosen)] if chosen != "html" else []
+            pairs += [("query", text)]
+            href = "?" + urlencode(pairs, quote_via=quote)
+        elif text != DEFAULT_QUERY or chosen != "html":
+            href = sparql_share.link(pub.base, text, chosen, code)
+        else:
+            href = "?" + urlencode(pairs)
+        links.append({"code": code, "name": LANGUAGE_NAMES[code], "href": href})
+    return links
+
+
 def render(pub, query: str | None, answer) -> str:
-    """The query page, with the results of ``query`` when there are some."""
+    """The query page, with the results of ``query`` when there are some; without a query, the
+    one a share link holds (``z``, :mod:`server.sparql_share`), else an example."""
     lang = choose_language(request.args.get("lang"), request.accept_languages)
+    chosen = sparql_share.page_format(request.args.get(sparql_share.FORMAT))
+    text, restored = _shown(pub, query)
     linker = Linker(pub, lang)
-    text = query if query is not None else DEFAULT_QUERY
-    downloads = []
-    if query:
-        for name, label in (("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV")):
-            if answer is not None and answer.kind == "triples":
-                break
-            downloads.append((label, permalink(pub, query) + f"&format={name}"))
-        if answer is not None and answer.kind == "triples":
-            for name, label in (
-                ("turtle", "Turtle"),
-                ("jsonld", "JSON-LD"),
-                ("ntriples", "N-Triples"),
-                ("rdfxml", "RDF/XML"),
-            ):
-                downloads.append((label, permalink(pub, query) + f"&format={name}"))
+    words = sparql_page_text.texts(lang)
+    endpoint = f"{pub.base}sparql"
+    max_length = int(pub.settings["sparql_max_query_length"])
+    share = (
+        sparql_share.link(pub.base, text, chosen, lang)
+        if len(text.encode("utf-8")) <= max_length
+        else None
+    )
+    labels = {key[8:]: value for key, value in words.items() if key.startswith("snippet-")}
+    snippets = sparql_snippets.render(text, chosen, endpoint, labels)
+    client = {
+        "endpoint": endpoint,
+        "base": pub.base,
+        "lang": lang,
+        "vocabulary": f"{pub.base}sparql/vocabulary",
+        "things": f"{pub.base}sparql/things",
+        "maxQueryLength": max_length,
+        "portableLink": sparql_share.PORTABLE_LINK,
+        "text": words,
+        "tables": sparql_snippets.client_tables(),
+    }
     return render_template(
         "sparql.html",
         base=pub.base,
-        endpoint=f"{pub.base}sparql",
+        endpoint=endpoint,
         query=text,
         ran=query is not None,
+        restored=restored,
+        chosen=chosen,
+        formats=sparql_share.PAGE_FORMATS,
         result=table(pub, answer, linker) if answer is not None else None,
         answer=answer,
         settings=pub.settings,
         examples=[(example, permalink(pub, example.text)) for example in examples()],
         permalink=permalink(pub, query) if query else None,
-        downloads=downloads,
+        downloads=_downloads(pub, query, answer),
+        share=share,
+        share_long=share is not None and len(share) > sparql_share.PORTABLE_LINK,
+        snippets=snippets,
+        client=client,
+        t=words,
         lang=lang,
-        languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        languages=_switch(pub, text, query is not None, chosen),
     )
