@@ -146,14 +146,14 @@ def table(pub, answer, linker: Linker) -> dict:
     return {"columns": ["subject", "predicate", "object"], "rows": rows}
 
 
-def _shown(pub, query: str | None) -> tuple[str, bool]:
-    """The query the page shows and whether a share link (``z``) brought it."""
+def _shown(pub, query: str | None) -> str:
+    """The query the page shows: the one it ran, else a share link's (``z``), else an example."""
     token = request.args.get(sparql_share.QUERY)
     if token is None:
-        return (query if query is not None else DEFAULT_QUERY), False
+        return query if query is not None else DEFAULT_QUERY
     if query is not None:
         raise BadRequest("give the query either in 'query' (to run it) or in 'z', not both")
-    return sparql_share.decode(token, int(pub.settings["sparql_max_query_length"])), True
+    return sparql_share.decode(token, int(pub.settings["sparql_max_query_length"]))
 
 
 def _downloads(pub, query: str | None, answer) -> list[tuple[str, str]]:
@@ -186,16 +186,13 @@ def render(pub, query: str | None, answer) -> str:
     one a share link holds (``z``, :mod:`server.sparql_share`), else an example."""
     lang = choose_language(request.args.get("lang"), request.accept_languages)
     chosen = sparql_share.page_format(request.args.get(sparql_share.FORMAT))
-    text, restored = _shown(pub, query)
+    text = _shown(pub, query)
     linker = Linker(pub, lang)
     words = sparql_page_text.texts(lang)
     endpoint = f"{pub.base}sparql"
-    max_length = int(pub.settings["sparql_max_query_length"])
-    share = (
-        sparql_share.link(pub.base, text, chosen, lang)
-        if len(text.encode("utf-8")) <= max_length
-        else None
-    )
+    # The query shown is never longer than sparql_max_query_length (the protocol and the share
+    # link refuse longer ones), so it always has a share link.
+    share = sparql_share.link(pub.base, text, chosen, lang)
     labels = {key[8:]: value for key, value in words.items() if key.startswith("snippet-")}
     snippets = sparql_snippets.render(text, chosen, endpoint, labels)
     client = {
@@ -204,7 +201,7 @@ def render(pub, query: str | None, answer) -> str:
         "lang": lang,
         "vocabulary": f"{pub.base}sparql/vocabulary",
         "things": f"{pub.base}sparql/things",
-        "maxQueryLength": max_length,
+        "maxQueryLength": int(pub.settings["sparql_max_query_length"]),
         "portableLink": sparql_share.PORTABLE_LINK,
         "text": words,
         "tables": sparql_snippets.client_tables(),
@@ -215,7 +212,6 @@ def render(pub, query: str | None, answer) -> str:
         endpoint=endpoint,
         query=text,
         ran=query is not None,
-        restored=restored,
         chosen=chosen,
         formats=sparql_share.PAGE_FORMATS,
         result=table(pub, answer, linker) if answer is not None else None,
@@ -225,7 +221,7 @@ def render(pub, query: str | None, answer) -> str:
         permalink=permalink(pub, query) if query else None,
         downloads=_downloads(pub, query, answer),
         share=share,
-        share_long=share is not None and len(share) > sparql_share.PORTABLE_LINK,
+        share_long=len(share) > sparql_share.PORTABLE_LINK,
         snippets=snippets,
         client=client,
         t=words,

@@ -89,12 +89,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-Hant": "pandas 與 R 讀取表格，即 SELECT 查詢的結果；本查詢為 {form}。",
     },
     "code-r-sparql": {
-        "en": "The SPARQL package (CRAN; Debian r-cran-sparql) asks for SPARQL XML; IRIs come "
-        "back in angle brackets.",
-        "zh-Hans": "SPARQL 包（CRAN；Debian 软件包 r-cran-sparql）请求 SPARQL XML；IRI 以尖括号"
-        "包围返回。",
-        "zh-Hant": "SPARQL 套件（CRAN；Debian 套件 r-cran-sparql）請求 SPARQL XML；IRI 以尖括號"
-        "包圍傳回。",
+        "en": "The SPARQL package (CRAN; Debian r-cran-sparql) asks for SPARQL XML, read as UTF-8; "
+        "values come back written as in Turtle: IRIs in angle brackets, literals quoted with "
+        "their language tags.",
+        "zh-Hans": "SPARQL 包（CRAN；Debian 软件包 r-cran-sparql）请求 SPARQL XML，按 UTF-8 读取；"
+        "返回的值采用 Turtle 写法：IRI 带尖括号，字面量带引号及语言标签。",
+        "zh-Hant": "SPARQL 套件（CRAN；Debian 套件 r-cran-sparql）請求 SPARQL XML，按 UTF-8 讀取；"
+        "傳回的值採用 Turtle 寫法：IRI 帶尖括號，字面值帶引號及語言標籤。",
     },
     "code-javascript": {
         "en": "Runs in a browser console, or in Node 18+ as an ES module (save it as query.mjs).",

@@ -83,7 +83,7 @@ SNIPPETS: list[dict] = [
         "language": "shell",
         "forms": None,
         "template": (
-            "curl @@endpoint:sh@@ \\\n"
+            "curl -sS @@endpoint:sh@@ \\\n"
             "  -H 'Accept: @@accept@@' \\\n"
             "  --data-urlencode query=@@query:sh@@\n"
         ),
@@ -146,7 +146,8 @@ SNIPPETS: list[dict] = [
             "library(SPARQL)\n"
             "\n"
             "query <- @@query:r@@\n"
-            "frame <- SPARQL(@@endpoint:r@@, query)$results\n"
+            "frame <- SPARQL(@@endpoint:r@@, query,\n"
+            '                curl_args = list(.encoding = "UTF-8"))$results\n'
             "print(frame)\n"
         ),
     },

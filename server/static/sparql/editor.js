@@ -418,7 +418,9 @@
     });
   }
 
-  function updateShare() {
+  // `first`: the page's own state, whose language links the server wrote (they run a query the
+  // page ran); after an edit they restore the edited query instead.
+  function updateShare(first) {
     var query = currentQuery(), chosen = select.value, turn = ++shareTurn;
     if (new TextEncoder().encode(query).length > config.maxQueryLength) {
       showShare(null, say("share-too-long", { n: config.maxQueryLength }));
@@ -428,7 +430,7 @@
     var finish = function (url, token) {
       if (turn !== shareTurn) { return; }
       showShare(url, url.length > config.portableLink ? say("share-long") : null);
-      updateLanguageLinks(token, chosen);
+      if (!first) { updateLanguageLinks(token, chosen); }
     };
     if (typeof CompressionStream !== "function") {  // the link then runs the query
       finish(linkFor(head.concat([["query", query]])), null);
@@ -471,5 +473,5 @@
   select.addEventListener("change", schedule);
   if (!yasqe) { area.addEventListener("input", schedule); }
   updateSnippets();
-  updateShare();
+  updateShare(true);
 })();
