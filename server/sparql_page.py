@@ -1,9 +1,14 @@
-"""The query page: a form (enhanced by the vendored YASQE editor), results, example queries.
+"""The query page: a form (enhanced by the vendored YASQE editor), results, example queries, code
+snippets for the query shown (:mod:`server.sparql_snippets`) and its share link
+(:mod:`server.sparql_share`), in English, simplified and traditional Chinese
+(:mod:`server.sparql_page_text`).
 
 Works without JavaScript: the form GETs or POSTs to ``{base}sparql`` and the answer comes back as
-this page with an HTML table (IRIs shown by label and linked to their pages). Example queries are
-the ``server/queries/*.rq`` files; each opens with a comment header (``# title:``,
-``# description:``, ``# expect-…:`` lines a test checks against the data).
+this page with an HTML table (IRIs shown by label and linked to their pages), the snippets and
+the share link. With it, ``static/sparql/editor.js`` completes as one types (from
+:mod:`server.sparql_completion`) and keeps the snippets and the link in step with the editor.
+Example queries are the ``server/queries/*.rq`` files; each opens with a comment header
+(``# title:``, ``# description:``, ``# expect-…:`` lines a test checks against the data).
 """
 
 from __future__ import annotations

@@ -320,14 +320,21 @@
     if (key.indexOf("snippet-") === 0) { snippetLabels[key.slice(8)] = text[key]; }
   });
 
-  function copy(value, button) {
+  // Copy `node`'s text; where the page is not a secure context (no clipboard API), select it
+  // so that the reader copies it with the keyboard.
+  function copy(node, button) {
+    var selectIt = function () {
+      if (node.select) { node.select(); } else { window.getSelection().selectAllChildren(node); }
+    };
     var done = function () {
       var label = button.textContent;
       button.textContent = say("copied");
       setTimeout(function () { button.textContent = label; }, 1500);
     };
     if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(value).then(done, function () {});
+      navigator.clipboard.writeText(node.value !== undefined ? node.value : node.textContent).then(done, selectIt);
+    } else {
+      selectIt();
     }
   }
 
@@ -346,11 +353,13 @@
       tab.type = "button";
       tab.dataset.snippet = id;
       tab.setAttribute("role", "tab");
+      tab.setAttribute("aria-controls", section.id);
+      section.setAttribute("role", "tabpanel");
       tab.addEventListener("click", function () { choose(id); });
       tabs.appendChild(tab);
       var button = element("button", "copy", say("copy"));
       button.type = "button";
-      button.addEventListener("click", function () { copy(section.querySelector("code").textContent, button); });
+      button.addEventListener("click", function () { copy(section.querySelector("code"), button); });
       section.insertBefore(button, section.querySelector("pre"));
     });
     tabs.hidden = false;
@@ -443,7 +452,7 @@
 
   function setUpShare() {
     var copyButton = document.getElementById("share-copy");
-    copyButton.addEventListener("click", function () { copy(shareInput.value, copyButton); });
+    copyButton.addEventListener("click", function () { copy(shareInput, copyButton); });
     var save = document.getElementById("save-query");
     save.hidden = false;
     save.addEventListener("click", function () {
