@@ -15,9 +15,11 @@ or over-long ``q``, a ``limit`` out of range or an unknown ``lang`` are 400; a t
 bytes is 414 before the view runs (:func:`server.http.check_request_target`).
 
 Every request does bounded work. The label search scans one string of every folded label with
-``str.find`` (a C loop over a few megabytes at a million labels), examining at most
-:data:`SCAN_CAP` occurrences per rank; labels are laid out shortest first, so the occurrences
-examined are the best of their rank and the cap does not change the first ``limit`` answers.
+``str.find`` (a loop in C, where ``/search`` runs the label index's loop in Python), examining
+at most :data:`SCAN_CAP` occurrences per rank. Labels are laid out shortest first, so the
+occurrences examined are the best of their rank: the cap does not change the first ``limit``
+answers unless a thing has more than ``SCAN_CAP / MAX_LIMIT`` (40) labels holding ``q``. The
+index is built on first use in each worker process.
 """
 
 from __future__ import annotations
@@ -161,6 +163,8 @@ class ThingIndex:
 
     @classmethod
     def build(cls, pub) -> ThingIndex:
+        """From ``pub.things`` and ``pub.labels`` (preferred and alternative labels, every
+        language), one entry per thing and distinct folded label."""
         found: dict[tuple[str, str], tuple[str, str]] = {}
         labels = pub.labels
         for iri in pub.things:
@@ -179,7 +183,8 @@ class ThingIndex:
         return cls(text, starts, entries)
 
     def search(self, query: str, limit: int) -> tuple[list[tuple[str, str, str, int]], bool]:
-        """(IRI, matched label, its language, rank) best first, and whether more matched.
+        """(IRI, matched label, its language, rank) best first, and whether more may match (the
+        answer stopped at ``limit``, or a scan at :data:`SCAN_CAP`).
 
         Rank 0 exact, 1 prefix, 2 word prefix, 3 substring (as :meth:`LabelIndex.search`)."""
         needle = fold(query)

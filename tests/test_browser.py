@@ -108,6 +108,21 @@ def console_errors(chromium) -> list[str]:
     return [entry["message"] for entry in chromium.console() if entry["level"] == "SEVERE"]
 
 
+def offsite(chromium, base: str) -> list[str]:
+    """What the page fetched from anywhere but this server (the editor must ask no one else)."""
+    fetched = chromium.run(
+        "return performance.getEntriesByType('resource').map(entry => entry.name)"
+    )
+    assert fetched, "the page fetched its scripts, at least"
+    return [url for url in fetched if not url.startswith(base)]
+
+
+def clean(chromium, base: str) -> None:
+    """No console error, nothing fetched from a third party."""
+    assert console_errors(chromium) == []
+    assert offsite(chromium, base) == []
+
+
 def type_at(chromium, query: str, line: int, column: int, text: str) -> None:
     chromium.run(SET_QUERY, query, line, column)
     chromium.type(chromium.find(".CodeMirror textarea"), text)
@@ -120,14 +135,17 @@ def test_query_page_in_chromium_without_console_errors(live_server, chromium, la
     state = chromium.run(
         "return {lang: document.documentElement.lang, h1: document.querySelector('h1').textContent,"
         " tabs: Array.from(document.querySelectorAll('#code .tabs button'), b => b.textContent),"
-        " help: !document.getElementById('editor-help').hidden}"
+        " help: !document.getElementById('editor-help').hidden,"
+        " completers: Object.keys(window.policygraphEditor.autocompleters)}"
     )
+    # only ours: YASQE's own class, property and prefix completers ask LOV and prefix.cc
+    assert state["completers"] == ["variables", "pg-prefixes", "pg-names"]
     assert state["lang"] == lang and state["h1"] == texts["title"] and state["help"]
     assert state["tabs"] == [texts[f"snippet-{s['id']}"] for s in sparql_snippets.SNIPPETS]
     # completion fetches its two endpoints; they must not fail either
     type_at(chromium, "SELECT * WHERE {\n  ?x ?p \n}", 1, 9, CHINA[lang][0])
     chromium.wait_for(HINTS + ".length")
-    assert console_errors(chromium) == []
+    clean(chromium, live_server.base)
 
 
 @pytest.mark.parametrize("lang", QUERY_LANGUAGES)
@@ -139,6 +157,7 @@ def test_typing_a_prefixed_name_offers_the_ontology_term(live_server, chromium, 
     assert CLAIM[lang] in hints[0], "the hint shows the class's label in the page's language"
     chromium.type(chromium.find(".CodeMirror textarea"), ENTER)
     assert "?x a pg:Claim" in chromium.run("return window.policygraphEditor.getValue()")
+    clean(chromium, live_server.base)
 
 
 @pytest.mark.parametrize("lang", QUERY_LANGUAGES)
@@ -151,6 +170,25 @@ def test_typing_a_label_offers_the_thing(live_server, chromium, lang):
     assert hints[0].startswith(label) and china in hints[0], hints
     chromium.type(chromium.find(".CodeMirror textarea"), ENTER)
     assert f"?claim ?p <{china}>" in chromium.run("return window.policygraphEditor.getValue()")
+    clean(chromium, live_server.base)
+
+
+@pytest.mark.parametrize("lang", QUERY_LANGUAGES)
+def test_prefixes_complete_and_declare_themselves(live_server, chromium, lang):
+    """After PREFIX, this dataset's prefixes with their IRIs; a known prefix used undeclared is
+    declared, and its terms offered (here from a reused vocabulary, by the data's use)."""
+    open_query_page(chromium, f"{live_server.base}sparql?lang={lang}")
+    type_at(chromium, "\nSELECT * WHERE { ?x ?p ?o }", 0, 0, "PREFIX p")
+    hints = chromium.wait_for(HINTS)
+    assert f"pg: <{live_server.base}ontology#>" in hints, hints
+    assert "prov: <http://www.w3.org/ns/prov#>" in hints
+    type_at(chromium, "SELECT * WHERE {\n  ?x a \n}", 1, 7, "schema:Coun")
+    hints = chromium.wait_for(HINTS)
+    assert hints[0].startswith("schema:Country"), hints
+    assert chromium.run("return window.policygraphEditor.getValue()").startswith(
+        "PREFIX schema: <http://schema.org/>\n"
+    )
+    clean(chromium, live_server.base)
 
 
 def server_snippets(live_server, query: str, fmt: str) -> dict[str, str]:
@@ -188,7 +226,7 @@ def test_snippets_and_share_link_follow_the_query_and_format(live_server, chromi
         " format: document.getElementById('format').value, lang: document.documentElement.lang}"
     )
     assert restored == {"query": edited, "format": "csv", "lang": lang}
-    assert console_errors(chromium) == []
+    clean(chromium, live_server.base)
     plain = read_page(requests.get(link, headers={"Accept": "text/html"}, timeout=30).text)
     assert (plain.query, plain.selected, plain.lang) == (edited, ["csv"], lang)
 

@@ -287,6 +287,10 @@
     host.className = "pg-editor";
     try {
       registerCompleters(Yasqe);
+      // YASQE merges its defaults into the config index by index, so its own completers (which
+      // ask third-party services: LOV, prefix.cc) would survive past the end of a shorter list.
+      var completers = ["variables", "pg-prefixes", "pg-names"];
+      Yasqe.defaults.autocompleters = completers.slice();
       area.parentNode.insertBefore(host, area);
       yasqe = new Yasqe(host, {
         value: area.value,
@@ -294,7 +298,7 @@
         consumeShareLink: null,
         createShareableLink: null,
         showQueryButton: false,
-        autocompleters: ["variables", "pg-prefixes", "pg-names"],
+        autocompleters: completers,
         resizeable: true,
         editorHeight: "18rem"
       });
@@ -303,6 +307,9 @@
       yasqe.on("change", function () { area.value = yasqe.getValue(); schedule(); });
       document.getElementById("editor-help").hidden = false;
       window.policygraphEditor = yasqe;
+      if (Object.keys(yasqe.autocompleters).join() !== completers.join()) {
+        throw new Error("unexpected completers: " + Object.keys(yasqe.autocompleters));
+      }
     } catch (error) {
       yasqe = null;
       if (host.parentNode) { host.parentNode.removeChild(host); }
