@@ -1,9 +1,14 @@
-"""The query page: a form (enhanced by the vendored YASQE editor), results, example queries.
+"""The query page: a form (enhanced by the vendored YASQE editor), results, example queries, code
+snippets for the query shown (:mod:`server.sparql.snippets`) and its share link
+(:mod:`server.sparql.share`), in English, simplified and traditional Chinese
+(:mod:`server.sparql.page_text`).
 
 Works without JavaScript: the form GETs or POSTs to ``{base}sparql`` and the answer comes back as
-this page with an HTML table (IRIs shown by label and linked to their pages). Example queries are
-the ``server/queries/*.rq`` files; each opens with a comment header (``# title:``,
-``# description:``, ``# expect-…:`` lines a test checks against the data).
+this page with an HTML table (IRIs shown by label and linked to their pages), the snippets and
+the share link. With it, ``static/sparql/editor.js`` completes as one types (from
+:mod:`server.views.completion`) and keeps the snippets and the link in step with the editor.
+Example queries are the ``server/queries/*.rq`` files; each opens with a comment header
+(``# title:``, ``# description:``, ``# expect-…:`` lines a test checks against the data).
 """
 
 from __future__ import annotations
@@ -18,8 +23,12 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import render_template, request
 
+from server.errors import BadRequest
 from server.render.html import Linker
 from server.render.languages import LANGUAGE_NAMES, LANGUAGES, choose_language
+from server.sparql import page_text as sparql_page_text
+from server.sparql import share as sparql_share
+from server.sparql import snippets as sparql_snippets
 
 _HEADER = re.compile(r"#\s*([a-z][a-z-]*)\s*:\s*(.*)")
 
@@ -34,6 +43,14 @@ SELECT ?thing ?label WHERE {
 ORDER BY ?thing
 LIMIT 20
 """
+
+RESULT_DOWNLOADS = (("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"))
+GRAPH_DOWNLOADS = (
+    ("turtle", "Turtle"),
+    ("jsonld", "JSON-LD"),
+    ("ntriples", "N-Triples"),
+    ("rdfxml", "RDF/XML"),
+)
 
 
 @dataclass
@@ -136,37 +153,85 @@ def table(pub, answer, linker: Linker) -> dict:
     return {"columns": ["subject", "predicate", "object"], "rows": rows}
 
 
+def _shown(pub, query: str | None) -> str:
+    """The query the page shows: the one it ran, else a share link's (``z``), else an example."""
+    token = request.args.get(sparql_share.QUERY)
+    if token is None:
+        return query if query is not None else DEFAULT_QUERY
+    if query is not None:
+        raise BadRequest("give the query either in 'query' (to run it) or in 'z', not both")
+    return sparql_share.decode(token, int(pub.settings["sparql_max_query_length"]))
+
+
+def _downloads(pub, query: str | None, answer) -> list[tuple[str, str]]:
+    if not query:
+        return []
+    graph = answer is not None and answer.kind == "triples"
+    names = GRAPH_DOWNLOADS if graph else RESULT_DOWNLOADS
+    return [(label, permalink(pub, query) + f"&format={name}") for name, label in names]
+
+
+def _switch(pub, text: str, ran: bool, chosen: str) -> list[dict]:
+    """The language links: each keeps the query (run again, or restored unrun) and format."""
+    links = []
+    for code in LANGUAGES:
+        pairs = [("lang", code)]
+        if ran:
+            pairs += [("f", chosen)] if chosen != "html" else []
+            pairs += [("query", text)]
+            href = "?" + urlencode(pairs, quote_via=quote)
+        elif text != DEFAULT_QUERY or chosen != "html":
+            href = sparql_share.link(pub.base, text, chosen, code)
+        else:
+            href = "?" + urlencode(pairs)
+        links.append({"code": code, "name": LANGUAGE_NAMES[code], "href": href})
+    return links
+
+
 def render(pub, query: str | None, answer) -> str:
-    """The query page, with the results of ``query`` when there are some."""
+    """The query page, with the results of ``query`` when there are some; without a query, the
+    one a share link holds (``z``, :mod:`server.sparql.share`), else an example."""
     lang = choose_language(request.args.get("lang"), request.accept_languages)
+    chosen = sparql_share.page_format(request.args.get(sparql_share.FORMAT))
+    text = _shown(pub, query)
     linker = Linker(pub, lang)
-    text = query if query is not None else DEFAULT_QUERY
-    downloads = []
-    if query:
-        for name, label in (("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV")):
-            if answer is not None and answer.kind == "triples":
-                break
-            downloads.append((label, permalink(pub, query) + f"&format={name}"))
-        if answer is not None and answer.kind == "triples":
-            for name, label in (
-                ("turtle", "Turtle"),
-                ("jsonld", "JSON-LD"),
-                ("ntriples", "N-Triples"),
-                ("rdfxml", "RDF/XML"),
-            ):
-                downloads.append((label, permalink(pub, query) + f"&format={name}"))
+    words = sparql_page_text.texts(lang)
+    endpoint = f"{pub.base}sparql"
+    # The query shown is never longer than sparql_max_query_length (the protocol and the share
+    # link refuse longer ones), so it always has a share link.
+    share = sparql_share.link(pub.base, text, chosen, lang)
+    labels = {key[8:]: value for key, value in words.items() if key.startswith("snippet-")}
+    snippets = sparql_snippets.render(text, chosen, endpoint, labels)
+    client = {
+        "endpoint": endpoint,
+        "base": pub.base,
+        "lang": lang,
+        "vocabulary": f"{pub.base}sparql/vocabulary",
+        "things": f"{pub.base}sparql/things",
+        "maxQueryLength": int(pub.settings["sparql_max_query_length"]),
+        "portableLink": sparql_share.PORTABLE_LINK,
+        "text": words,
+        "tables": sparql_snippets.client_tables(),
+    }
     return render_template(
         "sparql.html",
         base=pub.base,
-        endpoint=f"{pub.base}sparql",
+        endpoint=endpoint,
         query=text,
         ran=query is not None,
+        chosen=chosen,
+        formats=sparql_share.PAGE_FORMATS,
         result=table(pub, answer, linker) if answer is not None else None,
         answer=answer,
         settings=pub.settings,
         examples=[(example, permalink(pub, example.text)) for example in examples()],
         permalink=permalink(pub, query) if query else None,
-        downloads=downloads,
+        downloads=_downloads(pub, query, answer),
+        share=share,
+        share_long=len(share) > sparql_share.PORTABLE_LINK,
+        snippets=snippets,
+        client=client,
+        t=words,
         lang=lang,
-        languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        languages=_switch(pub, text, query is not None, chosen),
     )

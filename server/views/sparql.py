@@ -20,11 +20,13 @@ from server.sparql import protocol as sparql_protocol
 from server.sparql.description import service_description
 from server.sparql.engine import Answer
 from server.sparql.service import answer_headers, plan, run
+from server.views.completion import blueprint as completion
 from server.views.ratelimit import RateLimiter
 
 blueprint = Blueprint(
     "sparql", __name__, static_folder="../static/sparql", static_url_path="/sparql/static"
 )
+blueprint.register_blueprint(completion)  # what the query page's editor completes
 
 
 # -- rate limiting (per client address, shared by all workers) ---------------------------------
