@@ -26,6 +26,7 @@ from server.errors import BadRequest
 from server.publication import publication
 from server.ratelimit import RateLimiter
 from server.sparql_engine import Answer, Job, Pool, execute, store_for
+from server.sparql_limits import Limits
 from server.sparql_protocol import Choice, UpdateRefused
 from server.sparql_safety import Refused, check_graph_names, check_query
 
@@ -127,7 +128,8 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     try:
         check_graph_names(parsed.default_graph_uri, graphs, "default-graph-uri")
         check_graph_names(parsed.named_graph_uri, graphs, "named-graph-uri")
-        verdict = check_query(parsed.query, pub.base, graphs) if parsed.query else None
+        limits = Limits.from_settings(pub.settings)
+        verdict = check_query(parsed.query, pub.base, graphs, limits) if parsed.query else None
     except Refused as error:
         raise refuse(error) from None
     if parsed.query is None or not parsed.query.strip():
