@@ -46,6 +46,8 @@ CHAIN_PUNCT = frozenset(
 #: Token kinds an operand of an expression may end with (and closing brackets): an IRI right
 #: after one, within parentheses, is a comparison to the engine (``?a<…>`` is ``?a < …``).
 OPERAND_ENDS = frozenset({"var", "number", "string", "pname", "iri", "langtag", "word"})
+#: A keyword of :data:`CHAIN_WORDS`, counted as one chained operator.
+_LINK = "+"
 #: Characters of an IRI token, read as an expression, that open or close a level, or chain.
 _IRI_OPEN, _IRI_CLOSE, _IRI_CHAIN = frozenset("(["), frozenset(")]"), frozenset("&!=+-*/")
 
@@ -86,38 +88,51 @@ class LimitExceeded(ValueError):
 
 def measure(tokens: Iterable[tuple[str, str, int, int]]) -> Shape:
     """The nesting and chains of a query, from its tokens (kind, text, start, end)."""
-    levels: list[tuple[str, int]] = [("", 0)]  # (bracket, operators chained at that level)
-    chain = nesting = longest = 0
-    nesting_at = chain_at = 0
+    brackets = [""]  # the bracket that opened each level (none for the outermost)
+    counts = [0]  # operators chained at each level so far
+    chain = longest = nesting = nesting_at = chain_at = 0
     after_operand = False
-
-    def step(kind: str, text: str, at: int) -> None:
-        nonlocal chain, nesting, longest, nesting_at, chain_at
-        if text in CHAIN_PUNCT and kind == "punct" or kind == "word" and text in CHAIN_WORDS:
-            bracket, count = levels[-1]
-            levels[-1] = (bracket, count + 1)
-            chain += 1
-            if chain > longest:
-                longest, chain_at = chain, at
-        if kind == "punct" and text in OPEN:
-            levels.append((text, 0))
-            if len(levels) - 1 > nesting:
-                nesting, nesting_at = len(levels) - 1, at
-        elif kind == "punct" and text in CLOSE and len(levels) > 1:
-            chain -= levels.pop()[1]
-
     for kind, text, start, _end in tokens:
-        if kind == "iri" and after_operand and levels[-1][0] == "(":
-            step("punct", "<", start)
-            for offset, char in enumerate(text[1:-1], start + 1):
-                if char in _IRI_OPEN or char in _IRI_CLOSE or char in _IRI_CHAIN:
-                    step("punct", "&&" if char == "&" else char, offset)
-            step("punct", ">", start + len(text) - 1)
+        if kind == "punct":
+            marks: Iterable[tuple[str, int]] = ((text, start),)
+            after_operand = text in CLOSE
+        elif kind == "word":
+            after_operand = True
+            if text.upper() not in CHAIN_WORDS:
+                continue
+            marks = ((_LINK, start),)
+        elif kind == "iri" and after_operand and brackets[-1] == "(":
+            marks = _as_expression(text, start)
             after_operand = False
+        else:
+            after_operand = kind in OPERAND_ENDS
             continue
-        step(kind, text.upper() if kind == "word" else text, start)
-        after_operand = kind in OPERAND_ENDS or kind == "punct" and text in CLOSE
+        for mark, at in marks:
+            if mark in CHAIN_PUNCT:
+                counts[-1] += 1
+                chain += 1
+                if chain > longest:
+                    longest, chain_at = chain, at
+            if mark in OPEN:
+                brackets.append(mark)
+                counts.append(0)
+                if len(brackets) - 1 > nesting:
+                    nesting, nesting_at = len(brackets) - 1, at
+            elif mark in CLOSE and len(brackets) > 1:
+                brackets.pop()
+                chain -= counts.pop()
     return Shape(nesting, longest, nesting_at, chain_at)
+
+
+def _as_expression(text: str, start: int) -> list[tuple[str, int]]:
+    """The marks of an IRI token read as the engine reads it after an operand: ``<``, the
+    brackets and operator characters inside, ``>``."""
+    marks = [("<", start)]
+    for offset, char in enumerate(text[1:-1], start + 1):
+        if char in _IRI_OPEN or char in _IRI_CLOSE or char in _IRI_CHAIN:
+            marks.append(("&&" if char == "&" else char, offset))
+    marks.append((">", start + len(text) - 1))
+    return marks
 
 
 def check(tokens: Iterable[tuple[str, str, int, int]], limits: Limits) -> Shape:
