@@ -13,7 +13,8 @@ A query process ends only when its pool stops it, unless something goes wrong. I
 - a crash signal (:data:`CRASH_SIGNALS`: SIGSEGV, SIGABRT, SIGBUS…) is the process failing on
   what it ran: pyoxigraph overflowing its stack on a deeply nested query, or an engine bug. The
   engine is deterministic, so the same query would crash it again: :class:`QueryCrashed`, a 400
-  (RFC 9110 §15.5.1: the request is not to be repeated without modification) naming the signal;
+  naming the signal (RFC 9110 §15.5.1: the server will not process the request as sent, and
+  a client retrying it unchanged would only kill another process);
 - any other signal (SIGKILL from the out-of-memory killer or an operator, SIGTERM) or exit code
   is the process stopped from outside: the query may well succeed on a fresh process, so 503
   with ``Retry-After`` (RFC 9110 §15.6.4, §10.2.3).
