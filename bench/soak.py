@@ -7,16 +7,22 @@ each with threads holding one keep-alive HTTP/1.1 connection) on a mix drawn at 
 dereferencing ``/id/…`` (303) and ``/doc/…`` in every RDF format and in HTML in several languages,
 conditional GETs (304), the home page, search, VoID, the ontology, the SPARQL example queries and
 parameterised ones, and about 1% of deliberately explosive queries that must be stopped (503).
+With ``--crash-mix N``, 1 request in N is a query that crashes the engine (nested thousands of
+levels deep, or chaining thousands of operators): refused with 400 by the structural limits, or,
+with ``--lift-limits``, sent past them to kill its query process (400, the process replaced; 503
+when its deadline comes first).
 
-Every response is classified: expected (2xx, 3xx, 304; 503 only for the explosive queries) or an
-error (any other status, a connection failure, a client timeout). The server's memory (RSS summed
-over the gunicorn master, its workers and their query children; PSS from ``smaps_rollup``) is
-sampled every half second. RSS at rest after the run is compared with RSS right after warm-up
-(with every process present); no runaway query is sent in the few seconds before either, since a
-query child running one grows by hundreds of MB until it is killed.
+Every response is classified: expected (2xx, 3xx, 304; 503 only for the explosive queries, 400
+only for the crash-inducing ones) or an error (any other status, a connection failure, a client
+timeout). The server's memory (RSS summed over the gunicorn master, its workers and their query
+children; PSS from ``smaps_rollup``) is sampled every half second. RSS at rest after the run is
+compared with RSS right after warm-up (with every process present); no runaway or crashing query
+is sent in the few seconds before either, since a query child running one grows by hundreds of
+MB until it is killed or dies.
 
     python -m bench.soak                                      # 64 clients, 60 s, 10 s warm-up
     python -m bench.soak --clients 64 --seconds 10 --warmup 3 # the short form (tests/test_soak.py)
+    python -m bench.soak --crash-mix 200                      # 1 request in 200 crash-inducing
 
 Exit status: 0 when every response was expected and RSS grew at most 10%, 1 otherwise, 2 when the
 harness itself failed (the server did not start).
@@ -80,6 +86,30 @@ RUNAWAY = (
     "SELECT ?b (COUNT(?g) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?c } GROUP BY ?b",
 )
 
+#: Queries past the depth at which the engine crashes on an 8 MiB stack (measured by
+#: tests/test_sparql_limits.py): what ``--crash-mix`` sends to a server with the default
+#: structural limits, which refuse them.
+CRASHING = (
+    lambda: "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000,
+    lambda: "ASK { FILTER(" + "STR(" * 1000 + "1" + ")" * 1000 + ") }",
+    lambda: "ASK { " + "FILTER EXISTS { " * 900 + "}" * 900 + " }",
+    lambda: "ASK { FILTER(" + "1+" * 7000 + "1) }",
+    lambda: "ASK { ?s " + "a|" * 11000 + "a ?o }",
+)
+#: Queries past the stack of a query process (200 KB each): what ``--crash-mix`` sends with
+#: ``--lift-limits``. The process dies (400), unless the deadline comes first (503).
+ENGINE_KILLING = (
+    lambda: "SELECT * WHERE " + "{" * 100_000 + "}" * 100_000,
+    lambda: "ASK { FILTER(" + "STR(" * 40_000 + "1" + ")" * 40_000 + ") }",
+)
+#: The settings ``--lift-limits`` gives the server, so that every crash-inducing query runs.
+LIFTED = {
+    "POLICYGRAPH_SPARQL_MAX_NESTING": str(10**7),
+    "POLICYGRAPH_SPARQL_MAX_CHAIN": str(10**7),
+    "POLICYGRAPH_SPARQL_MAX_QUERY_LENGTH": str(4 * 2**20),
+    "POLICYGRAPH_SPARQL_MAX_BODY": str(4 * 2**20),
+}
+
 #: Request classes and their share of the mix (relative weights; ``runaway`` is ~1%).
 MIX = {
     "id_303": 14,
@@ -132,11 +162,13 @@ class Workload:
     base: str
     things: list[str]  # paths below the base: "actor/china", …
     examples: dict[str, str]  # file name → query text
-    weights: dict[str, int] = field(default_factory=lambda: dict(MIX))
+    weights: dict[str, float] = field(default_factory=lambda: dict(MIX))
+    lifted: bool = False  # the server's structural limits are lifted: crash queries kill
 
     def draw(self, rng: random.Random, etags: dict[str, str], quiet: bool = False) -> Request:
-        """A random request; ``quiet``: no runaway query (memory is about to be measured)."""
-        kinds = [k for k in self.weights if not (quiet and k == "runaway")]
+        """A random request; ``quiet``: no runaway or crashing query (memory is about to be
+        measured)."""
+        kinds = [k for k in self.weights if not (quiet and k in ("runaway", "crash"))]
         kind = rng.choices(kinds, weights=[self.weights[k] for k in kinds])[0]
         return getattr(self, "_" + kind)(rng, etags)
 
@@ -233,6 +265,13 @@ class Workload:
         query = rng.choice(RUNAWAY)
         return self._sparql("runaway", rng, query, "application/sparql-results+json", {503})
 
+    def _crash(self, rng, etags) -> Request:
+        query = rng.choice(ENGINE_KILLING if self.lifted else CRASHING)()
+        headers = {"Accept": "application/sparql-results+json"}
+        headers["Content-Type"] = "application/sparql-query"  # SPARQL 1.1 Protocol §2.1.3
+        expected = frozenset({400, 503} if self.lifted else {400})
+        return Request("crash", "POST", "/sparql", headers, query.encode(), expected)
+
 
 # --- the server ------------------------------------------------------------------------------
 
@@ -247,7 +286,7 @@ class Server:
     """``python -m server.cli.serve`` on loopback, in its own session, with its log in a file."""
 
     def __init__(self, folder: Path, workers: int, sparql_timeout: float, data: list[str],
-                 sparql_workers: int | None = None):  # fmt: skip
+                 sparql_workers: int | None = None, env_extra: dict | None = None):  # fmt: skip
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}/"
         env = dict(os.environ)
@@ -260,6 +299,7 @@ class Server:
         )
         if sparql_workers is not None:
             env["POLICYGRAPH_SPARQL_WORKERS"] = str(sparql_workers)
+        env.update(env_extra or {})
         self.log_path = folder / "server.log"
         self.log = open(self.log_path, "w+b")  # noqa: SIM115 - closed in stop()
         command = [sys.executable, "-m", "server.cli.serve", "--host", HOST, "--port"]
@@ -585,7 +625,7 @@ def percentile(ordered: list[float], p: float) -> float:
 def latency_rows(latency: dict[str, list[float]], seconds: float) -> list[dict]:
     rows = []
     everything: list[float] = []
-    for name in [*MIX, "all"]:
+    for name in [*MIX, "crash", "all"]:
         values = sorted(everything) if name == "all" else sorted(latency.get(name, []))
         if name != "all":
             everything.extend(values)
@@ -665,6 +705,10 @@ def print_report(result: dict, out=sys.stdout) -> None:
             file=out,
         )
     print(f"\nexpected 503s (runaway queries stopped): {result['expected_503']}", file=out)
+    if p.get("crash_mix"):
+        crashes = {k[6:]: n for k, n in result["statuses"].items() if k.startswith("crash ")}
+        how = "past the lifted limits" if p["lift_limits"] else "refused by the limits"
+        print(f"crash-inducing queries (1 in {p['crash_mix']}, {how}): {crashes}", file=out)
     print(
         f"stale keep-alive connections retried once (not errors): {result['stale_retries']}",
         file=out,
@@ -719,12 +763,15 @@ def soak(options: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="policygraph-soak-") as tmp:
         server = Server(
             Path(tmp), options.workers, options.sparql_timeout, options.data or [],
-            options.sparql_workers,
+            options.sparql_workers, LIFTED if options.lift_limits else None,
         )  # fmt: skip
         try:
             startup = server.wait()
             work = discover(server.port, server.base)
             work.weights["runaway"] = options.runaway_weight
+            if options.crash_mix:  # 1 request in crash_mix
+                work.weights["crash"] = sum(work.weights.values()) / (options.crash_mix - 1)
+                work.lifted = options.lift_limits
             t0 = time.monotonic()
             start = t0 + 1.0  # the client processes start meanwhile
             warm = start + options.warmup
@@ -810,6 +857,8 @@ def soak(options: argparse.Namespace) -> dict:
             "sparql_timeout": options.sparql_timeout,
             "sparql_workers": options.sparql_workers,
             "runaway_weight": options.runaway_weight,
+            "crash_mix": options.crash_mix,
+            "lift_limits": options.lift_limits,
             "quiet_seconds": quiet,
             "startup_seconds": round(startup, 2),
             "things": len(work.things),
@@ -857,6 +906,20 @@ def main(argv: list[str] | None = None) -> int:
         help=f"weight of runaway queries in the mix (of {sum(MIX.values())}) [{MIX['runaway']}]",
     )
     parser.add_argument(
+        "--crash-mix",
+        type=int,
+        default=0,
+        metavar="N",
+        help="1 request in N is a query that crashes the engine, answered 400 [0: none]",
+    )
+    parser.add_argument(
+        "--lift-limits",
+        action="store_true",
+        help="with --crash-mix: lift the server's structural and length limits, so that each "
+        "crash-inducing query kills its query process (400; 503 if the deadline comes first) "
+        "instead of being refused (400)",
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         default=max(2, min(4, os.cpu_count() or 2)),
@@ -867,6 +930,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.clients < 1 or options.seconds <= 0 or options.warmup < 0:
         parser.error("--clients must be positive, --seconds positive, --warmup not negative")
+    if options.crash_mix == 1 or options.crash_mix < 0:
+        parser.error("--crash-mix must be 0 (none) or at least 2")
     if options.seconds > 3600 or options.clients > 1024:
         parser.error("bounded: at most 3600 s and 1024 clients")
     try:

@@ -128,6 +128,23 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("sparql_max_body", 65536, int, "Largest SPARQL POST body accepted, in bytes."),
     Setting(
+        "sparql_max_nesting",
+        128,
+        int,
+        "Deepest nesting of groups `{}`, parentheses `()` and brackets `[]` in a SPARQL query "
+        "(deeper: 400, before it runs: nesting deep enough crashes the query engine). Real "
+        "queries nest fewer than 20 levels.",
+    ),
+    Setting(
+        "sparql_max_chain",
+        1000,
+        int,
+        "Longest chain of UNION, OPTIONAL, MINUS, BIND, FILTER, GRAPH, VALUES, groups and "
+        "expression or property-path operators in a SPARQL query, counted through the groups "
+        "that hold them (longer: 400, before it runs: chains long enough crash the query "
+        "engine). Long lists of alternatives fit in VALUES or IN.",
+    ),
+    Setting(
         "threads",
         4,
         int,

@@ -9,6 +9,7 @@ answered promptly.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import struct
@@ -285,3 +286,160 @@ def test_misbehaving_clients_do_not_block_others(busy_server, name):
         assert outcomes["slow reader"] == "HTTP/1.1 200 OK", outcomes
     assert busy_server.process.poll() is None
     assert "WORKER TIMEOUT" not in busy_server.output()
+
+
+# -- kill -9 of query processes ----------------------------------------------------------------
+
+#: Runs for minutes on the test data (COUNT evaluates the whole five-fold product).
+LONG_QUERY = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+)
+#: Queries the query processes answer (no fixed subject or object: never answered inline).
+ORDINARY = [
+    COUNT_QUERY,
+    "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o } LIMIT 5",
+    "ASK { ?s a ?type }",
+]
+#: The answer of a query whose process was killed from outside (server/sparql/process.py).
+KILLED = "killed by SIGKILL"
+
+
+def _children(pids: set[int]) -> set[int]:
+    """The processes whose parent is one of ``pids`` (proc(5): field 4 of /proc/PID/stat)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) in pids and fields[0] not in ("Z", "X"):
+            found.add(int(entry.name))
+    return found
+
+
+def query_processes(server: Server) -> set[int]:
+    """The live query processes of a server: its workers' children."""
+    return _children(_children({server.pid}))
+
+
+def _cpu(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _reaped(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists()
+
+
+def _sparql(server: Server, query: str) -> requests.Response:
+    return requests.get(
+        server.base + "sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
+
+
+def test_kill_9_of_query_processes_under_load(tmp_path):
+    """SIGKILL (what the out-of-memory killer sends) to query processes while four clients
+    query without pause: three times to the process running a long query, three times to an
+    idle one. The long query's own request gets 503 with ``Retry-After`` and a message saying
+    its process was killed; every query sent after a kill answers 200, and one in flight on an
+    idle victim, if any, gets the same documented 503; the server ends with as many query
+    processes as it had."""
+    server = ReloadServer.start(tmp_path, data_folder(tmp_path), sparql_timeout=60).wait()
+    stop = threading.Event()
+    answers: list[tuple[float, float, requests.Response | Exception]] = []
+
+    def client(offset: int) -> None:
+        index = offset
+        while not stop.is_set():
+            sent = time.monotonic()
+            try:
+                outcome = _sparql(server, ORDINARY[index % len(ORDINARY)])
+            except requests.RequestException as error:
+                outcome = error
+            answers.append((sent, time.monotonic(), outcome))
+            index += 1
+
+    try:
+        for query in ORDINARY * 8:  # every worker forks its query processes
+            assert _sparql(server, query).status_code == 200
+        before = query_processes(server)
+        assert len(before) >= 4, before
+        clients = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+        for thread in clients:
+            thread.start()
+        kills: list[tuple[float, str]] = []
+        victims: list[int] = []
+        long_answers = []
+        for round_ in range(6):
+            busy = round_ % 2 == 0
+            if busy:
+                outcome: dict = {}
+                runner = threading.Thread(
+                    target=lambda box=outcome: box.update(response=_sparql(server, LONG_QUERY))
+                )
+                runner.start()
+            deadline = time.monotonic() + 20
+            victim = None
+            while victim is None:
+                assert time.monotonic() < deadline, "no victim found"
+                pids = query_processes(server)
+                ticks = {pid: _cpu(pid) for pid in pids}
+                time.sleep(0.5)
+                used = {pid: _cpu(pid) - ticks[pid] for pid in pids}
+                ranked = sorted(used, key=used.get)
+                if busy and used[ranked[-1]] >= 10 and used[ranked[-2]] < used[ranked[-1]] / 4:
+                    victim = ranked[-1]  # the one running the long query
+                elif not busy and used[ranked[0]] == 0:
+                    victim = ranked[0]
+            os.kill(victim, signal.SIGKILL)
+            kills.append((time.monotonic(), "busy" if busy else "idle"))
+            victims.append(victim)
+            if busy:
+                runner.join(60)
+                assert not runner.is_alive(), "the killed query's request hangs"
+                long_answers.append(outcome["response"])
+            while not _reaped(victim):
+                assert time.monotonic() < deadline + 20, f"query process {victim} never reaped"
+                time.sleep(0.05)
+            time.sleep(0.5)
+        time.sleep(1.0)
+        stop.set()
+        for thread in clients:
+            thread.join(60)
+        after = query_processes(server)
+    finally:
+        stop.set()
+        server.stop()
+    for response in long_answers:
+        assert response.status_code == 503, response.text
+        assert response.headers.get("Retry-After") == "1"
+        assert KILLED in response.json()["error"]["message"], response.text
+    late = [outcome for sent, _, outcome in answers if sent > kills[0][0]]
+    assert len(late) >= 50, f"only {len(late)} queries sent during the kills"
+    unexpected = []
+    in_flight_503 = 0
+    for sent, done, outcome in answers:
+        status = getattr(outcome, "status_code", None)
+        if status == 200:
+            continue
+        caught = any(sent < killed < done for killed, kind in kills if kind == "idle")
+        if caught and status == 503 and KILLED in outcome.text:
+            in_flight_503 += 1
+            continue
+        unexpected.append(f"sent at {sent:.2f}: {getattr(outcome, 'text', outcome)!s:.300}")
+    assert not unexpected, (kills, unexpected)
+    assert in_flight_503 <= 3
+    print(
+        f"{len(answers)} queries ({len(late)} after the first kill), {in_flight_503} 503 in flight"
+    )
+    assert len(after) == len(before), (before, after)
+    assert not set(victims) & after
+    assert "Traceback" not in server.output()

@@ -25,14 +25,22 @@ class ByteLRU:
     """A least-recently-used map whose entries' sizes add up to at most ``budget`` bytes.
 
     ``budget=None`` never evicts (the precomputed representations of a small corpus). A value
-    larger than the whole budget is not kept at all.
+    larger than the whole budget is not kept at all. A value is put after the entries it
+    displaces are evicted, so :attr:`total` (read under the lock, like every table access)
+    never exceeds the budget, even while another thread is in :meth:`put`.
     """
 
     def __init__(self, budget: int | None):
         self.budget = budget
-        self.total = 0
+        self._total = 0
         self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def total(self) -> int:
+        """Bytes of the entries held."""
+        with self._lock:
+            return self._total
 
     def get(self, key: Hashable) -> Any:
         with self._lock:
@@ -44,25 +52,27 @@ class ByteLRU:
             return found[0]
 
     def put(self, key: Hashable, value: Any, size: int) -> None:
-        if self.budget is not None and size > self.budget:
-            return
         with self._lock:
+            budget = self.budget
+            if budget is not None and size > budget:
+                return
             old = self._entries.pop(key, None)
             if old is not None:
-                self.total -= old[1]
-            self._entries[key] = (value, size)
-            self.total += size
-            if self.budget is not None:
-                while self.total > self.budget:
+                self._total -= old[1]
+            if budget is not None:
+                while self._total + size > budget:
                     _, (_, evicted) = self._entries.popitem(last=False)
-                    self.total -= evicted
+                    self._total -= evicted
+            self._entries[key] = (value, size)
+            self._total += size
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._entries
 
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            return len(self._entries)
 
 
 #: zlib keeps a window of 32 KiB, so a longer preset dictionary would never be referenced.

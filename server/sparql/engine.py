@@ -8,6 +8,14 @@ thread that ran it (pyoxigraph result iterators must not cross threads), with th
 applied, and sends the bytes back over a socket pair. The parent waits until the deadline; past it,
 it SIGKILLs the child, forks a fresh one, and raises :class:`QueryTimeout` (503).
 
+A child that dies for any other reason is replaced too, before another query is given to it: the
+pool checks that an idle child is alive before sending it a job, and a child that dies while
+running one is reaped and its exit status read (``waitpid(2)``). How the child ended says what
+the client is told (:mod:`server.sparql.process`): 400 when the engine crashed on the query, 503
+with ``Retry-After`` when the child was killed from outside. pyoxigraph recurses over a
+query's syntax tree: the child runs queries on a deep stack, and :mod:`server.sparql.limits`
+refuses queries nested or chained deep enough to overflow one.
+
 Each process that serves requests (a gunicorn worker, the Flask test client's process) owns its own
 pool, created lazily on first use after any fork; children of a pool exit when their parent dies
 (they notice the parent change) or when the pool closes (at interpreter exit).
@@ -31,12 +39,14 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, Pipe
+from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
 from server.errors import PolicygraphError, QueryTimeout, ServiceUnavailable
+from server.sparql import process as sparql_process
 from server.sparql import results as sparql_results
+from server.sparql.process import QueryProcess
 
 log = logging.getLogger(__name__)
 
@@ -151,15 +161,23 @@ def _isolate_network() -> None:
 QUERY_NICENESS = 5
 
 
+def _child_process(
+    store: ox.Store, union_store: ox.Store | None, conn: Connection, parent: int
+) -> None:
+    """A child's setup, then its loop in a thread with a deep stack."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Queries yield the CPU to the request threads, so a runaway query slows documents less.
+    # The loop's thread inherits this thread's niceness and network namespace.
+    os.nice(QUERY_NICENESS)
+    _isolate_network()
+    sparql_process.in_deep_stack(_child_main, store, union_store, conn, parent)
+
+
 def _child_main(
     store: ox.Store, union_store: ox.Store | None, conn: Connection, parent: int
 ) -> None:
     """The loop of one child: receive a job, answer it, until the parent goes away."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # Queries yield the CPU to the request threads, so a runaway query slows documents less.
-    os.nice(QUERY_NICENESS)
-    _isolate_network()
     while True:
         try:
             if not conn.poll(1.0):
@@ -171,6 +189,10 @@ def _child_main(
             return
         job = pickle.loads(message)
         if job is None:
+            return
+        try:
+            conn.send_bytes(b"")  # received: from now on the job is this process's
+        except (OSError, ValueError):
             return
         try:
             reply = ("ok", execute(store_for(job, store, union_store), job))
@@ -203,66 +225,6 @@ def private_memory(pid: int) -> int | None:
     return None
 
 
-class _Child:
-    """A forked child and the parent's end of its socket pair; ``spent`` once it holds more
-    private memory than its pool allows."""
-
-    spent = False
-
-    def __init__(self, store: ox.Store, union_store: ox.Store | None, siblings: list[Connection]):
-        parent_end, child_end = Pipe(duplex=True)
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the child
-            status = 0
-            try:
-                parent_end.close()
-                for sibling in siblings:  # so a sibling sees EOF when the parent dies
-                    try:
-                        sibling.close()
-                    except OSError:
-                        pass
-                _child_main(store, union_store, child_end, parent)
-            except BaseException:  # noqa: BLE001 - a child must never return into the caller
-                status = 1
-            finally:
-                os._exit(status)
-        child_end.close()
-        self.pid = pid
-        self.conn = parent_end
-
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.reap()
-
-    def stop(self) -> None:
-        try:
-            self.conn.send_bytes(pickle.dumps(None))
-        except (OSError, ValueError):
-            pass
-        deadline = time.monotonic() + 1.0
-        while time.monotonic() < deadline:
-            if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
-                break
-            time.sleep(0.01)
-        else:
-            self.kill()
-        self.conn.close()
-
-    def reap(self) -> None:
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
-        try:
-            self.conn.close()
-        except OSError:
-            pass
-
-
 _ERRORS = {"QuerySyntaxError": QuerySyntaxError, "QueryFailed": QueryFailed}
 
 
@@ -283,11 +245,12 @@ class Pool:
         self.pid = os.getpid()
         self.memory_limit = memory_limit  # bytes of private memory per child; 0: no limit
         self.recycled = 0
+        self.replaced = 0  # children found dead (idle or mid-query) and replaced
         self.jobs = 0  # jobs sent to a child
         self._lock = threading.Lock()
-        self._idle: list[_Child] = []
+        self._idle: list[QueryProcess] = []
         self._free = threading.Semaphore(self.size)
-        self._all: set[_Child] = set()
+        self._all: set[QueryProcess] = set()
         self._closed = False
         self._stopping = threading.Event()
         for _ in range(self.size):
@@ -316,23 +279,53 @@ class Pool:
                     child.spent = True
             del pool
 
-    def _spawn(self) -> _Child:
+    def _spawn(self) -> QueryProcess:
         with self._lock:
-            child = _Child(self.store, self.union_store, [c.conn for c in self._all])
+            child = QueryProcess(
+                _child_process, (self.store, self.union_store), [c.conn for c in self._all]
+            )
             self._all.add(child)
         return child
 
-    def _retire(self, child: _Child) -> None:
+    def _retire(self, child: QueryProcess) -> None:
         with self._lock:
             self._all.discard(child)
         child.kill()
 
+    def _checked(self, child: QueryProcess | None) -> QueryProcess:
+        """``child`` if it is alive, else a fresh fork in its place (the dead one reaped)."""
+        if child is not None and child.alive():
+            return child
+        if child is not None:
+            log.error(
+                "SPARQL query process %s %s while idle; replaced",
+                child.pid,
+                sparql_process.describe(child.status),
+            )
+            self._retire(child)
+            self.replaced += 1
+        try:
+            return self._spawn()
+        except OSError:
+            log.exception("could not fork a SPARQL query process")
+            raise ServiceUnavailable(
+                "no query process could be started for this query; try again",
+                headers={"Retry-After": str(sparql_process.RETRY_AFTER)},
+            ) from None
+
     def run(self, job: Job, timeout: float) -> Answer:
-        """Answer ``job`` in a child within ``timeout`` seconds (waiting for a child included)."""
+        """Answer ``job`` in a child within ``timeout`` seconds (waiting for a child included).
+
+        The child is checked alive first, and replaced if it is not; one that dies after the
+        check, before it acknowledges the job, is replaced and the job sent to its replacement.
+        One that dies while running the job is replaced, and the error says how it ended
+        (:func:`server.sparql_process.error_for`).
+        """
         started = time.monotonic()
         deadline = started + timeout
         if self._closed:
             raise ServiceUnavailable("the query engine is shutting down")
+        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         if not self._free.acquire(timeout=max(0.0, timeout)):
             raise QueryTimeout(
                 f"every query process stayed busy for {timeout:g} s; try again shortly"
@@ -340,22 +333,31 @@ class Pool:
         child = None
         try:
             with self._lock:
-                child = self._idle.pop()
+                child = self._idle.pop() if self._idle else None  # None: a fork had failed
                 self.jobs += 1
-            reply = self._ask(child, job, deadline, timeout, time.monotonic() - started)
-            if not child.spent:  # else it is replaced below, like a child that timed out
+            for _ in range(2):  # a process that dies before it receives the job: once more
+                child = self._checked(child)
+                if self._send(child, payload):
+                    reply = self._ask(child, deadline, timeout, time.monotonic() - started)
+                    if reply[0] != "undelivered":
+                        break
+            else:
+                raise ServiceUnavailable(
+                    "no query process could take this query; try again",
+                    headers={"Retry-After": str(sparql_process.RETRY_AFTER)},
+                )
+            if reply[0] == "died":
+                self.replaced += 1
+            elif child.spent:
+                self.recycled += 1
+            else:
                 with self._lock:
                     self._idle.append(child)
                 child = None
-            else:
-                self.recycled += 1
         finally:
-            if child is not None:  # it timed out or died: replace it
+            if child is not None:  # it timed out, died or is spent: replace it
                 self._retire(child)
-                if not self._closed:
-                    replacement = self._spawn()
-                    with self._lock:
-                        self._idle.append(replacement)
+                self._replenish()
             self._free.release()
         status, value = reply
         if status == "ok":
@@ -363,23 +365,53 @@ class Pool:
         if status == "error":
             name, message = value
             raise _ERRORS.get(name, QueryFailed)(message)
+        if status == "died":
+            raise sparql_process.error_for(*value)
         log.error("SPARQL child failed: %s", value)
         raise ServiceUnavailable("the query engine failed on this query")
 
-    def _ask(self, child: _Child, job: Job, deadline: float, timeout: float, waited: float):
+    def _replenish(self) -> None:
+        """Fork a child into the idle list (a failed fork is logged: the next run forks)."""
+        if self._closed:
+            return
         try:
-            child.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            if not child.conn.poll(max(0.0, deadline - time.monotonic())):
-                queued = f" (of which {waited:.1f} s waiting for a free query process)"
-                raise QueryTimeout(
-                    f"the query ran longer than the {timeout:g} s limit"
-                    f"{queued if waited >= 0.05 else ''} and was stopped; "
-                    "narrow it (a LIMIT, more specific patterns) and try again"
-                )
-            return pickle.loads(child.conn.recv_bytes())
-        except (EOFError, OSError, pickle.UnpicklingError) as error:
-            log.error("SPARQL child %s died: %s", child.pid, error)
-            return ("crash", f"child died: {error}")
+            replacement = self._spawn()
+        except OSError:
+            log.exception("could not fork a SPARQL query process")
+            return
+        with self._lock:
+            self._idle.append(replacement)
+
+    @staticmethod
+    def _send(child: QueryProcess, payload: bytes) -> bool:
+        """Send a job; False when the child's socket is closed (the child is reaped)."""
+        try:
+            child.conn.send_bytes(payload)
+            return True
+        except OSError:
+            child.wait()
+            return False
+
+    def _ask(self, child: QueryProcess, deadline: float, timeout: float, waited: float):
+        """The child's reply to the job just sent: ``("undelivered", None)`` when it died before
+        acknowledging it (the job never ran), ``("died", (pid, status))`` after."""
+        received = False
+        try:
+            for _ in range(2):  # the acknowledgement, then the reply
+                if not child.conn.poll(max(0.0, deadline - time.monotonic())):
+                    queued = f" (of which {waited:.1f} s waiting for a free query process)"
+                    raise QueryTimeout(
+                        f"the query ran longer than the {timeout:g} s limit"
+                        f"{queued if waited >= 0.05 else ''} and was stopped; "
+                        "narrow it (a LIMIT, more specific patterns) and try again"
+                    )
+                message = child.conn.recv_bytes()
+                if received:
+                    return pickle.loads(message)
+                received = True
+        except (EOFError, OSError, pickle.UnpicklingError):
+            status = child.wait()
+            return ("died", (child.pid, status)) if received else ("undelivered", None)
 
     def close(self) -> None:
         """Stop every child (idle ones politely, busy ones by SIGKILL)."""

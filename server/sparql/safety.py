@@ -17,6 +17,10 @@ Two readers look at the text:
    here), whose tree is walked for ``ServiceGraphPattern`` and dataset clauses. It runs whenever
    the tokenizer saw a dataset clause, a ``\\u`` escape (SPARQL §19.2 lets escapes spell keywords),
    or anything it could not read. A query either reader refuses is refused.
+
+Before either reader looks further, the tokens are measured against the structural limits of
+:mod:`server.sparql.limits` (how deep the query nests, how long its chains of operators run):
+past them the engine would crash, and rdflib's parser would recurse as deep.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
+
+from server.sparql import limits as sparql_limits
 
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH", "USING"}
@@ -70,7 +76,8 @@ _TOKEN = re.compile(
 
 
 class Refused(Exception):
-    """A request the endpoint will not run; ``kind`` says why (service, dataset, update, syntax)."""
+    """A request the endpoint will not run; ``kind`` says why (service, dataset, update, syntax,
+    limit)."""
 
     def __init__(self, kind: str, message: str):
         self.kind = kind
@@ -243,15 +250,25 @@ def check_graph_names(iris: Iterable[str], allowed: Iterable[str], where: str) -
     return iris
 
 
-def check_query(text: str, base: str, graphs: Iterable[str]) -> Verdict:
+def check_query(
+    text: str,
+    base: str,
+    graphs: Iterable[str],
+    limits: sparql_limits.Limits = sparql_limits.DEFAULT,
+) -> Verdict:
     """Refuse (raise :class:`Refused`) or describe a query, without executing anything.
 
     ``base`` is the IRI relative IRIs resolve against (the deployment base); ``graphs`` are the
-    names of every graph of the dataset (data, ontology and shapes graphs).
+    names of every graph of the dataset (data, ontology and shapes graphs); ``limits`` bound
+    its nesting and chains (settings ``sparql_max_nesting`` and ``sparql_max_chain``).
     """
     if not isinstance(graphs, frozenset):
         graphs = frozenset(str(graph) for graph in graphs)
     tokens = tokenize(text)
+    try:
+        sparql_limits.check(tokens, limits)
+    except sparql_limits.LimitExceeded as error:
+        raise Refused("limit", str(error)) from None
     scan = _scan(tokens, base)
     if "SERVICE" in scan.words:
         raise Refused("service", "SERVICE is not supported: this endpoint queries its own data")

@@ -19,6 +19,7 @@ from server.sparql import protocol as sparql_protocol
 from server.sparql import ranges as sparql_ranges
 from server.sparql import remote as sparql_remote
 from server.sparql.engine import Answer, Job, Pool, execute, store_for
+from server.sparql.limits import Limits
 from server.sparql.protocol import Choice, UpdateRefused
 from server.sparql.safety import Refused, check_graph_names, check_query
 
@@ -96,7 +97,8 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     try:
         check_graph_names(parsed.default_graph_uri, graphs, "default-graph-uri")
         check_graph_names(parsed.named_graph_uri, graphs, "named-graph-uri")
-        verdict = check_query(parsed.query, pub.base, graphs) if parsed.query else None
+        limits = Limits.from_settings(pub.settings)
+        verdict = check_query(parsed.query, pub.base, graphs, limits) if parsed.query else None
     except Refused as error:
         raise refuse(error) from None
     if parsed.query is None or not parsed.query.strip():
