@@ -190,7 +190,7 @@ def write_dumps(pub) -> list:
     """Write the dumps of ``pub`` (:func:`server.publish.dumps.generate`) into the setting
     ``dumps_dir``."""
     folder = pub.settings.get("dumps_dir")
-    return dumps.generate(pub.store, pub.data_graphs, folder, ontology.prefixes(pub.base))
+    return dumps.generate(pub.store, pub.data_graphs, folder, pub.base)
 
 
 def populate(pub, pool: Executor | None = None) -> None:
