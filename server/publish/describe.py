@@ -33,6 +33,9 @@ class Description:
     incoming_total: int = 0
     rest: str | None = None
     meta: list[ox.Triple] = field(default_factory=list)
+    #: Every triple above in each graph that holds it (``meta`` in the default graph: it is
+    #: about the document, not data), for N-Quads and TriG.
+    quads: list[ox.Quad] = field(default_factory=list)
 
     @property
     def truncated(self) -> bool:
@@ -63,11 +66,11 @@ def _quads(store: ox.Store, graphs, subject=None, predicate=None, obj=None):
             yield quad
 
 
-def _label_triples(store: ox.Store, graphs, iri: ox.NamedNode) -> list[ox.Triple]:
+def _label_quads(store: ox.Store, graphs, iri: ox.NamedNode) -> list[ox.Quad]:
     for predicate in (LABEL, PREF_LABEL):
-        found = {q.triple for q in _quads(store, graphs, iri, predicate)}
+        found = list(_quads(store, graphs, iri, predicate))
         if found:
-            return sorted(found, key=str)
+            return found
     return []
 
 
@@ -93,12 +96,14 @@ def describe(
     description = Description(topic)
     root = ox.NamedNode(topic)
     own: set[ox.Triple] = set()
+    quads: set[ox.Quad] = set()
     members = {topic}
     pending = [root]
     while pending:
         node = pending.pop()
         for quad in _quads(store, data_graphs, node):
             own.add(quad.triple)
+            quads.add(quad)
             value = quad.object
             if (
                 isinstance(value, ox.NamedNode)
@@ -109,14 +114,16 @@ def describe(
                 pending.append(value)
     description.own = sorted(own, key=lambda t: (t.subject.value != topic, str(t)))
 
-    incoming = {
-        quad.triple
+    incoming_quads = [
+        quad
         for quad in _quads(store, data_graphs, None, None, root)
         if owner(quad.subject.value) != topic
-    }
-    ordered = sorted(incoming, key=str)
+    ]
+    ordered = sorted({quad.triple for quad in incoming_quads}, key=str)
     description.incoming_total = len(ordered)
     description.incoming = ordered[:incoming_cap]
+    kept = set(description.incoming)
+    quads.update(quad for quad in incoming_quads if quad.triple in kept)
     if description.truncated:
         description.rest = rest_query(base, topic)
         description.meta = [
@@ -131,6 +138,13 @@ def describe(
         linked.add(triple.subject.value)
     labels: list[ox.Triple] = []
     for iri in sorted(linked):
-        labels += _label_triples(store, label_graphs, ox.NamedNode(iri))
-    description.labels = [t for t in labels if t not in own]
+        found = [
+            q for q in _label_quads(store, label_graphs, ox.NamedNode(iri)) if q.triple not in own
+        ]
+        labels += sorted({q.triple for q in found}, key=str)
+        quads.update(found)
+    description.labels = labels
+    default = ox.DefaultGraph()
+    quads.update(ox.Quad(t.subject, t.predicate, t.object, default) for t in description.meta)
+    description.quads = sorted(quads, key=lambda q: (str(q.graph_name), str(q.triple)))
     return description

@@ -176,6 +176,7 @@ def _thing(pub, iri: str, key: str) -> Document:
         pub.doc_url(key),
     )
     document = _document(pub, key, description.triples, None, topic=iri)
+    document.quads = description.quads
     document.render_html = partial(html.render_resource, pub, document, description)
     return document
 

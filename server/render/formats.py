@@ -26,7 +26,6 @@ class Format:
     suffix: str
     serialize: Callable[[Document, str | None], bytes]
     charset: bool = False
-    dataset_level: bool = False
     per_language: bool = False
     aliases: tuple[str, ...] = ()
 
@@ -78,18 +77,19 @@ FORMATS: tuple[Format, ...] = (
         "application/n-quads",
         "nq",
         _quads(ox.RdfFormat.N_QUADS, False),
-        dataset_level=True,
     ),
-    Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG), dataset_level=True),
+    Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG)),
 )
 
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 BY_SUFFIX = {fmt.suffix: fmt for fmt in FORMATS}
 
-#: What a description of one thing is offered as (Turtle first: the ``*/*`` default).
-RESOURCE_FORMATS = ("turtle", "html", "jsonld", "ntriples", "rdfxml")
-#: Dataset-level documents add N-Quads and TriG.
-DATASET_FORMATS = RESOURCE_FORMATS + ("nquads", "trig")
+#: What a description of one thing is offered as (Turtle first: the ``*/*`` default); N-Quads
+#: and TriG keep each triple in the named graph it comes from (the document's own statements,
+#: such as an ``rdfs:seeAlso`` to more incoming links, in the default graph).
+RESOURCE_FORMATS = ("turtle", "html", "jsonld", "ntriples", "rdfxml", "nquads", "trig")
+#: The dataset-level documents (ontology, shapes, dataset, validation, named graphs): the same.
+DATASET_FORMATS = RESOURCE_FORMATS
 
 
 def negotiate(offered: Sequence[str]) -> Format:
