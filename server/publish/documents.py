@@ -20,7 +20,7 @@ from server.publish import dumps, void
 from server.publish.describe import describe
 from server.render import html, vocabulary
 from server.render.document import Document, used_prefixes
-from server.render.formats import DATASET_FORMATS, RESOURCE_FORMATS
+from server.render.formats import DATASET_FORMATS, GRAPH_FORMATS, RESOURCE_FORMATS
 from server.render.jsonld import context_document
 
 #: A thing IRI: ``{base}id/{kind}/{slug}`` (DESIGN.md § IRIs).
@@ -74,10 +74,12 @@ def _data_union_column(pub, query: str) -> list:
 
 
 class Documents(Mapping):
-    """Every document by key; a thing's is described on first access, not at load.
+    """Every document by key; a thing's or a named graph's is built on first access, not at load.
 
-    The dataset-level documents (ontology, shapes, dataset, named graphs, validation) are few
-    and built at load (:meth:`add`). A thing's key ``doc/{kind}/{slug}`` and its IRI
+    The dataset-level documents (ontology, shapes, dataset, validation) are few and built at
+    load (:meth:`add`). A data graph ``{base}graph/…`` has the document ``graph/…`` holding
+    all its triples, read from the store when first needed. A thing's key
+    ``doc/{kind}/{slug}`` and its IRI
     ``{base}id/{kind}/{slug}`` determine each other (:func:`thing_key` is one-to-one), so
     ``pub.things`` (IRI → key) is also the key → IRI map, with no second table. Membership,
     iteration and ``len`` never describe anything; ``[key]`` and ``get`` do, counting in
@@ -91,6 +93,10 @@ class Documents(Mapping):
         self._recent: OrderedDict[str, Document] = OrderedDict()
         self._keep = recent
         self._lock = threading.Lock()
+        #: Data graph documents: key (the IRI less the base) → graph name.
+        self._graphs = {
+            g.value[len(pub.base) :]: g for g in pub.data_graphs if g.value.startswith(pub.base)
+        }
 
     def add(self, document: Document) -> None:
         self._fixed[document.key] = document
@@ -102,15 +108,21 @@ class Documents(Mapping):
         iri = f"{self.pub.base}id/{key[4:]}"
         return iri if self.pub.things.get(iri) == key else None
 
+    def is_graph(self, key: str) -> bool:
+        """Whether ``key`` is the document of a data graph (``graph/…``)."""
+        return key in self._graphs
+
     def formats(self, key: str) -> tuple[str, ...] | None:
         """The formats document ``key`` is offered in (None: no such document), undescribed."""
         document = self._fixed.get(key)
         if document is not None:
             return document.formats
+        if key in self._graphs:
+            return GRAPH_FORMATS
         return RESOURCE_FORMATS if self.iri(key) else None
 
     def __contains__(self, key) -> bool:
-        return key in self._fixed or self.iri(key) is not None
+        return key in self._fixed or key in self._graphs or self.iri(key) is not None
 
     def __getitem__(self, key: str) -> Document:
         document = self._fixed.get(key)
@@ -121,10 +133,13 @@ class Documents(Mapping):
             if document is not None:
                 self._recent.move_to_end(key)
                 return document
-        iri = self.iri(key)
-        if iri is None:
-            raise KeyError(key)
-        document = _thing(self.pub, iri, key)  # outside the lock: a race describes twice
+        if key in self._graphs:
+            document = _named_graph(self.pub, key, self._graphs[key])
+        else:
+            iri = self.iri(key)
+            if iri is None:
+                raise KeyError(key)
+            document = _thing(self.pub, iri, key)  # outside the lock: a race describes twice
         with self._lock:
             self.built += 1
             self._recent[key] = document
@@ -133,12 +148,13 @@ class Documents(Mapping):
         return document
 
     def __iter__(self) -> Iterator[str]:
-        """Thing documents first (in IRI order), then the dataset-level ones."""
+        """Thing documents first (in IRI order), then the dataset-level ones, then the graphs."""
         yield from self.pub.things.values()
         yield from self._fixed
+        yield from self._graphs
 
     def __len__(self) -> int:
-        return len(self.pub.things) + len(self._fixed)
+        return len(self.pub.things) + len(self._fixed) + len(self._graphs)
 
 
 def _graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
@@ -181,6 +197,21 @@ def _thing(pub, iri: str, key: str) -> Document:
     return document
 
 
+def _named_graph(pub, key: str, graph: ox.NamedNode) -> Document:
+    """A data graph's document: every triple of the graph (TriG and N-Quads name the graph); its
+    HTML page is the graph's VoID description (:func:`server.publish.void.graph_triples`) and the
+    things it describes."""
+    triples = _graph_triples(pub, graph)
+    document = _document(pub, key, triples, None, GRAPH_FORMATS, topic=graph.value)
+    document.quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    summary = void.graph_triples(pub, graph)
+    things = sorted(
+        {t.subject.value for t in triples if t.subject.value in pub.things}, key=str.casefold
+    )
+    document.render_html = partial(html.render_graph, pub, document, summary, things)
+    return document
+
+
 def _generic(pub, key, triples, title, formats=RESOURCE_FORMATS, topic=None, **extra):
     document = _document(pub, key, triples, None, formats, topic)
     document.render_html = lambda lang: html.render_generic(pub, document, title, lang, **extra)
@@ -208,8 +239,8 @@ def populate(pub, pool: Executor | None = None) -> None:
 
 
 def add_dataset_documents(pub) -> None:
-    """The documents built at load: ontology, shapes, dataset, named graphs, validation (the
-    things, counts and dumps are known)."""
+    """The documents built at load: ontology, shapes, dataset, validation (the things, counts
+    and dumps are known); the named graphs' and the things' are built on first access."""
     base = pub.base
     pub.documents = Documents(pub)
 
@@ -233,19 +264,6 @@ def add_dataset_documents(pub) -> None:
             topic=f"{base}dataset",
         )
     )
-    for graph in pub.data_graphs:
-        key = graph.value[len(base) :]
-        pub.documents.add(
-            _generic(
-                pub,
-                key,
-                void.graph_triples(pub, graph),
-                f"Named graph {key}",
-                DATASET_FORMATS,
-                topic=graph.value,
-            )
-        )
-
     report = list(ox.parse(pub.validation.turtle.encode("utf-8"), ox.RdfFormat.TURTLE))
     doc = _document(pub, "validation", sorted(report, key=str), None)
     doc.render_html = partial(vocabulary.render_validation, pub, doc)

@@ -39,6 +39,8 @@ from server.render.languages import LANGUAGES
 from shapes import Validation
 
 EXTENSION = "policygraph"
+#: Where the documents of data graphs are (``{base}graph/…``, DESIGN.md § IRIs).
+GRAPH_KEY = "graph/"
 
 #: ``precompute = auto`` renders everything at startup up to this many things. A thing's seven
 #: representations (five formats, HTML in three languages) cost ~7 ms to render and ~47 KB
@@ -201,7 +203,9 @@ class Publication:
         self.fixed[name] = Representation(body, content_type, etag, f"{self.base}{name}", "")
 
     def link_header(self, key: str, formats: tuple[str, ...]) -> str:
-        """RFC 8288 ``Link`` alternates for every format offered, plus the JSON-LD context."""
+        """RFC 8288 ``Link`` alternates for every format offered, plus the JSON-LD context; a
+        named graph's document adds ``describedby`` its VoID description, in ``{base}dataset``
+        (VoID §5: the graph is a ``void:subset`` described there)."""
         parts = [
             f'<{self.doc_url(key, BY_NAME[name].suffix)}>; rel="alternate"; '
             f'type="{BY_NAME[name].media_type}"'
@@ -209,6 +213,8 @@ class Publication:
         ]
         if "jsonld" in formats:
             parts.append(f'<{self.base}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"')
+        if key.startswith(GRAPH_KEY):
+            parts.append(f'<{self.base}dataset>; rel="describedby"')
         return ", ".join(parts)
 
     def precompute(self, pack: bool | None = None) -> int:
@@ -218,7 +224,8 @@ class Publication:
         as rendered. Past it (or with ``pack=True``) they are packed: compressed with a preset
         dictionary per format trained on a sample of the things
         (:func:`server.publish.cache.train`), and no description is kept once its
-        representations are packed (but the documents' few recent ones).
+        representations are packed (but the documents' few recent ones); the named graphs'
+        documents are left to be rendered on demand.
         """
         keys = list(self.documents)
         if not (len(self.things) > AUTO_LIMIT if pack is None else pack):
@@ -236,7 +243,9 @@ class Publication:
                 by_format.setdefault(name, []).append(body)
         self.packed = Packed({name: train(bodies) for name, bodies in by_format.items()})
         count = 0
-        for key in keys:
+        # A named graph's document is the graph itself, as large as the data over all graphs:
+        # rendered on demand into the cache, not packed.
+        for key in (key for key in keys if not key.startswith(GRAPH_KEY)):
             parts = rendered.pop(key, None) or self._render_all(key)
             self.packed.pack(key, parts)
             count += len(parts)

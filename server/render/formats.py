@@ -88,8 +88,10 @@ BY_SUFFIX = {fmt.suffix: fmt for fmt in FORMATS}
 #: and TriG keep each triple in the named graph it comes from (the document's own statements,
 #: such as an ``rdfs:seeAlso`` to more incoming links, in the default graph).
 RESOURCE_FORMATS = ("turtle", "html", "jsonld", "ntriples", "rdfxml", "nquads", "trig")
-#: The dataset-level documents (ontology, shapes, dataset, validation, named graphs): the same.
+#: The dataset-level documents (ontology, shapes, dataset, validation): the same.
 DATASET_FORMATS = RESOURCE_FORMATS
+#: A named graph's document (every triple of the graph; HTML: its VoID description): the same.
+GRAPH_FORMATS = RESOURCE_FORMATS
 
 
 def negotiate(offered: Sequence[str]) -> Format:

@@ -289,3 +289,25 @@ def render_generic(
         **extra,
         **linker.common(document.key, document.formats),
     )
+
+
+#: Most things a named graph's page lists (the rest are in its data, one link away).
+GRAPH_THINGS = 200
+
+
+def render_graph(pub, document, summary: list[ox.Triple], things: list[str], lang: str) -> str:
+    """A named graph's page: its VoID description (VoID §5, a subset of the dataset), links to
+    its triples in every RDF format, and the things it describes (the first
+    :data:`GRAPH_THINGS`, by IRI)."""
+    linker = Linker(pub, lang)
+    common = linker.common(document.key, document.formats)
+    return render_template(
+        "graph.html",
+        title=f"Named graph {document.topic}",
+        iri=document.topic,
+        triples=len(document.triples),
+        sections=sections(linker, [document.topic], summary),
+        things=[linker.term(ox.NamedNode(iri)) for iri in things[:GRAPH_THINGS]],
+        things_count=len(things),
+        **common,
+    )
