@@ -20,7 +20,12 @@ from server.publish import dumps, void
 from server.publish.describe import describe
 from server.render import html, vocabulary
 from server.render.document import Document, used_prefixes
-from server.render.formats import DATASET_FORMATS, GRAPH_FORMATS, RESOURCE_FORMATS
+from server.render.formats import (
+    DATASET_FORMATS,
+    GRAPH_FORMATS,
+    LISTING_FORMATS,
+    RESOURCE_FORMATS,
+)
 from server.render.jsonld import context_document
 
 #: A thing IRI: ``{base}id/{kind}/{slug}`` (DESIGN.md § IRIs).
@@ -239,8 +244,9 @@ def populate(pub, pool: Executor | None = None) -> None:
 
 
 def add_dataset_documents(pub) -> None:
-    """The documents built at load: ontology, shapes, dataset, validation (the things, counts
-    and dumps are known); the named graphs' and the things' are built on first access."""
+    """The documents built at load: ontology, shapes, dataset, the dumps' index, validation (the
+    things, counts and dumps are known); the named graphs' and the things' are built on first
+    access."""
     base = pub.base
     pub.documents = Documents(pub)
 
@@ -264,6 +270,12 @@ def add_dataset_documents(pub) -> None:
             topic=f"{base}dataset",
         )
     )
+    listing = dumps.index(pub.dumps, base, pub.loaded_at.isoformat())
+    doc = _document(pub, dumps.INDEX_KEY, [], None, LISTING_FORMATS, topic=f"{base}dumps/")
+    doc.render_json = lambda: listing
+    doc.render_html = partial(html.render_dumps, pub, doc, listing)
+    pub.documents.add(doc)
+
     report = list(ox.parse(pub.validation.turtle.encode("utf-8"), ox.RdfFormat.TURTLE))
     doc = _document(pub, "validation", sorted(report, key=str), None)
     doc.render_html = partial(vocabulary.render_validation, pub, doc)

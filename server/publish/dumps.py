@@ -105,3 +105,29 @@ def generate(
         ),
         _finish(turtle_path, "text/turtle", "The union of the data graphs as Turtle."),
     ]
+
+
+#: The document listing the dumps (``{base}dumps/``, negotiated; also ``{base}dumps/index``).
+INDEX_KEY = "dumps/index"
+
+
+def index(dumps: list[Dump], base: str, modified: str) -> dict:
+    """The dumps' index as JSON: for each dump what ``{base}dataset`` says of it (VoID §6.2
+    ``void:dataDump``, DCAT 2 ``dcat:downloadURL``, ``dcat:mediaType``, ``dcat:byteSize``, SPDX
+    ``checksumValue``), with the URL of its ``.sha256`` file."""
+    return {
+        "dataset": f"{base}dataset",
+        "modified": modified,
+        "dumps": [
+            {
+                "name": item.name,
+                "url": f"{base}dumps/{item.name}",
+                "mediaType": item.media_type,
+                "size": item.size,
+                "sha256": item.sha256,
+                "sha256Url": f"{base}dumps/{item.checksum_name}",
+                "description": item.description,
+            }
+            for item in dumps
+        ],
+    }

@@ -6,6 +6,7 @@ first format a document offers wins ties, so ``Accept: */*`` gets Turtle for dat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -58,6 +59,11 @@ def _html(document: Document, lang: str | None) -> bytes:
     return document.render_html(lang).encode("utf-8")
 
 
+def _json(document: Document, lang: str | None) -> bytes:
+    """Plain JSON (RFC 8259, UTF-8), for the few documents that are lists, not RDF."""
+    return (json.dumps(document.render_json(), ensure_ascii=False, indent=2) + "\n").encode()
+
+
 FORMATS: tuple[Format, ...] = (
     Format("turtle", "text/turtle", "ttl", _triples(ox.RdfFormat.TURTLE), charset=True),
     Format("ntriples", "application/n-triples", "nt", _triples(ox.RdfFormat.N_TRIPLES, False)),
@@ -79,6 +85,7 @@ FORMATS: tuple[Format, ...] = (
         _quads(ox.RdfFormat.N_QUADS, False),
     ),
     Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG)),
+    Format("json", "application/json", "json", _json),
 )
 
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}
@@ -92,6 +99,8 @@ RESOURCE_FORMATS = ("turtle", "html", "jsonld", "ntriples", "rdfxml", "nquads", 
 DATASET_FORMATS = RESOURCE_FORMATS
 #: A named graph's document (every triple of the graph; HTML: its VoID description): the same.
 GRAPH_FORMATS = RESOURCE_FORMATS
+#: A listing for people and scripts (the dumps' index): HTML, and plain JSON.
+LISTING_FORMATS = ("html", "json")
 
 
 def negotiate(offered: Sequence[str]) -> Format:

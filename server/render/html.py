@@ -311,3 +311,14 @@ def render_graph(pub, document, summary: list[ox.Triple], things: list[str], lan
         things_count=len(things),
         **common,
     )
+
+
+def render_dumps(pub, document, listing: dict, lang: str) -> str:
+    """The dumps' index (what ``{base}dataset`` says of each ``void:dataDump``) as a page."""
+    linker = Linker(pub, lang)
+    return render_template(
+        "dumps.html",
+        title={"en": "Dumps", "zh-Hans": "数据转储", "zh-Hant": "資料傾印"}[lang],
+        listing=listing,
+        **linker.common(document.key, document.formats),
+    )
