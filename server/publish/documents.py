@@ -16,7 +16,7 @@ from functools import lru_cache, partial
 import pyoxigraph as ox
 
 import ontology
-from server.publish import dumps, void
+from server.publish import dumps, incoming, void
 from server.publish.describe import describe
 from server.render import html, vocabulary
 from server.render.document import Document, used_prefixes
@@ -28,6 +28,10 @@ from server.render.formats import (
 )
 from server.render.jsonld import context_document
 
+#: Where the documents of data graphs are (``{base}graph/…``, DESIGN.md § IRIs).
+GRAPH_KEY = "graph/"
+#: Things whose count of incoming links is remembered (to answer which pages exist).
+INCOMING_TOTALS = 4096
 #: A thing IRI: ``{base}id/{kind}/{slug}`` (DESIGN.md § IRIs).
 THING = re.compile(r"id/([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)")
 #: Described things kept after use, so that a client fetching one thing in several formats in
@@ -102,6 +106,7 @@ class Documents(Mapping):
         self._graphs = {
             g.value[len(pub.base) :]: g for g in pub.data_graphs if g.value.startswith(pub.base)
         }
+        self._totals: dict[str, int] = {}
 
     def add(self, document: Document) -> None:
         self._fixed[document.key] = document
@@ -117,6 +122,23 @@ class Documents(Mapping):
         """Whether ``key`` is the document of a data graph (``graph/…``)."""
         return key in self._graphs
 
+    def incoming_page(self, key: str) -> tuple[str, str, int] | None:
+        """(thing IRI, thing key, page number) if ``key`` is an existing page of a thing's
+        incoming links (:mod:`server.publish.incoming`), else None."""
+        match = incoming.PAGE_KEY.fullmatch(key) if isinstance(key, str) else None
+        iri = self.iri(match[1]) if match else None
+        if iri is None:
+            return None
+        thing, number = match[1], int(match[2])
+        total = self._totals.get(thing)
+        if total is None:
+            total = incoming.total(self.pub.store, self.pub.data_graphs, iri)
+            if len(self._totals) >= INCOMING_TOTALS:
+                self._totals.clear()
+            self._totals[thing] = total
+        pages = incoming.page_count(total, self.pub.settings["incoming_cap"])
+        return (iri, thing, number) if number <= pages else None
+
     def formats(self, key: str) -> tuple[str, ...] | None:
         """The formats document ``key`` is offered in (None: no such document), undescribed."""
         document = self._fixed.get(key)
@@ -124,10 +146,15 @@ class Documents(Mapping):
             return document.formats
         if key in self._graphs:
             return GRAPH_FORMATS
-        return RESOURCE_FORMATS if self.iri(key) else None
+        return RESOURCE_FORMATS if self.iri(key) or self.incoming_page(key) else None
 
     def __contains__(self, key) -> bool:
-        return key in self._fixed or key in self._graphs or self.iri(key) is not None
+        return (
+            key in self._fixed
+            or key in self._graphs
+            or self.iri(key) is not None
+            or self.incoming_page(key) is not None
+        )
 
     def __getitem__(self, key: str) -> Document:
         document = self._fixed.get(key)
@@ -140,11 +167,12 @@ class Documents(Mapping):
                 return document
         if key in self._graphs:
             document = _named_graph(self.pub, key, self._graphs[key])
+        elif self.iri(key) is not None:
+            document = _thing(self.pub, self.iri(key), key)  # outside the lock: a race twice
+        elif self.incoming_page(key) is not None:
+            document = _incoming(self.pub, key, *self.incoming_page(key))
         else:
-            iri = self.iri(key)
-            if iri is None:
-                raise KeyError(key)
-            document = _thing(self.pub, iri, key)  # outside the lock: a race describes twice
+            raise KeyError(key)
         with self._lock:
             self.built += 1
             self._recent[key] = document
@@ -191,7 +219,6 @@ def _thing(pub, iri: str, key: str) -> Document:
         pub.store,
         pub.data_graphs,
         pub.label_graphs,
-        pub.base,
         iri,
         pub.settings["incoming_cap"],
         pub.doc_url(key),
@@ -202,6 +229,26 @@ def _thing(pub, iri: str, key: str) -> Document:
     return document
 
 
+def _incoming(pub, key: str, iri: str, thing: str, number: int) -> Document:
+    """Page ``number`` of the incoming links of the thing ``iri`` (document ``thing``)."""
+    page = incoming.incoming_page(
+        pub.store,
+        pub.data_graphs,
+        pub.label_graphs,
+        iri,
+        pub.doc_url(thing),
+        number,
+        pub.settings["incoming_cap"],
+    )
+    if page is None:
+        raise KeyError(key)
+    document = _document(pub, key, page.triples, None, topic=page.page(number))
+    document.quads = page.quads
+    document.links = page.link_values()
+    document.render_html = partial(html.render_incoming, pub, document, page)
+    return document
+
+
 def _named_graph(pub, key: str, graph: ox.NamedNode) -> Document:
     """A data graph's document: every triple of the graph (TriG and N-Quads name the graph); its
     HTML page is the graph's VoID description (:func:`server.publish.void.graph_triples`) and the
@@ -209,6 +256,7 @@ def _named_graph(pub, key: str, graph: ox.NamedNode) -> Document:
     triples = _graph_triples(pub, graph)
     document = _document(pub, key, triples, None, GRAPH_FORMATS, topic=graph.value)
     document.quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    document.links = (f'<{pub.base}dataset>; rel="describedby"',)  # VoID §5: a void:subset
     summary = void.graph_triples(pub, graph)
     things = sorted(
         {t.subject.value for t in triples if t.subject.value in pub.things}, key=str.casefold

@@ -39,8 +39,6 @@ from server.render.languages import LANGUAGES
 from shapes import Validation
 
 EXTENSION = "policygraph"
-#: Where the documents of data graphs are (``{base}graph/…``, DESIGN.md § IRIs).
-GRAPH_KEY = "graph/"
 
 #: ``precompute = auto`` renders everything at startup up to this many things. A thing's seven
 #: representations (five formats, HTML in three languages) cost ~7 ms to render and ~47 KB
@@ -180,15 +178,17 @@ class Publication:
 
     def render(self, document: Document, fmt: Format, lang: str | None) -> Representation:
         body = fmt.serialize(document, lang)
-        return self._representation(document.key, document.formats, fmt, body, digest(body))
+        return self._representation(
+            document.key, document.formats, fmt, body, digest(body), document.links
+        )
 
-    def _representation(self, key, formats, fmt: Format, body: bytes, etag: bytes):
+    def _representation(self, key, formats, fmt: Format, body: bytes, etag: bytes, links=()):
         return Representation(
             body=body,
             content_type=fmt.content_type,
             etag=etag.hex(),
             content_location=self.doc_url(key, fmt.suffix),
-            links=self.link_header(key, formats),
+            links=self.link_header(key, formats, links),
         )
 
     def _unpack(self, key: str, fmt: Format, lang: str | None) -> Representation | None:
@@ -202,10 +202,9 @@ class Publication:
         etag = digest(body).hex()
         self.fixed[name] = Representation(body, content_type, etag, f"{self.base}{name}", "")
 
-    def link_header(self, key: str, formats: tuple[str, ...]) -> str:
-        """RFC 8288 ``Link`` alternates for every format offered, plus the JSON-LD context; a
-        named graph's document adds ``describedby`` its VoID description, in ``{base}dataset``
-        (VoID §5: the graph is a ``void:subset`` described there)."""
+    def link_header(self, key: str, formats: tuple[str, ...], extra=()) -> str:
+        """RFC 8288 ``Link`` alternates for every format offered, plus the JSON-LD context and
+        the document's ``extra`` links."""
         parts = [
             f'<{self.doc_url(key, BY_NAME[name].suffix)}>; rel="alternate"; '
             f'type="{BY_NAME[name].media_type}"'
@@ -213,9 +212,7 @@ class Publication:
         ]
         if "jsonld" in formats:
             parts.append(f'<{self.base}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"')
-        if key.startswith(GRAPH_KEY):
-            parts.append(f'<{self.base}dataset>; rel="describedby"')
-        return ", ".join(parts)
+        return ", ".join(parts + list(extra))
 
     def precompute(self, pack: bool | None = None) -> int:
         """Render every document in every format (HTML in every language); return how many.
@@ -245,7 +242,7 @@ class Publication:
         count = 0
         # A named graph's document is the graph itself, as large as the data over all graphs:
         # rendered on demand into the cache, not packed.
-        for key in (key for key in keys if not key.startswith(GRAPH_KEY)):
+        for key in (key for key in keys if not self.documents.is_graph(key)):
             parts = rendered.pop(key, None) or self._render_all(key)
             self.packed.pack(key, parts)
             count += len(parts)

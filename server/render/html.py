@@ -322,3 +322,21 @@ def render_dumps(pub, document, listing: dict, lang: str) -> str:
         listing=listing,
         **linker.common(document.key, document.formats),
     )
+
+
+def render_incoming(pub, document, page, lang: str) -> str:
+    """One page of a thing's incoming links, with links to the other pages."""
+    linker = Linker(pub, lang)
+    title = pub.labels.get(page.topic, lang) or local_name(page.topic)
+    return render_template(
+        "incoming.html",
+        title=title,
+        topic=linker.term(ox.NamedNode(page.topic)),
+        page=page,
+        links=[
+            {"subject": linker.term(t.subject), "predicate": linker.term(t.predicate)}
+            for t in page.incoming
+        ],
+        pager={rel: linker.href(page.page(n)) for rel, n in page.neighbours().items()},
+        **linker.common(document.key, document.formats),
+    )

@@ -11,7 +11,9 @@ from werkzeug.wrappers import Response
 
 import graph
 from server.errors import NotFound
-from server.publish.publication import GRAPH_KEY, publication
+from server.publish.documents import GRAPH_KEY
+from server.publish.incoming import page_key
+from server.publish.publication import publication
 from server.views.http import serve_document, serve_fixed, split_suffix
 
 blueprint = Blueprint("resources", __name__)
@@ -46,6 +48,33 @@ def document(kind: str, name: str) -> Response:
         raise NotFound(
             f"Nothing is published as {pub.base}id/{kind}/{slug}.",
             extra={"search": f"{pub.base}search", "home": pub.base},
+        )
+    return serve_document(key, suffix)
+
+
+@blueprint.get("/doc/<kind>/<slug>/incoming")
+def incoming_links(kind: str, slug: str) -> Response:
+    """The collection of a thing's incoming links: 303 See Other to its first page."""
+    pub = publication()
+    key = page_key(f"doc/{kind}/{slug}", 1)
+    if key not in pub.documents:
+        raise NotFound(f"Nothing is published as {pub.base}id/{kind}/{slug}.")
+    response = redirect(pub.doc_url(key), code=303)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@blueprint.get("/doc/<kind>/<slug>/incoming/<name>")
+def incoming_page(kind: str, slug: str, name: str) -> Response:
+    """One page of a thing's incoming links (:mod:`server.publish.incoming`), negotiated, or in
+    the format its suffix names."""
+    pub = publication()
+    number, suffix = split_suffix(name)
+    key = f"doc/{kind}/{slug}/incoming/{number}"
+    if key not in pub.documents:
+        raise NotFound(
+            f"There is no page {number} of the incoming links of {pub.base}id/{kind}/{slug}.",
+            extra={"first": pub.doc_url(page_key(f"doc/{kind}/{slug}", 1))},
         )
     return serve_document(key, suffix)
 
