@@ -84,9 +84,7 @@ def test_the_see_also_of_a_truncated_description_is_in_the_default_graph(pub):
         pub.things,
         key=lambda iri: sum(1 for _ in pub.store.quads_for_pattern(None, None, ox.NamedNode(iri))),
     )
-    found = describe(
-        pub.store, pub.data_graphs, pub.label_graphs, hub, 1, f"{pub.base}doc/x"
-    )
+    found = describe(pub.store, pub.data_graphs, pub.label_graphs, hub, 1, f"{pub.base}doc/x")
     assert found.truncated
     meta = [q for q in found.quads if isinstance(q.graph_name, ox.DefaultGraph)]
     assert [q.triple for q in meta] == found.meta
