@@ -77,10 +77,12 @@ class FastPath:
         ):
             return None
         kind, _, name = path[len("/doc/") :].partition("/")
+        if "/" in name:  # a page of incoming links, or nothing
+            return None
         slug, suffix = split_suffix(name)
         key = f"doc/{kind}/{slug}"
         formats = self.pub.documents.formats(key)  # describes nothing
-        if formats is None or "/" in name:
+        if formats is None:
             return None
         if suffix is None:
             fmt = self._negotiate(environ.get("HTTP_ACCEPT", "").strip(), formats)
