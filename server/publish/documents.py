@@ -85,13 +85,15 @@ def _data_union_column(pub, query: str) -> list:
 class Documents(Mapping):
     """Every document by key; a thing's or a named graph's is built on first access, not at load.
 
-    The dataset-level documents (ontology, shapes, dataset, validation) are few and built at
-    load (:meth:`add`). A data graph ``{base}graph/…`` has the document ``graph/…`` holding
-    all its triples, read from the store when first needed. A thing's key
-    ``doc/{kind}/{slug}`` and its IRI
-    ``{base}id/{kind}/{slug}`` determine each other (:func:`thing_key` is one-to-one), so
-    ``pub.things`` (IRI → key) is also the key → IRI map, with no second table. Membership,
-    iteration and ``len`` never describe anything; ``[key]`` and ``get`` do, counting in
+    The dataset-level documents (ontology, shapes, dataset, the dumps' index, validation) are
+    few and built at load (:meth:`add`). A data graph ``{base}graph/…`` has the document
+    ``graph/…`` holding all its triples, and a thing the pages ``doc/{kind}/{slug}/incoming/{n}``
+    of its incoming links (:mod:`server.publish.incoming`), both read from the store when first
+    needed (iteration lists the graphs' documents, not the pages). A thing's key
+    ``doc/{kind}/{slug}`` and its IRI ``{base}id/{kind}/{slug}`` determine each other
+    (:func:`thing_key` is one-to-one), so ``pub.things`` (IRI → key) is also the key → IRI map,
+    with no second table. Membership, iteration and ``len`` never describe anything (a page's
+    membership counts the thing's incoming links); ``[key]`` and ``get`` do, counting in
     ``built`` (tests read it), and keep the last :data:`RECENT` descriptions.
     """
 
