@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,12 @@ def _paths(value: Any) -> list[str]:
     if isinstance(value, str):
         return [part for part in value.split(os.pathsep) if part]
     return [str(part) for part in value]
+
+
+def _networks(value: Any) -> tuple[str, ...]:
+    """IP addresses or CIDR networks, comma- or space-separated (``10.0.0.0/8, ::1``)."""
+    parts = value.replace(",", " ").split() if isinstance(value, str) else value
+    return tuple(str(ipaddress.ip_network(str(part).strip())) for part in parts)
 
 
 def _optional_int(value: Any) -> int | None:
@@ -185,6 +192,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "sparql_rate_limit", 0, int, "SPARQL requests per minute per client address (0: no limit)."
+    ),
+    Setting(
+        "trusted_proxies",
+        [],
+        _networks,
+        "Addresses or CIDR networks of the reverse proxies in front (comma-separated; none by "
+        "default): only from these is `X-Forwarded-For` / `Forwarded` (RFC 7239) believed, to "
+        "find the client the rate limit counts; gunicorn's `forwarded_allow_ips` is set to the "
+        "same list.",
     ),
     Setting(
         "dumps_dir",

@@ -161,12 +161,24 @@ def test_other_endpoint_requests_go_to_flask(tiny_app, path, headers, method):
     assert tiny_app.wsgi_app._query(_environ(path, headers, method)) is None
 
 
-def test_a_rate_limited_endpoint_is_flasks(tmp_path):
-    """Under ``sparql_rate_limit`` every request is counted by the view (so, once)."""
+def test_a_rate_limited_endpoint_counts_each_request_once(tmp_path):
+    """Under ``sparql_rate_limit`` the fast path counts and answers a query itself; requests it
+    leaves to Flask (POST, the HTML page) are counted by the view; none is counted twice."""
     app = create_app(
-        {"base": BASE, "data": [str(TINY)], "dumps_dir": str(tmp_path), "sparql_rate_limit": 2}
+        {"base": BASE, "data": [str(TINY)], "dumps_dir": str(tmp_path), "sparql_rate_limit": 4}
     )
     path = _query_path("ASK {}")
-    assert app.wsgi_app._query(_environ(path, {})) is None
-    statuses = [Client(app.wsgi_app).get(path).status_code for _ in range(3)]
-    assert statuses == [200, 200, 429]
+    counted = _environ(path, {})
+    counted["REMOTE_ADDR"] = "127.0.0.9"
+    status, _, _ = app.wsgi_app._query(counted)
+    assert status == "200 OK" and counted["policygraph.rate_counted"]
+    client, same = Client(app.wsgi_app), {"REMOTE_ADDR": "127.0.0.9"}
+    statuses = [
+        client.get(path, environ_base=same).status_code,  # fast path
+        client.get(path, headers={"Accept": "text/html"}, environ_base=same).status_code,  # Flask
+        client.post("/sparql", data={"query": "ASK {}"}, environ_base=same).status_code,  # Flask
+        client.get(path, environ_base=same).status_code,  # the fifth
+        client.post("/sparql", data={"query": "ASK {}"}, environ_base=same).status_code,
+        client.get(path).status_code,  # another client (127.0.0.1)
+    ]
+    assert statuses == [200, 200, 200, 429, 429, 200]

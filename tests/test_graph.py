@@ -132,33 +132,43 @@ def test_every_same_as_link_is_in_the_pinned_table(data):
 RDFLIB_FORMATS = {"ttl": "turtle", "nq": "nquads", "trig": "trig", "jsonld": "json-ld", "nt": "nt"}
 
 
+def _lower_case_tags(source: Graph) -> Graph:
+    """``source`` with its language tags in lower case: the dumps' canonical form (graph/dump.py,
+    RDF 1.1 Concepts §3.3), which rdflib's isomorphism test tells apart from the mixed case the
+    curated Turtle writes."""
+    lowered = Graph()
+    for s, p, o in source:
+        if isinstance(o, Literal) and o.language:
+            o = Literal(str(o), lang=o.language.lower())
+        lowered.add((s, p, o))
+    return lowered
+
+
 @pytest.mark.parametrize("name", sorted(RDFLIB_FORMATS))
 def test_round_trip_through_each_format(dataset, name):
-    """Serialized and parsed back, the dataset is isomorphic to the original (graph by graph)."""
+    """Serialized and parsed back, the dataset is isomorphic to the original (graph by graph),
+    but for the case of language tags, which every dump writes in lower case."""
     data = dump.serialize(dataset, BASE, name)
     back = Dataset()
-    rdflib_format = {
-        "ttl": "turtle",
-        "nq": "nquads",
-        "trig": "trig",
-        "jsonld": "json-ld",
-        "nt": "nt",
-    }
-    back.parse(data=data, format=rdflib_format[name], publicID=BASE)
+    back.parse(data=data, format=RDFLIB_FORMATS[name], publicID=BASE)
     if name in ("ttl", "nt"):
         expected = Graph()
-        for quad in dataset.quads():
-            expected.add(quad[:3])
+        for name_ in graph.data_graph_names(dataset, BASE):
+            expected += dataset.graph(name_)
         actual = Graph()
         for quad in back.quads():
             actual.add(quad[:3])
+        expected = _lower_case_tags(expected)
         assert isomorphic(expected, actual), _show_diff(expected, actual)
         return
     for context in dataset.graphs():
         if not len(context):
             continue
+        expected = _lower_case_tags(context)
         actual = back.graph(context.identifier)
-        assert isomorphic(context, actual), f"{context.identifier}\n" + _show_diff(context, actual)
+        assert isomorphic(expected, actual), f"{context.identifier}\n" + _show_diff(
+            expected, actual
+        )
 
 
 def test_two_loads_are_isomorphic(dataset):

@@ -3,9 +3,8 @@
 With the limit at N requests a minute: the N+1th SPARQL request of a client gets 429 with
 ``Retry-After`` (RFC 6585 §4) and the documented error body; another client (another loopback
 address) and the non-SPARQL paths are unaffected; ``X-Forwarded-For`` does not make a new
-client, because the deployment trusts no proxy (server/views/sparql.py keys on
-``request.remote_addr`` and nothing rewrites it: no ProxyFix, and gunicorn does not set
-REMOTE_ADDR from that header).
+client, because the deployment trusts no proxy by default (setting ``trusted_proxies``; with
+proxies: tests/test_proxy_rate_limit.py).
 The limit is per client, not per worker process: with the deployment's several workers a client
 still gets N, not N times the number of workers.
 """

@@ -93,7 +93,7 @@ def test_no_thing_is_described_before_it_is_requested(source):
     client = app.test_client()
     assert not pub.precomputes
     assert pub.documents.built == 0 and len(pub.representations) == 0
-    assert len(pub.documents) == len(pub.things) + len(pub.documents._fixed)
+    assert len(pub.documents) == len(pub.things) + len(pub.documents._fixed) + len(pub.data_graphs)
     key = next(iter(pub.things.values()))
     iri = pub.documents.iri(key)
     assert key in pub.documents and pub.things[iri] == key

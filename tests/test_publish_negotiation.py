@@ -40,14 +40,18 @@ TABLE = [
     ("/doc/actor/china.rdf", None, 200, "application/rdf+xml", None),
     ("/doc/actor/china.jsonld", None, 200, "application/ld+json", None),
     ("/doc/actor/china.html", "text/turtle", 200, "text/html", None),
-    ("/doc/actor/china.nq", None, 404, "application/json", None),
+    ("/doc/actor/china.nq", None, 200, "application/n-quads", None),
+    ("/doc/actor/china.trig", "text/turtle", 200, "application/trig", None),
+    ("/doc/actor/china.n3", None, 404, "application/json", None),
     ("/doc/actor/china.xyz", None, 404, "application/json", None),
     ("/doc/actor/no-such-thing", BROWSER, 404, "text/html", None),
     ("/doc/actor/no-such-thing.ttl", None, 404, "application/json", None),
     # bad Accept headers → 406 listing what is offered
     ("/doc/actor/china", "image/png", 406, "application/json", None),
     ("/doc/actor/china", "*/*;q=0", 406, "application/json", None),
-    ("/doc/actor/china", "application/n-quads", 406, "application/json", None),
+    ("/doc/actor/china", "application/n-quads", 200, "application/n-quads", None),
+    ("/doc/actor/china", "application/trig", 200, "application/trig", None),
+    ("/doc/actor/china", "text/n3", 406, "application/json", None),
     ("/doc/actor/china", "garbage", 406, "application/json", None),
     # the vocabulary and the shapes (Recipe 3)
     ("/ontology", "text/turtle", 200, "text/turtle", None),
@@ -102,7 +106,7 @@ def test_negotiation_table(client, path, accept, status, content_type, location)
             assert response.headers["Location"] == location
 
 
-@pytest.mark.parametrize("suffix", ["ttl", "nt", "rdf", "jsonld", "html"])
+@pytest.mark.parametrize("suffix", ["ttl", "nt", "rdf", "jsonld", "html", "nq", "trig"])
 def test_negotiated_response_names_suffix_url(client, suffix):
     """Content-Location names the suffix URL served; Vary: Accept; Link lists every alternate."""
     types = {
@@ -111,6 +115,8 @@ def test_negotiated_response_names_suffix_url(client, suffix):
         "rdf": "application/rdf+xml",
         "jsonld": "application/ld+json",
         "html": "text/html",
+        "nq": "application/n-quads",
+        "trig": "application/trig",
     }
     response = client.get("/doc/actor/china", headers={"Accept": types[suffix]})
     assert response.headers["Content-Location"] == f"{B}doc/actor/china.{suffix}"
@@ -131,6 +137,8 @@ def test_not_acceptable_lists_offered_types(client):
         "application/ld+json",
         "application/n-triples",
         "application/rdf+xml",
+        "application/n-quads",
+        "application/trig",
     }
 
 

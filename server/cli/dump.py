@@ -14,7 +14,10 @@ def cmd_dump(args) -> int:
     """Write the whole validated dataset in one format (byte-stable for equal data)."""
     base, dataset = load_dataset(args)
     data = dump.serialize(dataset, base, args.format)
-    if args.output:
+    if args.output and args.output.endswith(".gz"):
+        with open(args.output, "wb") as raw, dump.gzip_writer(raw) as zipped:
+            zipped.write(data)
+    elif args.output:
         Path(args.output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
@@ -26,11 +29,19 @@ def add_dump_command(commands) -> argparse.ArgumentParser:
     dumper = commands.add_parser(
         "dump",
         help="write the whole dataset in one RDF format",
-        description="Serialize the validated dataset. nq, trig and jsonld keep the named graphs; "
-        "ttl and nt hold their union. Output is byte-stable for equal data.",
+        description="Serialize the validated dataset. nq, trig and jsonld keep the named graphs "
+        "(data, ontology, shapes); ttl and nt hold the union of the data graphs. Output is "
+        "byte-stable for equal data, in the form of the publisher's dumps: "
+        "/dumps/policygraph.nq.gz is --format nq -o FILE.nq.gz, /dumps/policygraph.ttl is "
+        "--format ttl.",
     )
     dumper.add_argument("--format", choices=tuple(dump.FORMATS), default="nq")
-    dumper.add_argument("--output", "-o", help="file to write (default: standard output)")
+    dumper.add_argument(
+        "--output",
+        "-o",
+        help="file to write (default: standard output); a name ending in .gz is gzip-compressed "
+        "as the published dumps are",
+    )
     dumper.add_argument(
         "paths", nargs="*", metavar="PATH", help="source folders (default: bundled)"
     )

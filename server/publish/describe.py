@@ -6,13 +6,13 @@ sub-nodes (``#evidence``, ``#quote``, ``#position``, ``#proposition``, ``#partic
 found by following links from the thing to IRIs ``{thing}#…``; (2) the labels, in every
 language, of each other IRI those triples link to; (3) up to ``incoming_cap`` incoming links
 (triples from other things naming it as object), and when there are more, an ``rdfs:seeAlso``
-from the document to a SPARQL query listing them all.
+from the document to the first page of them all (:mod:`server.publish.incoming`), which an RDF
+client follows page by page to the last.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib.namespace import RDFS, SKOS
@@ -33,6 +33,9 @@ class Description:
     incoming_total: int = 0
     rest: str | None = None
     meta: list[ox.Triple] = field(default_factory=list)
+    #: Every triple above in each graph that holds it (``meta`` in the default graph: it is
+    #: about the document, not data), for N-Quads and TriG.
+    quads: list[ox.Quad] = field(default_factory=list)
 
     @property
     def truncated(self) -> bool:
@@ -63,27 +66,36 @@ def _quads(store: ox.Store, graphs, subject=None, predicate=None, obj=None):
             yield quad
 
 
-def _label_triples(store: ox.Store, graphs, iri: ox.NamedNode) -> list[ox.Triple]:
+def label_quads(store: ox.Store, graphs, iri: ox.NamedNode) -> list[ox.Quad]:
+    """The ``rdfs:label`` quads of ``iri`` in ``graphs``, else its ``skos:prefLabel`` ones."""
     for predicate in (LABEL, PREF_LABEL):
-        found = {q.triple for q in _quads(store, graphs, iri, predicate)}
+        found = list(_quads(store, graphs, iri, predicate))
         if found:
-            return sorted(found, key=str)
+            return found
     return []
 
 
-def rest_query(base: str, topic: str) -> str:
-    """A SPARQL query URL listing every incoming link of ``topic`` (SPARQL 1.1 Protocol §2.1.1)."""
-    query = (
-        f"SELECT ?subject ?predicate WHERE {{ ?subject ?predicate <{topic}> }} ORDER BY ?subject"
-    )
-    return f"{base}sparql?query={quote(query, safe='')}"
+def incoming_links(store: ox.Store, graphs, topic: str) -> tuple[list[ox.Triple], list[ox.Quad]]:
+    """The triples naming ``topic`` as object from outside it (its own hash sub-nodes left
+    out), sorted, and their quads (a triple once per graph holding it)."""
+    quads = [
+        quad
+        for quad in _quads(store, graphs, None, None, ox.NamedNode(topic))
+        if owner(quad.subject.value) != topic
+    ]
+    return sorted({quad.triple for quad in quads}, key=str), quads
+
+
+def incoming_page_iri(document_iri: str, number: int) -> str:
+    """Page ``number`` (from 1) of the incoming links of the thing ``document_iri`` describes
+    (:mod:`server.publish.incoming`)."""
+    return f"{document_iri}/incoming/{number}"
 
 
 def describe(
     store: ox.Store,
     data_graphs,
     label_graphs,
-    base: str,
     topic: str,
     incoming_cap: int,
     document_iri: str,
@@ -93,12 +105,14 @@ def describe(
     description = Description(topic)
     root = ox.NamedNode(topic)
     own: set[ox.Triple] = set()
+    quads: set[ox.Quad] = set()
     members = {topic}
     pending = [root]
     while pending:
         node = pending.pop()
         for quad in _quads(store, data_graphs, node):
             own.add(quad.triple)
+            quads.add(quad)
             value = quad.object
             if (
                 isinstance(value, ox.NamedNode)
@@ -109,16 +123,13 @@ def describe(
                 pending.append(value)
     description.own = sorted(own, key=lambda t: (t.subject.value != topic, str(t)))
 
-    incoming = {
-        quad.triple
-        for quad in _quads(store, data_graphs, None, None, root)
-        if owner(quad.subject.value) != topic
-    }
-    ordered = sorted(incoming, key=str)
+    ordered, incoming_quads = incoming_links(store, data_graphs, topic)
     description.incoming_total = len(ordered)
     description.incoming = ordered[:incoming_cap]
+    kept = set(description.incoming)
+    quads.update(quad for quad in incoming_quads if quad.triple in kept)
     if description.truncated:
-        description.rest = rest_query(base, topic)
+        description.rest = incoming_page_iri(document_iri, 1)
         description.meta = [
             ox.Triple(ox.NamedNode(document_iri), SEE_ALSO, ox.NamedNode(description.rest))
         ]
@@ -131,6 +142,13 @@ def describe(
         linked.add(triple.subject.value)
     labels: list[ox.Triple] = []
     for iri in sorted(linked):
-        labels += _label_triples(store, label_graphs, ox.NamedNode(iri))
-    description.labels = [t for t in labels if t not in own]
+        found = [
+            q for q in label_quads(store, label_graphs, ox.NamedNode(iri)) if q.triple not in own
+        ]
+        labels += sorted({q.triple for q in found}, key=str)
+        quads.update(found)
+    description.labels = labels
+    default = ox.DefaultGraph()
+    quads.update(ox.Quad(t.subject, t.predicate, t.object, default) for t in description.meta)
+    description.quads = sorted(quads, key=lambda q: (str(q.graph_name), str(q.triple)))
     return description

@@ -16,13 +16,22 @@ from functools import lru_cache, partial
 import pyoxigraph as ox
 
 import ontology
-from server.publish import dumps, void
+from server.publish import dumps, incoming, void
 from server.publish.describe import describe
 from server.render import html, vocabulary
 from server.render.document import Document, used_prefixes
-from server.render.formats import DATASET_FORMATS, RESOURCE_FORMATS
+from server.render.formats import (
+    DATASET_FORMATS,
+    GRAPH_FORMATS,
+    LISTING_FORMATS,
+    RESOURCE_FORMATS,
+)
 from server.render.jsonld import context_document
 
+#: Where the documents of data graphs are (``{base}graph/…``, DESIGN.md § IRIs).
+GRAPH_KEY = "graph/"
+#: Things whose count of incoming links is remembered (to answer which pages exist).
+INCOMING_TOTALS = 4096
 #: A thing IRI: ``{base}id/{kind}/{slug}`` (DESIGN.md § IRIs).
 THING = re.compile(r"id/([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)")
 #: Described things kept after use, so that a client fetching one thing in several formats in
@@ -74,13 +83,17 @@ def _data_union_column(pub, query: str) -> list:
 
 
 class Documents(Mapping):
-    """Every document by key; a thing's is described on first access, not at load.
+    """Every document by key; a thing's or a named graph's is built on first access, not at load.
 
-    The dataset-level documents (ontology, shapes, dataset, named graphs, validation) are few
-    and built at load (:meth:`add`). A thing's key ``doc/{kind}/{slug}`` and its IRI
-    ``{base}id/{kind}/{slug}`` determine each other (:func:`thing_key` is one-to-one), so
-    ``pub.things`` (IRI → key) is also the key → IRI map, with no second table. Membership,
-    iteration and ``len`` never describe anything; ``[key]`` and ``get`` do, counting in
+    The dataset-level documents (ontology, shapes, dataset, the dumps' index, validation) are
+    few and built at load (:meth:`add`). A data graph ``{base}graph/…`` has the document
+    ``graph/…`` holding all its triples, and a thing the pages ``doc/{kind}/{slug}/incoming/{n}``
+    of its incoming links (:mod:`server.publish.incoming`), both read from the store when first
+    needed (iteration lists the graphs' documents, not the pages). A thing's key
+    ``doc/{kind}/{slug}`` and its IRI ``{base}id/{kind}/{slug}`` determine each other
+    (:func:`thing_key` is one-to-one), so ``pub.things`` (IRI → key) is also the key → IRI map,
+    with no second table. Membership, iteration and ``len`` never describe anything (a page's
+    membership counts the thing's incoming links); ``[key]`` and ``get`` do, counting in
     ``built`` (tests read it), and keep the last :data:`RECENT` descriptions.
     """
 
@@ -91,6 +104,11 @@ class Documents(Mapping):
         self._recent: OrderedDict[str, Document] = OrderedDict()
         self._keep = recent
         self._lock = threading.Lock()
+        #: Data graph documents: key (the IRI less the base) → graph name.
+        self._graphs = {
+            g.value[len(pub.base) :]: g for g in pub.data_graphs if g.value.startswith(pub.base)
+        }
+        self._totals: dict[str, int] = {}
 
     def add(self, document: Document) -> None:
         self._fixed[document.key] = document
@@ -102,15 +120,43 @@ class Documents(Mapping):
         iri = f"{self.pub.base}id/{key[4:]}"
         return iri if self.pub.things.get(iri) == key else None
 
+    def is_graph(self, key: str) -> bool:
+        """Whether ``key`` is the document of a data graph (``graph/…``)."""
+        return key in self._graphs
+
+    def incoming_page(self, key: str) -> tuple[str, str, int] | None:
+        """(thing IRI, thing key, page number) if ``key`` is an existing page of a thing's
+        incoming links (:mod:`server.publish.incoming`), else None."""
+        match = incoming.PAGE_KEY.fullmatch(key) if isinstance(key, str) else None
+        iri = self.iri(match[1]) if match else None
+        if iri is None:
+            return None
+        thing, number = match[1], int(match[2])
+        total = self._totals.get(thing)
+        if total is None:
+            total = incoming.total(self.pub.store, self.pub.data_graphs, iri)
+            if len(self._totals) >= INCOMING_TOTALS:
+                self._totals.clear()
+            self._totals[thing] = total
+        pages = incoming.page_count(total, self.pub.settings["incoming_cap"])
+        return (iri, thing, number) if number <= pages else None
+
     def formats(self, key: str) -> tuple[str, ...] | None:
         """The formats document ``key`` is offered in (None: no such document), undescribed."""
         document = self._fixed.get(key)
         if document is not None:
             return document.formats
-        return RESOURCE_FORMATS if self.iri(key) else None
+        if key in self._graphs:
+            return GRAPH_FORMATS
+        return RESOURCE_FORMATS if self.iri(key) or self.incoming_page(key) else None
 
     def __contains__(self, key) -> bool:
-        return key in self._fixed or self.iri(key) is not None
+        return (
+            key in self._fixed
+            or key in self._graphs
+            or self.iri(key) is not None
+            or self.incoming_page(key) is not None
+        )
 
     def __getitem__(self, key: str) -> Document:
         document = self._fixed.get(key)
@@ -121,10 +167,14 @@ class Documents(Mapping):
             if document is not None:
                 self._recent.move_to_end(key)
                 return document
-        iri = self.iri(key)
-        if iri is None:
+        if key in self._graphs:
+            document = _named_graph(self.pub, key, self._graphs[key])
+        elif self.iri(key) is not None:
+            document = _thing(self.pub, self.iri(key), key)  # outside the lock: a race twice
+        elif self.incoming_page(key) is not None:
+            document = _incoming(self.pub, key, *self.incoming_page(key))
+        else:
             raise KeyError(key)
-        document = _thing(self.pub, iri, key)  # outside the lock: a race describes twice
         with self._lock:
             self.built += 1
             self._recent[key] = document
@@ -133,12 +183,13 @@ class Documents(Mapping):
         return document
 
     def __iter__(self) -> Iterator[str]:
-        """Thing documents first (in IRI order), then the dataset-level ones."""
+        """Thing documents first (in IRI order), then the dataset-level ones, then the graphs."""
         yield from self.pub.things.values()
         yield from self._fixed
+        yield from self._graphs
 
     def __len__(self) -> int:
-        return len(self.pub.things) + len(self._fixed)
+        return len(self.pub.things) + len(self._fixed) + len(self._graphs)
 
 
 def _graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
@@ -170,13 +221,49 @@ def _thing(pub, iri: str, key: str) -> Document:
         pub.store,
         pub.data_graphs,
         pub.label_graphs,
-        pub.base,
         iri,
         pub.settings["incoming_cap"],
         pub.doc_url(key),
     )
     document = _document(pub, key, description.triples, None, topic=iri)
+    document.quads = description.quads
     document.render_html = partial(html.render_resource, pub, document, description)
+    return document
+
+
+def _incoming(pub, key: str, iri: str, thing: str, number: int) -> Document:
+    """Page ``number`` of the incoming links of the thing ``iri`` (document ``thing``)."""
+    page = incoming.incoming_page(
+        pub.store,
+        pub.data_graphs,
+        pub.label_graphs,
+        iri,
+        pub.doc_url(thing),
+        number,
+        pub.settings["incoming_cap"],
+    )
+    if page is None:
+        raise KeyError(key)
+    document = _document(pub, key, page.triples, None, topic=page.page(number))
+    document.quads = page.quads
+    document.links = page.link_values()
+    document.render_html = partial(html.render_incoming, pub, document, page)
+    return document
+
+
+def _named_graph(pub, key: str, graph: ox.NamedNode) -> Document:
+    """A data graph's document: every triple of the graph (TriG and N-Quads name the graph); its
+    HTML page is the graph's VoID description (:func:`server.publish.void.graph_triples`) and the
+    things it describes."""
+    triples = _graph_triples(pub, graph)
+    document = _document(pub, key, triples, None, GRAPH_FORMATS, topic=graph.value)
+    document.quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    document.links = (f'<{pub.base}dataset>; rel="describedby"',)  # VoID §5: a void:subset
+    summary = void.graph_triples(pub, graph)
+    things = sorted(
+        {t.subject.value for t in triples if t.subject.value in pub.things}, key=str.casefold
+    )
+    document.render_html = partial(html.render_graph, pub, document, summary, things)
     return document
 
 
@@ -190,7 +277,7 @@ def write_dumps(pub) -> list:
     """Write the dumps of ``pub`` (:func:`server.publish.dumps.generate`) into the setting
     ``dumps_dir``."""
     folder = pub.settings.get("dumps_dir")
-    return dumps.generate(pub.store, pub.data_graphs, folder, ontology.prefixes(pub.base))
+    return dumps.generate(pub.store, pub.data_graphs, folder, pub.base)
 
 
 def populate(pub, pool: Executor | None = None) -> None:
@@ -207,8 +294,9 @@ def populate(pub, pool: Executor | None = None) -> None:
 
 
 def add_dataset_documents(pub) -> None:
-    """The documents built at load: ontology, shapes, dataset, named graphs, validation (the
-    things, counts and dumps are known)."""
+    """The documents built at load: ontology, shapes, dataset, the dumps' index, validation (the
+    things, counts and dumps are known); the named graphs' and the things' are built on first
+    access."""
     base = pub.base
     pub.documents = Documents(pub)
 
@@ -232,18 +320,11 @@ def add_dataset_documents(pub) -> None:
             topic=f"{base}dataset",
         )
     )
-    for graph in pub.data_graphs:
-        key = graph.value[len(base) :]
-        pub.documents.add(
-            _generic(
-                pub,
-                key,
-                void.graph_triples(pub, graph),
-                f"Named graph {key}",
-                DATASET_FORMATS,
-                topic=graph.value,
-            )
-        )
+    listing = dumps.index(pub.dumps, base, pub.loaded_at.isoformat())
+    doc = _document(pub, dumps.INDEX_KEY, [], None, LISTING_FORMATS, topic=f"{base}dumps/")
+    doc.render_json = lambda: listing
+    doc.render_html = partial(html.render_dumps, pub, doc, listing)
+    pub.documents.add(doc)
 
     report = list(ox.parse(pub.validation.turtle.encode("utf-8"), ox.RdfFormat.TURTLE))
     doc = _document(pub, "validation", sorted(report, key=str), None)

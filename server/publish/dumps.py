@@ -1,13 +1,13 @@
 """Data dumps (VoID §6.2 ``void:dataDump``): written once at startup or by ``policygraph dump``.
 
 ``policygraph.nq.gz`` holds every named graph (data, ontology, shapes) as gzipped N-Quads;
-``policygraph.ttl`` holds the union of the data graphs as Turtle. Each file has a ``.sha256``
-beside it in ``sha256sum`` format. Never generated per request.
+``policygraph.ttl`` holds the union of the data graphs as Turtle, both in the canonical form of
+:mod:`graph.dump`, byte for byte what ``policygraph dump`` writes for the same data. Each file has
+a ``.sha256`` beside it in ``sha256sum`` format. Never generated per request.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import tempfile
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-import graph.store
+from graph import dump
+from graph.dump import GraphSource
 
 NQUADS_DUMP = "policygraph.nq.gz"
 TURTLE_DUMP = "policygraph.ttl"
@@ -38,19 +39,18 @@ class Dump:
         return f"{self.name}.sha256"
 
 
-#: zlib level of the N-Quads dump, written at startup: on the 1M-triple benchmark corpus level 1
-#: took 0.4 s for 12.9 MB where the default 9 took 3.1 s for 9.2 MB (and 6: 1.1 s, 9.8 MB).
-GZIP_LEVEL = 1
+def _sources(store, data_graphs) -> list[GraphSource]:
+    """The named graphs to dump: every one of an embedded store; of an external store, the graphs
+    in its scope (under ``{base}graph/``), read back as N-Triples by pyoxigraph's writer."""
+    if isinstance(store, ox.Store):
+        return dump.store_graphs(store)
 
+    def read(name: str) -> bytes:
+        quads = store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+        return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
 
-def _write_named_graphs(store: ox.Store, output) -> None:
-    """Every named graph as N-Quads (§2: an N-Triples statement plus a graph label), graph by
-    graph in IRI order; each line of pyoxigraph's N-Triples ends in `` .\\n`` (a newline inside a
-    literal is escaped), so the label goes before it."""
-    for name in sorted(store.named_graphs(), key=str):
-        if isinstance(name, ox.NamedNode):
-            lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
-            output.write(lines.replace(b" .\n", f" <{name.value}> .\n".encode()))
+    names = getattr(store, "scope", None) or [g.value for g in data_graphs]
+    return [(name, lambda name=name: read(name)) for name in names]
 
 
 def _sha256(path: Path) -> str:
@@ -71,52 +71,32 @@ def generate(
     store: ox.Store,
     data_graphs,
     folder: str | os.PathLike | None,
-    prefixes: dict[str, str] | None = None,
+    base: str,
 ) -> list[Dump]:
     """Write both dumps into ``folder`` (a fresh temporary folder when None) and return them.
 
-    From the embedded store both are streamed by pyoxigraph's own writers (the Turtle from the
-    default graph, which holds the union of the data graphs; without it, graph after graph, a
-    triple in two graphs then written twice), not through Python objects.
+    One pass over the named graphs in the canonical form of :mod:`graph.dump`, the form
+    ``policygraph dump`` writes: ``policygraph dump --format nq -o F.nq.gz`` and ``--format
+    ttl`` give these files' bytes for the same data.
     """
     target = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="policygraph-dumps-"))
     target.mkdir(parents=True, exist_ok=True)
-    embedded = isinstance(store, ox.Store)
-    quads_path = target / NQUADS_DUMP
-    staging = quads_path.with_name(f".{NQUADS_DUMP}.tmp")
+    quads_path, turtle_path = target / NQUADS_DUMP, target / TURTLE_DUMP
+    quads_staging = quads_path.with_name(f".{NQUADS_DUMP}.tmp")
+    turtle_staging = turtle_path.with_name(f".{TURTLE_DUMP}.tmp")
     with (
-        open(staging, "wb") as raw,
-        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL) as zipped,
+        open(quads_staging, "wb") as raw,
+        dump.gzip_writer(raw) as zipped,
+        open(turtle_staging, "wb") as turtle,
     ):
-        if embedded:
-            _write_named_graphs(store, zipped)
-        else:
-            ox.serialize(
-                (
-                    q
-                    for q in store.quads_for_pattern(None, None, None)
-                    if not isinstance(q.graph_name, ox.DefaultGraph)
-                ),
-                zipped,
-                ox.RdfFormat.N_QUADS,
-            )
-    os.replace(staging, quads_path)
-    turtle_path = target / TURTLE_DUMP
-    staging = turtle_path.with_name(f".{TURTLE_DUMP}.tmp")
-    if embedded and graph.store.has_union(store):
-        union = ox.DefaultGraph()
-        store.dump(str(staging), ox.RdfFormat.TURTLE, from_graph=union, prefixes=prefixes)
-    elif embedded:  # setting default_graph = all: no union kept; Turtle allows repeated @prefix
-        with open(staging, "wb") as output:
-            for name in data_graphs:
-                store.dump(output, ox.RdfFormat.TURTLE, from_graph=name, prefixes=prefixes)
-    else:
-        triples = sorted(
-            {q.triple for g in data_graphs for q in store.quads_for_pattern(None, None, None, g)},
-            key=str,
+        dump.write(
+            _sources(store, data_graphs),
+            (g.value for g in data_graphs),
+            base,
+            {"nq": zipped, "ttl": turtle},
         )
-        ox.serialize(triples, str(staging), ox.RdfFormat.TURTLE, prefixes=prefixes)
-    os.replace(staging, turtle_path)
+    os.replace(quads_staging, quads_path)
+    os.replace(turtle_staging, turtle_path)
     return [
         _finish(
             quads_path,
@@ -125,3 +105,29 @@ def generate(
         ),
         _finish(turtle_path, "text/turtle", "The union of the data graphs as Turtle."),
     ]
+
+
+#: The document listing the dumps (``{base}dumps/``, negotiated; also ``{base}dumps/index``).
+INDEX_KEY = "dumps/index"
+
+
+def index(dumps: list[Dump], base: str, modified: str) -> dict:
+    """The dumps' index as JSON: for each dump what ``{base}dataset`` says of it (VoID §6.2
+    ``void:dataDump``, DCAT 2 ``dcat:downloadURL``, ``dcat:mediaType``, ``dcat:byteSize``, SPDX
+    ``checksumValue``), with the URL of its ``.sha256`` file."""
+    return {
+        "dataset": f"{base}dataset",
+        "modified": modified,
+        "dumps": [
+            {
+                "name": item.name,
+                "url": f"{base}dumps/{item.name}",
+                "mediaType": item.media_type,
+                "size": item.size,
+                "sha256": item.sha256,
+                "sha256Url": f"{base}dumps/{item.checksum_name}",
+                "description": item.description,
+            }
+            for item in dumps
+        ],
+    }

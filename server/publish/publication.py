@@ -178,15 +178,17 @@ class Publication:
 
     def render(self, document: Document, fmt: Format, lang: str | None) -> Representation:
         body = fmt.serialize(document, lang)
-        return self._representation(document.key, document.formats, fmt, body, digest(body))
+        return self._representation(
+            document.key, document.formats, fmt, body, digest(body), document.links
+        )
 
-    def _representation(self, key, formats, fmt: Format, body: bytes, etag: bytes):
+    def _representation(self, key, formats, fmt: Format, body: bytes, etag: bytes, links=()):
         return Representation(
             body=body,
             content_type=fmt.content_type,
             etag=etag.hex(),
             content_location=self.doc_url(key, fmt.suffix),
-            links=self.link_header(key, formats),
+            links=self.link_header(key, formats, links),
         )
 
     def _unpack(self, key: str, fmt: Format, lang: str | None) -> Representation | None:
@@ -200,8 +202,9 @@ class Publication:
         etag = digest(body).hex()
         self.fixed[name] = Representation(body, content_type, etag, f"{self.base}{name}", "")
 
-    def link_header(self, key: str, formats: tuple[str, ...]) -> str:
-        """RFC 8288 ``Link`` alternates for every format offered, plus the JSON-LD context."""
+    def link_header(self, key: str, formats: tuple[str, ...], extra=()) -> str:
+        """RFC 8288 ``Link`` alternates for every format offered, plus the JSON-LD context and
+        the document's ``extra`` links."""
         parts = [
             f'<{self.doc_url(key, BY_NAME[name].suffix)}>; rel="alternate"; '
             f'type="{BY_NAME[name].media_type}"'
@@ -209,7 +212,7 @@ class Publication:
         ]
         if "jsonld" in formats:
             parts.append(f'<{self.base}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"')
-        return ", ".join(parts)
+        return ", ".join(parts + list(extra))
 
     def precompute(self, pack: bool | None = None) -> int:
         """Render every document in every format (HTML in every language); return how many.
@@ -218,7 +221,8 @@ class Publication:
         as rendered. Past it (or with ``pack=True``) they are packed: compressed with a preset
         dictionary per format trained on a sample of the things
         (:func:`server.publish.cache.train`), and no description is kept once its
-        representations are packed (but the documents' few recent ones).
+        representations are packed (but the documents' few recent ones); the named graphs'
+        documents are left to be rendered on demand.
         """
         keys = list(self.documents)
         if not (len(self.things) > AUTO_LIMIT if pack is None else pack):
@@ -236,7 +240,9 @@ class Publication:
                 by_format.setdefault(name, []).append(body)
         self.packed = Packed({name: train(bodies) for name, bodies in by_format.items()})
         count = 0
-        for key in keys:
+        # A named graph's document is the graph itself, as large as the data over all graphs:
+        # rendered on demand into the cache, not packed.
+        for key in (key for key in keys if not self.documents.is_graph(key)):
             parts = rendered.pop(key, None) or self._render_all(key)
             self.packed.pack(key, parts)
             count += len(parts)

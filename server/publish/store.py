@@ -56,8 +56,27 @@ def _validated_store(
     return store, validation
 
 
+def published_report(validation: Validation) -> Validation:
+    """The report as the publication shows it: each result's file as ``{source}/{file}`` (the
+    source folder's name and the file in it), never a path of the server's machine."""
+    relative: dict[str, str] = {}
+    results = []
+    for result in validation.results:
+        file = result.get("file")
+        if file:
+            path = Path(file)
+            relative[file] = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+            result = {**result, "file": relative[file]}
+        results.append(result)
+    text = validation.text
+    for file in sorted(relative, key=len, reverse=True):
+        text = text.replace(file, relative[file])
+    return Validation(validation.conforms, validation.turtle, results, text)
+
+
 def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Store, Validation]:
-    """An in-memory store from the sources, or an on-disk one (built if absent, else opened).
+    """An in-memory store from the sources, or an on-disk one (built if absent, else opened),
+    and the SHACL report to publish (:func:`published_report`).
 
     ``rebuild`` (a reload) re-reads the sources even when an on-disk store exists; the new store
     is built offline and swapped in only after the data validated (:mod:`server.run.reload`).
@@ -78,9 +97,10 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
             if (graph.store.has_union(store) or not union) and any(
                 g.value.startswith(f"{base}graph/") for g in store.named_graphs()
             ):
-                return store, Validation(**saved)
+                return store, published_report(Validation(**saved))
             del store
-    return _validated_store(base, paths, path, union)
+    store, validation = _validated_store(base, paths, path, union)
+    return store, published_report(validation)
 
 
 def open_remote(settings: dict[str, Any]):

@@ -27,6 +27,11 @@ class Document:
     topic: str | None = None
     context: dict | None = None
     context_url: str | None = None
+    #: For a document offered as plain JSON (format ``json``): its content as a JSON value.
+    render_json: Callable[[], object] | None = None
+    #: ``Link`` header values (RFC 8288) beyond the alternates: a page's neighbours, a graph's
+    #: description.
+    links: tuple[str, ...] = ()
 
     def dataset_quads(self) -> list[ox.Quad]:
         """Quads for N-Quads/TriG: named graphs if any, else the triples in the default graph."""

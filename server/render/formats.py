@@ -6,6 +6,7 @@ first format a document offers wins ties, so ``Accept: */*`` gets Turtle for dat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,6 @@ class Format:
     suffix: str
     serialize: Callable[[Document, str | None], bytes]
     charset: bool = False
-    dataset_level: bool = False
     per_language: bool = False
     aliases: tuple[str, ...] = ()
 
@@ -59,6 +59,11 @@ def _html(document: Document, lang: str | None) -> bytes:
     return document.render_html(lang).encode("utf-8")
 
 
+def _json(document: Document, lang: str | None) -> bytes:
+    """Plain JSON (RFC 8259, UTF-8), for the few documents that are lists, not RDF."""
+    return (json.dumps(document.render_json(), ensure_ascii=False, indent=2) + "\n").encode()
+
+
 FORMATS: tuple[Format, ...] = (
     Format("turtle", "text/turtle", "ttl", _triples(ox.RdfFormat.TURTLE), charset=True),
     Format("ntriples", "application/n-triples", "nt", _triples(ox.RdfFormat.N_TRIPLES, False)),
@@ -78,18 +83,24 @@ FORMATS: tuple[Format, ...] = (
         "application/n-quads",
         "nq",
         _quads(ox.RdfFormat.N_QUADS, False),
-        dataset_level=True,
     ),
-    Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG), dataset_level=True),
+    Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG)),
+    Format("json", "application/json", "json", _json),
 )
 
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 BY_SUFFIX = {fmt.suffix: fmt for fmt in FORMATS}
 
-#: What a description of one thing is offered as (Turtle first: the ``*/*`` default).
-RESOURCE_FORMATS = ("turtle", "html", "jsonld", "ntriples", "rdfxml")
-#: Dataset-level documents add N-Quads and TriG.
-DATASET_FORMATS = RESOURCE_FORMATS + ("nquads", "trig")
+#: What a description of one thing is offered as (Turtle first: the ``*/*`` default); N-Quads
+#: and TriG keep each triple in the named graph it comes from (the document's own statements,
+#: such as an ``rdfs:seeAlso`` to more incoming links, in the default graph).
+RESOURCE_FORMATS = ("turtle", "html", "jsonld", "ntriples", "rdfxml", "nquads", "trig")
+#: The dataset-level documents (ontology, shapes, dataset, validation): the same.
+DATASET_FORMATS = RESOURCE_FORMATS
+#: A named graph's document (every triple of the graph; HTML: its VoID description): the same.
+GRAPH_FORMATS = RESOURCE_FORMATS
+#: A listing for people and scripts (the dumps' index): HTML, and plain JSON.
+LISTING_FORMATS = ("html", "json")
 
 
 def negotiate(offered: Sequence[str]) -> Format:

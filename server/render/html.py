@@ -289,3 +289,54 @@ def render_generic(
         **extra,
         **linker.common(document.key, document.formats),
     )
+
+
+#: Most things a named graph's page lists (the rest are in its data, one link away).
+GRAPH_THINGS = 200
+
+
+def render_graph(pub, document, summary: list[ox.Triple], things: list[str], lang: str) -> str:
+    """A named graph's page: its VoID description (VoID §5, a subset of the dataset), links to
+    its triples in every RDF format, and the things it describes (the first
+    :data:`GRAPH_THINGS`, by IRI)."""
+    linker = Linker(pub, lang)
+    common = linker.common(document.key, document.formats)
+    return render_template(
+        "graph.html",
+        title=f"Named graph {document.topic}",
+        iri=document.topic,
+        triples=len(document.triples),
+        sections=sections(linker, [document.topic], summary),
+        things=[linker.term(ox.NamedNode(iri)) for iri in things[:GRAPH_THINGS]],
+        things_count=len(things),
+        **common,
+    )
+
+
+def render_dumps(pub, document, listing: dict, lang: str) -> str:
+    """The dumps' index (what ``{base}dataset`` says of each ``void:dataDump``) as a page."""
+    linker = Linker(pub, lang)
+    return render_template(
+        "dumps.html",
+        title={"en": "Dumps", "zh-Hans": "数据转储", "zh-Hant": "資料傾印"}[lang],
+        listing=listing,
+        **linker.common(document.key, document.formats),
+    )
+
+
+def render_incoming(pub, document, page, lang: str) -> str:
+    """One page of a thing's incoming links, with links to the other pages."""
+    linker = Linker(pub, lang)
+    title = pub.labels.get(page.topic, lang) or local_name(page.topic)
+    return render_template(
+        "incoming.html",
+        title=title,
+        topic=linker.term(ox.NamedNode(page.topic)),
+        page=page,
+        links=[
+            {"subject": linker.term(t.subject), "predicate": linker.term(t.predicate)}
+            for t in page.incoming
+        ],
+        pager={rel: linker.href(page.page(n)) for rel, n in page.neighbours().items()},
+        **linker.common(document.key, document.formats),
+    )

@@ -92,6 +92,10 @@ class PublisherApplication(BaseApplication):
             "post_fork": _post_fork,
             "worker_exit": _worker_exit,
             "pidfile": self.settings.get("pid_file"),
+            # The proxies whose forwarding headers gunicorn believes (X-Forwarded-Proto and the
+            # like): those the app believes (setting trusted_proxies), none by default, never
+            # gunicorn's own default of 127.0.0.1.
+            "forwarded_allow_ips": ",".join(self.settings.get("trusted_proxies") or ()),
             "control_socket_disable": True,
         }
         for key, value in options.items():

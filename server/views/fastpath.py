@@ -11,9 +11,10 @@ strings, unknown documents, 406s — goes to Flask unchanged.
 
 Queries (SPARQL 1.1 Protocol §2.1.1): the endpoint's own steps (``plan``, ``run`` and
 ``answer_headers`` of :mod:`server.sparql.service`) without Flask's request context, which cost
-about as much as running a one-resource lookup. A refused or failed query is answered by Flask's
-error handlers; requests without a query, for the HTML page, by POST, or under a rate limit
-(``sparql_rate_limit``) go to Flask.
+about as much as running a one-resource lookup. Under a rate limit (``sparql_rate_limit``) the
+request is counted first, as the view counts it, and marked counted so that the view, if it
+answers after all, does not count it again. A refused or failed query (429 included) is answered
+by Flask's error handlers; requests without a query, for the HTML page or by POST go to Flask.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class FastPath:
         self.app, self.pub, self.flask = app, pub, app.wsgi_app
         self._formats: dict = {}
         self._languages: dict = {}
-        self._rate_limited = app.extensions.get(RATE_LIMITER) is not None
+        self._limiter = app.extensions.get(RATE_LIMITER)
         self._max_query = int(pub.settings["sparql_max_query_length"])
 
     def _negotiate(self, accept: str, formats: tuple[str, ...]):
@@ -76,10 +77,12 @@ class FastPath:
         ):
             return None
         kind, _, name = path[len("/doc/") :].partition("/")
+        if "/" in name:  # a page of incoming links, or nothing
+            return None
         slug, suffix = split_suffix(name)
         key = f"doc/{kind}/{slug}"
         formats = self.pub.documents.formats(key)  # describes nothing
-        if formats is None or "/" in name:
+        if formats is None:
             return None
         if suffix is None:
             fmt = self._negotiate(environ.get("HTTP_ACCEPT", "").strip(), formats)
@@ -107,12 +110,10 @@ class FastPath:
         """(status, headers, body) answering a GET or HEAD query, or None to let Flask answer.
 
         Raises what the endpoint raises for a refused or failed query."""
-        if (
-            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
-            or not environ.get("QUERY_STRING")
-            or self._rate_limited
-        ):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not environ.get("QUERY_STRING"):
             return None
+        if self._limiter is not None:
+            self._limiter.count(environ)
         # PEP 3333: the query string arrives as the latin-1 decoding of its bytes.
         raw = environ["QUERY_STRING"].encode("latin-1")
         parsed = sparql_protocol.read_get(raw, self._max_query)

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, send_file
 from werkzeug.wrappers import Response
 
 from server.errors import NotFound
+from server.publish.dumps import INDEX_KEY
 from server.publish.publication import publication
 from server.views.http import serve_document, serve_fixed
 
@@ -34,6 +35,15 @@ def validation(suffix: str | None = None) -> Response:
     return serve_document("validation", suffix)
 
 
+@blueprint.get("/dumps/")
+@blueprint.get("/dumps/index")
+@blueprint.get("/dumps/index.<suffix>")
+def dumps_index(suffix: str | None = None) -> Response:
+    """The dumps' index, negotiated (HTML, JSON): each dump with its media type, size, SHA-256
+    and link, as ``{base}dataset`` describes it."""
+    return serve_document(INDEX_KEY, suffix)
+
+
 @blueprint.get("/dumps/<name>")
 def dump(name: str) -> Response:
     """A dump file or its ``.sha256``, with validators and range support (RFC 9110 §14)."""
@@ -56,7 +66,10 @@ def dump(name: str) -> Response:
                 conditional=True,
                 max_age=300,
             )
-    raise NotFound(f"There is no dump named {name!r}; see {pub.base}dataset.")
+    raise NotFound(
+        f"There is no dump named {name!r}; the dumps are listed at {pub.base}dumps/.",
+        extra={"dumps": f"{pub.base}dumps/"},
+    )
 
 
 @blueprint.get("/sitemap.xml")

@@ -2,6 +2,8 @@
 
 The counts live in a small SQLite database in a temporary folder created when the app is built,
 before gunicorn forks its workers, so all workers of one deployment share one budget per client.
+The client is the connecting address, or behind the proxies of the setting ``trusted_proxies``
+the client they name (:class:`server.views.client.ClientAddress`).
 """
 
 from __future__ import annotations
@@ -14,16 +16,22 @@ import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from server.errors import TooManyRequests
+from server.views.client import ClientAddress
+
+#: Set in a WSGI environ once its request is counted (the fast path counts before Flask sees it).
+COUNTED = "policygraph.rate_counted"
 
 
 class RateLimiter:
     """A sliding one-window log of request times per client address."""
 
-    def __init__(self, limit: int, window: float = 60.0):
+    def __init__(self, limit: int, window: float = 60.0, trusted_proxies: Iterable[str] = ()):
         self.limit, self.window = limit, window
+        self.client = ClientAddress(trusted_proxies)
         self.folder = Path(tempfile.mkdtemp(prefix="policygraph-ratelimit-"))
         self.path = self.folder / "hits.sqlite3"
         self._local = threading.local()
@@ -41,6 +49,13 @@ class RateLimiter:
             self._local.db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
             self._local.key = key
         return self._local.db
+
+    def count(self, environ) -> None:
+        """Count the request of WSGI ``environ`` once against its client's budget
+        (:meth:`check`)."""
+        if not environ.get(COUNTED):
+            environ[COUNTED] = True
+            self.check(self.client(environ))
 
     def check(self, client: str) -> None:
         """Count one request from ``client``; raise :class:`TooManyRequests` past the limit."""

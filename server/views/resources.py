@@ -11,6 +11,8 @@ from werkzeug.wrappers import Response
 
 import graph
 from server.errors import NotFound
+from server.publish.documents import GRAPH_KEY
+from server.publish.incoming import page_key
 from server.publish.publication import publication
 from server.views.http import serve_document, serve_fixed, split_suffix
 
@@ -50,6 +52,33 @@ def document(kind: str, name: str) -> Response:
     return serve_document(key, suffix)
 
 
+@blueprint.get("/doc/<kind>/<slug>/incoming")
+def incoming_links(kind: str, slug: str) -> Response:
+    """The collection of a thing's incoming links: 303 See Other to its first page."""
+    pub = publication()
+    key = page_key(f"doc/{kind}/{slug}", 1)
+    if key not in pub.documents:
+        raise NotFound(f"Nothing is published as {pub.base}id/{kind}/{slug}.")
+    response = redirect(pub.doc_url(key), code=303)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@blueprint.get("/doc/<kind>/<slug>/incoming/<name>")
+def incoming_page(kind: str, slug: str, name: str) -> Response:
+    """One page of a thing's incoming links (:mod:`server.publish.incoming`), negotiated, or in
+    the format its suffix names."""
+    pub = publication()
+    number, suffix = split_suffix(name)
+    key = f"doc/{kind}/{slug}/incoming/{number}"
+    if key not in pub.documents:
+        raise NotFound(
+            f"There is no page {number} of the incoming links of {pub.base}id/{kind}/{slug}.",
+            extra={"first": pub.doc_url(page_key(f"doc/{kind}/{slug}", 1))},
+        )
+    return serve_document(key, suffix)
+
+
 @blueprint.get("/ontology")
 @blueprint.get("/ontology.<suffix>")
 def vocabulary(suffix: str | None = None) -> Response:
@@ -64,16 +93,29 @@ def shapes(suffix: str | None = None) -> Response:
     return serve_document("shapes", suffix)
 
 
-@blueprint.get("/graph/<name>")
+@blueprint.get("/graph/<path:name>")
 def named_graph(name: str) -> Response:
-    """A named graph of the dataset, described as a VoID subset; the ontology and shapes
+    """A data graph ``{base}graph/{name}``: all its triples, negotiated (N-Quads and TriG name
+    the graph); its HTML page is the graph's VoID description. Any data graph of the store is
+    served, names with a slash included (``graph/{slug}/curator``); a name that is not a graph
+    is read as a graph and a format suffix (``graph/{slug}.trig``). The ontology and shapes
     graphs answer 303 to the vocabulary and shapes documents they hold."""
-    slug, suffix = split_suffix(name)
-    if slug in (graph.ONTOLOGY_GRAPH, graph.SHAPES_GRAPH) and suffix is None:
-        response = redirect(f"{publication().base}{slug}", code=303)
+    pub = publication()
+    stem, dot, suffix = name.rpartition(".")
+    if f"{GRAPH_KEY}{name}" in pub.documents or not dot:
+        stem, suffix = name, None
+    if stem in (graph.ONTOLOGY_GRAPH, graph.SHAPES_GRAPH):
+        response = redirect(pub.doc_url(stem, suffix), code=303)
         response.headers["Vary"] = "Accept"
         return response
-    return serve_document(f"graph/{slug}", suffix)
+    key = f"{GRAPH_KEY}{stem}"
+    if not pub.documents.is_graph(key):
+        raise NotFound(
+            f"There is no named graph {pub.base}{GRAPH_KEY}{name}; the dataset's graphs are "
+            f"listed at {pub.base}dataset.",
+            extra={"dataset": f"{pub.base}dataset"},
+        )
+    return serve_document(key, suffix)
 
 
 @blueprint.get("/context.jsonld")

@@ -38,15 +38,21 @@ RATE_LIMITER = "policygraph.sparql_rate_limiter"
 @blueprint.record_once
 def _create_rate_limiter(state) -> None:
     """Built with the app, before workers fork, so that they share one count per client."""
-    limit = int(state.app.config.get("POLICYGRAPH", {}).get("sparql_rate_limit") or 0)
-    state.app.extensions[RATE_LIMITER] = RateLimiter(limit) if limit > 0 else None
+    config = state.app.config.get("POLICYGRAPH", {})
+    limit = int(config.get("sparql_rate_limit") or 0)
+    trusted = config.get("trusted_proxies") or ()
+    state.app.extensions[RATE_LIMITER] = (
+        RateLimiter(limit, trusted_proxies=trusted) if limit > 0 else None
+    )
 
 
 def rate_limit() -> None:
-    """At most ``sparql_rate_limit`` requests a minute per client address (RFC 6585 §4)."""
+    """At most ``sparql_rate_limit`` requests a minute per client (RFC 6585 §4): the connecting
+    address, or behind ``trusted_proxies`` the client they name; once per request, whichever of
+    the fast path and this view sees it first."""
     limiter = current_app.extensions.get(RATE_LIMITER)
     if limiter is not None:
-        limiter.check(request.remote_addr or "unknown")
+        limiter.count(request.environ)
 
 
 # -- the endpoint --------------------------------------------------------------------------------
