@@ -101,7 +101,7 @@ def build_app(
             "default_graph": default_graph,
         }
     )
-    store = load_store(corpus, base, store_setting, resolved["default_graph"] == "data")
+    store = load_store(corpus, base, store_setting, resolved.default_graph == "data")
     loaded = time.monotonic()
     print(
         f"bench.pgserve: store ready in {loaded - started:.1f} s ({len(store):,} quads)",
@@ -116,7 +116,7 @@ def build_app(
         "(bench/generate.py); not re-validated at startup",
     )
     publication = build(resolved, store=store, validation=validation)
-    app = create_app({**resolved, "publication": publication})
+    app = create_app(resolved, publication=publication)
     print(
         f"bench.pgserve: publication built in {time.monotonic() - loaded:.1f} s "
         f"({publication.rendering()})",
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         args.precompute,
         args.default_graph,
     )
-    if _store_path(resolved["store"]) is not None:
+    if _store_path(resolved.store) is not None:
         app.extensions[EXTENSION].store = None  # reopened read-only per worker (post_fork)
     gc.collect()
     gc.freeze()

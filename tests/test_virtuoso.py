@@ -96,7 +96,7 @@ def remote_app(loaded, tmp_path_factory):
     )
     store, validation = open_remote(config)
     pub = build(config, store, validation)
-    app = create_app({**config, "publication": pub})
+    app = create_app(config, publication=pub)
     TIMINGS["publisher start over Virtuoso"] = time.monotonic() - started
     return app
 
@@ -341,8 +341,8 @@ def test_graph_variable_sees_only_the_published_graphs(both):
 def test_row_cap_applies_to_the_remote_answer(remote_app):
     client = remote_app.test_client()
     pub = remote_app.extensions["policygraph"]
-    saved = pub.settings["sparql_row_cap"]
-    pub.settings["sparql_row_cap"] = 5
+    saved = pub.settings
+    pub.settings = saved.replace(sparql_row_cap=5)
     try:
         response = client.get(
             "/sparql",
@@ -350,7 +350,7 @@ def test_row_cap_applies_to_the_remote_answer(remote_app):
             headers={"Accept": "text/tab-separated-values"},
         )
     finally:
-        pub.settings["sparql_row_cap"] = saved
+        pub.settings = saved
     assert response.headers["X-Policygraph-Truncated"] == "true"
     assert len(response.get_data().decode().splitlines()) == 6
 

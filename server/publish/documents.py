@@ -172,7 +172,7 @@ def _thing(pub, iri: str, key: str) -> Document:
         pub.label_graphs,
         pub.base,
         iri,
-        pub.settings["incoming_cap"],
+        pub.settings.incoming_cap,
         pub.doc_url(key),
     )
     document = _document(pub, key, description.triples, None, topic=iri)
@@ -189,7 +189,7 @@ def _generic(pub, key, triples, title, formats=RESOURCE_FORMATS, topic=None, **e
 def write_dumps(pub) -> list:
     """Write the dumps of ``pub`` (:func:`server.publish.dumps.generate`) into the setting
     ``dumps_dir``."""
-    folder = pub.settings.get("dumps_dir")
+    folder = pub.settings.dumps_dir
     return dumps.generate(pub.store, pub.data_graphs, folder, ontology.prefixes(pub.base))
 
 

@@ -36,6 +36,7 @@ from server.publish.store import _store_path, open_store
 from server.render.document import Document
 from server.render.formats import BY_NAME, Format
 from server.render.languages import LANGUAGES
+from server.settings import Settings
 from shapes import Validation
 
 EXTENSION = "policygraph"
@@ -98,7 +99,7 @@ class Publication:
     shapes_graph: ox.NamedNode
     labels: LabelIndex
     validation: Validation
-    settings: dict[str, Any]
+    settings: Settings
     things: dict[str, str] = field(default_factory=dict)
     counts: dict[str, Any] = field(default_factory=dict)
     documents: Any = field(default_factory=dict)
@@ -118,7 +119,7 @@ class Publication:
     indexes_restored: bool = False
 
     def __post_init__(self) -> None:
-        self.representations = ByteLRU(self.settings.get("cache_size"))
+        self.representations = ByteLRU(self.settings.cache_size)
 
     @cached_property
     def graph_iris(self) -> tuple[str, ...]:
@@ -138,7 +139,7 @@ class Publication:
     @property
     def precomputes(self) -> bool:
         """Whether every representation is rendered at startup (setting ``precompute``)."""
-        setting = self.settings.get("precompute", "auto")
+        setting = self.settings.precompute
         if setting == "auto":
             return len(self.things) <= AUTO_LIMIT
         return bool(setting)
@@ -148,7 +149,7 @@ class Publication:
         if not self.precomputes:
             return (
                 f"documents rendered on first request, cached up to "
-                f"{self.settings.get('cache_size') or 0:,} bytes per worker"
+                f"{self.settings.cache_size or 0:,} bytes per worker"
             )
         if self.packed is not None:
             return "every representation precomputed, packed with zlib"
@@ -258,7 +259,7 @@ def publication() -> Publication:
 
 
 def build(
-    settings: dict[str, Any], store: ox.Store | None = None, validation: Validation | None = None
+    settings: Settings, store: ox.Store | None = None, validation: Validation | None = None
 ) -> Publication:
     """Load the data and build every index and document (never at import, never per request).
 
@@ -266,14 +267,14 @@ def build(
     instead of computed when they are still those of this store, these settings and this code.
     """
     started = time.monotonic()
-    base = settings["base"]
+    base = settings.base
     if store is None:
         store, validation = open_store(settings)
     ontology_graph = graph.graph_name(base, graph.ONTOLOGY_GRAPH)
     shapes_graph = graph.graph_name(base, graph.SHAPES_GRAPH)
     reserved = {str(ontology_graph), str(shapes_graph)}
     embedded = isinstance(store, ox.Store)
-    union = embedded and settings.get("default_graph", "data") == "data"
+    union = embedded and settings.default_graph == "data"
     if union and not graph.store.has_union(store):  # a store loaded by the caller
         graph.store.materialize_union(store, sorted(reserved))
     data_graphs = tuple(
@@ -288,7 +289,7 @@ def build(
             key=lambda g: g.value,
         )
     )
-    path = _store_path(settings["store"]) if embedded else None
+    path = _store_path(settings.store) if embedded else None
     indexes_key = indexes.key(path, settings) if path is not None and path.is_dir() else None
     saved = indexes.read(path, indexes_key) if indexes_key else None
     pub = Publication(
@@ -299,7 +300,7 @@ def build(
         shapes_graph=ox.NamedNode(str(shapes_graph)),
         labels=LabelIndex({}, {}),
         validation=validation,
-        settings=dict(settings),
+        settings=settings,
         indexes_key=indexes_key,
     )
     if saved is not None:
@@ -307,7 +308,7 @@ def build(
         documents.add_dataset_documents(pub)
     else:
         _compute_indexes(pub, union, embedded)
-    if union and path is None and settings.get("sparql_union_store", True):
+    if union and path is None and settings.sparql_union_store:
         pub.union_store = union_store(store)
     pub.load_seconds = time.monotonic() - started
     gc.collect()
@@ -372,7 +373,7 @@ def save_indexes(pub: Publication) -> bool:
             if name.startswith(SAVED_FIXED)
         },
     }
-    path = _store_path(pub.settings["store"])
+    path = _store_path(pub.settings.store)
     return indexes.write(path, pub.settings, pub.indexes_key, content)
 
 

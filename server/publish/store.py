@@ -19,6 +19,7 @@ import pyoxigraph as ox
 import graph
 import graph.store
 from graph.store import remote
+from server.settings import Settings
 from shapes import Validation
 
 STORE_PREFIX = "oxigraph:"
@@ -56,18 +57,18 @@ def _validated_store(
     return store, validation
 
 
-def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Store, Validation]:
+def open_store(settings: Settings, rebuild: bool = False) -> tuple[ox.Store, Validation]:
     """An in-memory store from the sources, or an on-disk one (built if absent, else opened).
 
     ``rebuild`` (a reload) re-reads the sources even when an on-disk store exists; the new store
     is built offline and swapped in only after the data validated (:mod:`server.run.reload`).
     """
-    if settings["store"].startswith(SPARQL_PREFIX):  # loaded and validated by `policygraph load`
+    if settings.store.startswith(SPARQL_PREFIX):  # loaded and validated by `policygraph load`
         return open_remote(settings)
-    base = settings["base"]
-    paths = [Path(p) for p in settings.get("data") or []] or None
-    path = _store_path(settings["store"])
-    union = settings.get("default_graph", "data") == "data"
+    base = settings.base
+    paths = [Path(p) for p in settings.data] or None
+    path = _store_path(settings.store)
+    union = settings.default_graph == "data"
     if path is not None and path.is_dir() and not rebuild:
         report_file = path.parent / f"{path.name}{REPORT_FILE}"
         if report_file.is_file():
@@ -83,17 +84,15 @@ def open_store(settings: dict[str, Any], rebuild: bool = False) -> tuple[ox.Stor
     return _validated_store(base, paths, path, union)
 
 
-def open_remote(settings: dict[str, Any]):
-    """The remote store of ``settings["store"]`` (``sparql:URL``) and its stored validation.
+def open_remote(settings: Settings):
+    """The remote store of ``settings.store`` (``sparql:URL``) and its stored validation.
 
     The data was validated by ``policygraph load`` before it reached the engine; without the
     report it stored (graph ``{base}validation``) the publisher refuses to start, as it refuses
     unvalidated data. The store's scope is the graphs under ``{base}graph/``.
     """
-    base = settings["base"]
-    store = remote.RemoteStore.from_setting(
-        settings["store"], timeout=float(settings.get("sparql_timeout") or 10.0) * 3
-    )
+    base = settings.base
+    store = remote.RemoteStore.from_setting(settings.store, timeout=settings.sparql_timeout * 3)
     try:
         names = [g.value for g in store.named_graphs()]
     except remote.RemoteError as error:

@@ -50,7 +50,7 @@ def over_data_graphs(pub, query: str) -> tuple[list, list]:
         return [], []
     if not isinstance(store, ox.Store):
         return list(store.query(query, default_graph=list(graphs))), []
-    if pub.settings.get("default_graph") != "all":
+    if pub.settings.default_graph != "all":
         return list(store.query(query)), []
     vocabulary = [pub.ontology_graph, pub.shapes_graph]
     return (

@@ -24,7 +24,6 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
 
 from gunicorn.arbiter import Arbiter
 
@@ -32,6 +31,7 @@ import graph
 from server.app import create_app
 from server.publish.publication import EXTENSION, build
 from server.publish.store import STORE_PREFIX, open_store
+from server.settings import Settings
 
 
 def say(message: str) -> None:
@@ -44,7 +44,7 @@ def status_path(pid_file: str | os.PathLike) -> Path:
     return Path(f"{pid_file}.reload.json")
 
 
-def rebuild(settings: dict[str, Any]):
+def rebuild(settings: Settings):
     """A new app from the sources, built completely; raises :class:`graph.DataError` if refused.
 
     Nothing that is being served is touched before this returns: an on-disk store is built in a
@@ -52,7 +52,7 @@ def rebuild(settings: dict[str, Any]):
     """
     store, validation = open_store(settings, rebuild=True)
     pub = build(settings, store, validation)
-    return create_app({**settings, "publication": pub})
+    return create_app(settings, publication=pub)
 
 
 def refusal(error: graph.DataError) -> str:
@@ -83,7 +83,7 @@ class ReloadingArbiter(Arbiter):
         self.generation += 1
         app = self.app.application
         old = app.extensions[EXTENSION]
-        settings = dict(old.settings)
+        settings = old.settings
         started = time.monotonic()
         say(f"reload {self.generation}: re-reading the sources (serving the current version)")
         try:
@@ -137,7 +137,7 @@ class ReloadingArbiter(Arbiter):
         os.replace(staging, path)
 
 
-def _disk_path(settings: dict[str, Any]) -> Path | None:
+def _disk_path(settings: Settings) -> Path | None:
     """The folder of an on-disk store, else None (memory, or a remote ``sparql:`` store)."""
-    store = str(settings.get("store") or "")
+    store = settings.store
     return Path(store[len(STORE_PREFIX) :]) if store.startswith(STORE_PREFIX) else None

@@ -17,7 +17,6 @@ import os
 import signal
 import sys
 import time
-from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
@@ -25,6 +24,7 @@ import graph.store
 from server.app import create_app
 from server.publish.publication import EXTENSION
 from server.run.reload import ReloadingArbiter, _disk_path
+from server.settings import Settings
 from server.sparql import engine as sparql_engine
 
 THREADS = 4
@@ -57,9 +57,8 @@ def announce(app, started: float, out=sys.stderr) -> None:
     out.flush()
 
 
-def announce_reload(settings: dict[str, Any], out=sys.stderr) -> None:
+def announce_reload(pid_file: str | None, out=sys.stderr) -> None:
     """How to reload this server, printed once gunicorn is about to start."""
-    pid_file = settings.get("pid_file")
     how = f"kill -HUP {os.getpid()}"
     if pid_file:
         how += f"  or  policygraph reload --pid-file {pid_file}"
@@ -70,20 +69,21 @@ def announce_reload(settings: dict[str, Any], out=sys.stderr) -> None:
 class PublisherApplication(BaseApplication):
     """Gunicorn on our app factory; ``preload_app`` so the data is loaded once, before fork."""
 
-    def __init__(self, app, settings: dict[str, Any]):
+    def __init__(self, app, settings: Settings, pid_file: str | None = None):
         self.application = app
         self.settings = settings
+        self.pid_file = pid_file
         super().__init__()
 
     def load_config(self) -> None:
-        workers = self.settings.get("workers") or os.cpu_count() or 1
+        workers = self.settings.workers or os.cpu_count() or 1
         options = {
-            "bind": f"{self.settings['host']}:{self.settings['port']}",
+            "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": workers,
             "worker_class": "server.run.worker.PublisherWorker",
             # The app limits a SPARQL query's length itself (setting sparql_max_query_length).
             "limit_request_line": 0,
-            "threads": self.settings.get("threads") or THREADS,
+            "threads": self.settings.threads or THREADS,
             "preload_app": True,
             "timeout": 60,
             "graceful_timeout": 10,
@@ -91,7 +91,7 @@ class PublisherApplication(BaseApplication):
             "accesslog": None,
             "post_fork": _post_fork,
             "worker_exit": _worker_exit,
-            "pidfile": self.settings.get("pid_file"),
+            "pidfile": self.pid_file,
             "control_socket_disable": True,
         }
         for key, value in options.items():
@@ -143,18 +143,19 @@ def _worker_exit(server, worker) -> None:
     os._exit(code if isinstance(code, int) else 1)
 
 
-def run(settings: dict[str, Any]) -> None:
-    """Load the publication once, print what is served, then serve until interrupted."""
+def run(settings: Settings, pid_file: str | None = None) -> None:
+    """Load the publication once, print what is served, then serve until interrupted
+    (``pid_file``: where gunicorn writes the master's process id)."""
     started = time.monotonic()
     app = create_app(settings)
     announce(app, started)
-    if settings.get("dev"):
-        app.run(host=settings["host"], port=int(settings["port"]), use_reloader=True)
+    if settings.dev:
+        app.run(host=settings.host, port=settings.port, use_reloader=True)
         return
     pub = app.extensions[EXTENSION]
     if _disk_path(pub.settings) is not None:
         pub.store = None  # reopened per worker in post_fork
     gc.collect()
     gc.freeze()
-    announce_reload(settings)
-    PublisherApplication(app, settings).run()
+    announce_reload(pid_file)
+    PublisherApplication(app, settings, pid_file).run()

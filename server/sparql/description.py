@@ -56,9 +56,9 @@ def service_description_triples(pub) -> list[ox.Triple]:
                 f"Read-only. The default graph is {_default_graph_words(pub)}; the ontology and "
                 "shapes graphs are queryable by name. SERVICE, SPARQL Update and dataset clauses "
                 "naming other graphs are refused. "
-                f"Limits: {pub.settings['sparql_timeout']:g} s a query, "
-                f"{pub.settings['sparql_row_cap']} rows, "
-                f"{pub.settings['sparql_triple_cap']} triples "
+                f"Limits: {pub.settings.sparql_timeout:g} s a query, "
+                f"{pub.settings.sparql_row_cap} rows, "
+                f"{pub.settings.sparql_triple_cap} triples "
                 f"(a cut result carries the header {TRUNCATED_HEADER}: true). "
                 "pyoxigraph lower-cases language tags: match them with "
                 'langMatches(lang(?l), "zh-Hans").',

@@ -46,8 +46,8 @@ def engine(pub) -> Pool:
     with _pools_lock:
         pool = _pools.get(id(pub.store))
         if pool is None or pool.pid != os.getpid() or pool.store is not pub.store:
-            size = pub.settings.get("sparql_workers") or pub.settings.get("threads") or 4
-            limit = int(pub.settings.get("sparql_process_memory") or 0) * 2**20
+            size = pub.settings.sparql_workers or pub.settings.threads or 4
+            limit = pub.settings.sparql_process_memory * 2**20
             pool = Pool(pub.store, int(size), limit, union_store=pub.union_store)
             _pools[id(pub.store)] = pool
     return pool
@@ -106,7 +106,6 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     # The store's default graph (a copy of the data union) and each named graph are sets of
     # triples; a union of graphs, or graphs a query or the protocol names, may repeat one.
     sets = not (union_of_all or verdict.has_dataset or default_graphs or named_graphs)
-    settings = pub.settings
     query = _narrowed(pub, parsed.query, sets, verdict.tokens)
     job = Job(
         query=query,
@@ -116,8 +115,8 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
         union_of_all=union_of_all,
         result_format="json" if choice.name == "html" else choice.name,
         rdf_format="ntriples" if choice.name == "html" else choice.name,
-        row_cap=int(settings["sparql_row_cap"]),
-        triple_cap=int(settings["sparql_triple_cap"]),
+        row_cap=pub.settings.sparql_row_cap,
+        triple_cap=pub.settings.sparql_triple_cap,
         prefixes=_prefixes(pub.base),
         default_only=sets and verdict.graph_free and pub.union_store is not None,
     )
@@ -133,7 +132,7 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
 
 def _bounded(pub, store, query: str, tokens) -> bool:
     """Whether ``store``'s counts bound ``query``'s work within ``sparql_inline_budget``."""
-    budget = int(pub.settings["sparql_inline_budget"])
+    budget = pub.settings.sparql_inline_budget
     return (
         budget > 0
         and isinstance(store, ox.Store)
@@ -146,7 +145,7 @@ def run(pub, job: Job) -> Answer:
     process within the ``sparql_timeout`` setting."""
     if job.inline:
         return execute(store_for(job, pub.store, pub.union_store), job)
-    return engine(pub).run(job, float(pub.settings["sparql_timeout"]))
+    return engine(pub).run(job, pub.settings.sparql_timeout)
 
 
 def answer_headers(answer: Answer | None) -> dict[str, str]:
@@ -179,4 +178,4 @@ def _prefixes(base: str) -> dict[str, str]:
 
 def union_of_all(pub) -> bool:
     """Whether the default graph is the union of every graph (setting ``default_graph``)."""
-    return pub.settings.get("default_graph") == "all" and not sparql_remote.is_remote(pub.store)
+    return pub.settings.default_graph == "all" and not sparql_remote.is_remote(pub.store)

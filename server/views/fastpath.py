@@ -40,7 +40,7 @@ class FastPath:
         self._formats: dict = {}
         self._languages: dict = {}
         self._rate_limited = app.extensions.get(RATE_LIMITER) is not None
-        self._max_query = int(pub.settings["sparql_max_query_length"])
+        self._max_query = pub.settings.sparql_max_query_length
 
     def _negotiate(self, accept: str, formats: tuple[str, ...]):
         key = (accept, formats)
