@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from graph import sparql_lexer
+
 PREFIX = "sparql:"
 ENV_USER = "POLICYGRAPH_SPARQL_USER"
 ENV_PASSWORD = "POLICYGRAPH_SPARQL_PASSWORD"
@@ -203,22 +205,12 @@ def parse_results_json(body: bytes) -> tuple[list[str], list[tuple]] | bool:
 
 # -- query text ----------------------------------------------------------------------------------
 
-#: IRIs, strings, comments and single characters of interest, in SPARQL 1.1 Query §19.8 terms.
-_LEXEME = re.compile(
-    r"""(?P<skip><[^<>"{}|^`\\\x00-\x20]*>|'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''"""
-    r'''|"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""|'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*"'''
-    r"""|\#[^\r\n]*|[?$][A-Za-z0-9_]+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<char>[{}()])""",
-    re.DOTALL,
-)
-FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
-
-
 def query_form(query: str) -> str:
     """SELECT, CONSTRUCT, DESCRIBE or ASK: the first such bare word of the query."""
-    for match in _LEXEME.finditer(query):
-        if match.lastgroup == "word" and match.group().upper() in FORMS:
-            return match.group().upper()
-    raise RemoteSyntaxError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
+    form = sparql_lexer.query_form(sparql_lexer.tokenize(query))
+    if form is None:
+        raise RemoteSyntaxError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
+    return form
 
 
 def with_dataset(
@@ -226,44 +218,19 @@ def with_dataset(
 ) -> str:
     """``query`` with ``FROM`` / ``FROM NAMED`` clauses (SPARQL 1.1 Query §13.2) inserted.
 
-    They go right before the WHERE clause: the first ``WHERE`` or ``{`` outside parentheses after
-    the query form (and after the template of a ``CONSTRUCT {…}``), else at the end
-    (``DESCRIBE <x>``).
+    They go right before the WHERE clause (:func:`graph.sparql_lexer.dataset_offset`), else at
+    the end (``DESCRIBE <x>``).
     """
     clauses = "".join(f"FROM <{g}> " for g in default_graph)
     clauses += "".join(f"FROM NAMED <{g}> " for g in named_graphs)
     if not clauses:
         return query
-    tokens = [m for m in _LEXEME.finditer(query) if m.lastgroup != "skip"]
-    index = next(
-        (i for i, m in enumerate(tokens) if m.lastgroup == "word" and m.group().upper() in FORMS),
-        None,
-    )
-    if index is None:
+    offset = sparql_lexer.dataset_offset(sparql_lexer.tokenize(query))
+    if offset is None:
         raise RemoteSyntaxError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
-    index += 1
-    if (
-        tokens[index - 1].group().upper() == "CONSTRUCT"
-        and index < len(tokens)
-        and tokens[index].group() == "{"
-    ):
-        depth = 0
-        while index < len(tokens):
-            text = tokens[index].group()
-            depth += {"{": 1, "}": -1}.get(text, 0)
-            index += 1
-            if depth == 0:
-                break
-    depth = 0
-    for match in tokens[index:]:
-        text = match.group()
-        if text == "(":
-            depth += 1
-        elif text == ")":
-            depth -= 1
-        elif depth == 0 and (text == "{" or text.upper() == "WHERE"):
-            return query[: match.start()] + clauses + query[match.start() :]
-    return query.rstrip() + " " + clauses.rstrip()
+    if offset < 0:
+        return query.rstrip() + " " + clauses.rstrip()
+    return query[:offset] + clauses + query[offset:]
 
 
 # -- HTTP ----------------------------------------------------------------------------------------

@@ -30,8 +30,8 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from server.sparql.ranges import _readable, _Reader, _Unsure
-from server.sparql.safety import Token, tokenize
+from graph.sparql_lexer import Token, tokenize
+from server.sparql.reader import Reader, Unsure, readable
 
 #: Longest query text answered in the request thread (lookups are a few hundred characters).
 MAX_LENGTH = 1024
@@ -53,17 +53,17 @@ WORDS = frozenset(
 )  # fmt: skip
 
 
-def _node(reader: _Reader, token) -> ox.NamedNode | None:
+def _node(reader: Reader, token) -> ox.NamedNode | None:
     """The IRI a subject or object token names, else None (a variable, a literal, a blank node)."""
     if token[0] not in ("iri", "pname"):
         return None
     iri = reader.iri(token)
     if iri is None:
-        raise _Unsure(f"prefix of {token[1]!r}")
+        raise Unsure(f"prefix of {token[1]!r}")
     try:
         return ox.NamedNode(iri)
     except ValueError:
-        raise _Unsure(f"IRI {iri!r}") from None
+        raise Unsure(f"IRI {iri!r}") from None
 
 
 def _count(store: ox.Store, subject, predicate, obj, most: int) -> int:
@@ -94,15 +94,15 @@ def bound(
 ) -> int | None:
     """At most how many solutions (or described triples) ``text`` can have, when that is at
     most ``budget`` and known before it runs (see the module's rules); else None. ``tokens``:
-    ``text``'s, if already read (:func:`server.sparql.safety.tokenize`)."""
+    ``text``'s, if already read (:func:`graph.sparql_lexer.tokenize`)."""
     if budget <= 0 or len(text) > MAX_LENGTH or "\\u" in text.lower():
         return None
     try:
-        tokens = _readable(tokenize(text) if tokens is None else tokens)
+        tokens = readable(tokenize(text) if tokens is None else tokens)
         words = {token[1].upper() for token in tokens if token[0] == "word"}
         if not words <= WORDS:
             return None
-        reader = _Reader(tokens, base)
+        reader = Reader(tokens, base)
         reader.read()
         if reader.subquery:
             return None
@@ -124,11 +124,11 @@ def bound(
             if product > budget:
                 return None
         return product
-    except (_Unsure, ValueError):
+    except (Unsure, ValueError):
         return None
 
 
-def _describe_bound(store: ox.Store, reader: _Reader, tokens, budget: int) -> int | None:
+def _describe_bound(store: ox.Store, reader: Reader, tokens, budget: int) -> int | None:
     """``[PREFIX …]* DESCRIBE iri+`` and nothing else: the size of the descriptions."""
     start = next(
         i
