@@ -2,12 +2,13 @@
 
 Every module that looks at query text reads it through :func:`tokenize`: the endpoint's safety
 checks (:mod:`server.sparql.safety`), the pattern reader of the date-range rewrite and of the
-inline bound (:mod:`server.sparql.reader`), and the remote store, which puts dataset clauses into
-a query (:mod:`graph.store.remote`). Keywords are bare words, so ``SERVICE`` or ``FROM`` inside a
-string, an IRI, a comment, a prefixed name or a variable is never taken for a keyword, and a bare
-word always is. Token classes are approximated only where the approximation cannot hide a
-keyword: every class excludes white space and braces, so a keyword followed by a group can never
-be swallowed by a neighbouring token. A character no class reads becomes an ``unknown`` token.
+inline bound (:mod:`server.sparql.reader`), and the remote store, which reads a query's form to
+know what to ask for (:mod:`graph.store.remote`). Keywords are bare words, so ``SERVICE`` or
+``FROM`` inside a string, an IRI, a comment, a prefixed name or a variable is never taken for a
+keyword, and a bare word always is. Token classes are approximated only where the approximation
+cannot hide a keyword: every class excludes white space and braces, so a keyword followed by a
+group can never be swallowed by a neighbouring token. A character no class reads becomes an
+``unknown`` token.
 """
 
 from __future__ import annotations
@@ -146,43 +147,3 @@ def scan(tokens: list[Token], base: str) -> Scan:
                     (found.named_graphs if named else found.default_graphs).append(iri)
         index += 1
     return found
-
-
-def dataset_offset(tokens: list[Token]) -> int | None:
-    """Where dataset clauses go in the query these are the tokens of: the offset of the first
-    ``WHERE`` or ``{`` outside parentheses after the query form (and after the template of a
-    ``CONSTRUCT {…}``); -1 when there is none (``DESCRIBE <x>``: at the end); None when there is
-    no query form."""
-    index = next(
-        (
-            i
-            for i, (kind, value, *_) in enumerate(tokens)
-            if kind == "word" and value.upper() in QUERY_FORMS
-        ),
-        None,
-    )
-    if index is None:
-        return None
-    index += 1
-    if (
-        tokens[index - 1][1].upper() == "CONSTRUCT"
-        and index < len(tokens)
-        and tokens[index][1] == "{"
-    ):
-        depth = 0
-        while index < len(tokens):
-            depth += {"{": 1, "}": -1}.get(tokens[index][1], 0)
-            index += 1
-            if depth == 0:
-                break
-    depth = 0
-    for kind, value, start, _ in tokens[index:]:
-        if value == "(" and kind == "punct":
-            depth += 1
-        elif value == ")" and kind == "punct":
-            depth -= 1
-        elif depth == 0 and (
-            (kind == "punct" and value == "{") or (kind == "word" and value.upper() == "WHERE")
-        ):
-            return start
-    return -1

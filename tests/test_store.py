@@ -54,7 +54,7 @@ def test_a_store_without_the_union_in_its_default_graph_is_rebuilt(tmp_path):
     old.flush()
     del old
     store, _ = open_store(Settings.resolve(settings))
-    assert graph.store.has_union(store)
+    assert store.has_union()
 
 
 def test_the_default_graph_is_the_set_union_of_the_data_graphs():

@@ -13,19 +13,15 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from graph.store.client import Credentials, RemoteError, credentials_from_env, send
 from graph.store.remote import (
     ENV_GRAPH_STORE_URL,
     ENV_UPDATE_URL,
     N_TRIPLES,
     VALIDATION_GRAPH,
-    Credentials,
-    RemoteError,
     RemoteStore,
-    _iri,
-    _nt_term,
-    credentials_from_env,
-    send,
 )
+from graph.store.terms import nt_term
 
 
 def _by_graph(nquads: bytes) -> dict[str, list[ox.Triple]]:
@@ -38,7 +34,7 @@ def _by_graph(nquads: bytes) -> dict[str, list[ox.Triple]]:
 
 def _ntriples(triples: Iterable[ox.Triple]) -> str:
     return "".join(
-        f"{_nt_term(t.subject)} {_nt_term(t.predicate)} {_nt_term(t.object)} .\n" for t in triples
+        f"{nt_term(t.subject)} {nt_term(t.predicate)} {nt_term(t.object)} .\n" for t in triples
     )
 
 
@@ -125,7 +121,7 @@ def load_into(
     graphs = _by_graph(dataset_nquads_bytes)
     counts = {}
     for name in graph_names:
-        name = _iri(name)
+        name = name.value if isinstance(name, ox.NamedNode) else str(name)
         triples = graphs.get(name, [])
         if graph_store_url:
             put_graph(graph_store_url, name, triples, auth, timeout)

@@ -12,15 +12,9 @@ import pyoxigraph as ox
 
 import graph
 import graph.store
+from graph.store.client import ENV_PASSWORD, ENV_USER, RemoteError
 from graph.store.load import load_into, report_nquads
-from graph.store.remote import (
-    ENV_GRAPH_STORE_URL,
-    ENV_PASSWORD,
-    ENV_UPDATE_URL,
-    ENV_USER,
-    PREFIX,
-    RemoteError,
-)
+from graph.store.remote import ENV_GRAPH_STORE_URL, ENV_UPDATE_URL, PREFIX
 
 
 def add_load_command(subparsers) -> argparse.ArgumentParser:

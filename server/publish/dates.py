@@ -10,7 +10,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
+from graph.store import Store
 
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -24,7 +24,7 @@ class DateIndex:
     odd: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def from_store(cls, store: ox.Store) -> DateIndex:
+    def from_store(cls, store: Store) -> DateIndex:
         """Read every graph once (SPARQL, in the engine): a few seconds at 5M triples."""
         index = cls()
         query = (

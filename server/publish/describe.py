@@ -17,6 +17,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib.namespace import RDFS, SKOS
 
+from graph.store import Store
+
 LABEL = ox.NamedNode(str(RDFS.label))
 PREF_LABEL = ox.NamedNode(str(SKOS.prefLabel))
 SEE_ALSO = ox.NamedNode(str(RDFS.seeAlso))
@@ -54,7 +56,7 @@ def owner(iri: str) -> str:
     return iri.split("#", 1)[0]
 
 
-def _quads(store: ox.Store, graphs, subject=None, predicate=None, obj=None):
+def _quads(store: Store, graphs, subject=None, predicate=None, obj=None):
     """Quads matching the pattern in any of ``graphs``: one index lookup over every graph,
     filtered by graph name (one lookup per graph costs thousands of lookups at scale)."""
     wanted = graphs if isinstance(graphs, frozenset) else frozenset(graphs)
@@ -63,7 +65,7 @@ def _quads(store: ox.Store, graphs, subject=None, predicate=None, obj=None):
             yield quad
 
 
-def _label_triples(store: ox.Store, graphs, iri: ox.NamedNode) -> list[ox.Triple]:
+def _label_triples(store: Store, graphs, iri: ox.NamedNode) -> list[ox.Triple]:
     for predicate in (LABEL, PREF_LABEL):
         found = {q.triple for q in _quads(store, graphs, iri, predicate)}
         if found:
@@ -80,7 +82,7 @@ def rest_query(base: str, topic: str) -> str:
 
 
 def describe(
-    store: ox.Store,
+    store: Store,
     data_graphs,
     label_graphs,
     base: str,

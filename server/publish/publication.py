@@ -26,13 +26,13 @@ import pyoxigraph as ox
 from flask import current_app
 
 import graph
-import graph.store
+from graph.store import Store
 from server.publish import documents, indexes
 from server.publish.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
 from server.publish.dates import DateIndex
 from server.publish.dumps import Dump
 from server.publish.labels import LabelIndex
-from server.publish.store import _store_path, open_store
+from server.publish.store import open_store
 from server.render.document import Document
 from server.render.formats import BY_NAME, Format
 from server.render.languages import LANGUAGES
@@ -93,7 +93,7 @@ class Publication:
     """
 
     base: str
-    store: ox.Store
+    store: Store
     data_graphs: tuple[ox.NamedNode, ...]
     ontology_graph: ox.NamedNode
     shapes_graph: ox.NamedNode
@@ -112,7 +112,7 @@ class Publication:
     date_index: DateIndex | None = None  # of the embedded store
     #: The data union alone, for queries that read only the default graph (setting
     #: ``sparql_union_store``); None: they read ``store``'s default graph.
-    union_store: ox.Store | None = None
+    union_store: Store | None = None
     #: The key of the indexes saved beside an on-disk store (:mod:`server.publish.indexes`), else
     #: None.
     indexes_key: bytes | None = None
@@ -259,24 +259,22 @@ def publication() -> Publication:
 
 
 def build(
-    settings: Settings, store: ox.Store | None = None, validation: Validation | None = None
+    settings: Settings, store: Store | None = None, validation: Validation | None = None
 ) -> Publication:
     """Load the data and build every index and document (never at import, never per request).
 
-    On an on-disk store, the indexes saved beside it (:mod:`server.publish.indexes`) are read
-    instead of computed when they are still those of this store, these settings and this code.
+    ``store`` and ``validation``: a store opened already (:func:`server.publish.store.open_store`)
+    and its report, else the setting ``store`` says which to open. On an on-disk store, the
+    indexes saved beside it (:mod:`server.publish.indexes`) are read instead of computed when
+    they are still those of this store, these settings and this code.
     """
     started = time.monotonic()
     base = settings.base
-    if store is None:
+    if store is None or validation is None:
         store, validation = open_store(settings)
     ontology_graph = graph.graph_name(base, graph.ONTOLOGY_GRAPH)
     shapes_graph = graph.graph_name(base, graph.SHAPES_GRAPH)
     reserved = {str(ontology_graph), str(shapes_graph)}
-    embedded = isinstance(store, ox.Store)
-    union = embedded and settings.default_graph == "data"
-    if union and not graph.store.has_union(store):  # a store loaded by the caller
-        graph.store.materialize_union(store, sorted(reserved))
     data_graphs = tuple(
         sorted(
             (
@@ -289,7 +287,7 @@ def build(
             key=lambda g: g.value,
         )
     )
-    path = _store_path(settings.store) if embedded else None
+    path = store.folder
     indexes_key = indexes.key(path, settings) if path is not None and path.is_dir() else None
     saved = indexes.read(path, indexes_key) if indexes_key else None
     pub = Publication(
@@ -307,43 +305,30 @@ def build(
         _restore(pub, saved)
         documents.add_dataset_documents(pub)
     else:
-        _compute_indexes(pub, union, embedded)
-    if union and path is None and settings.sparql_union_store:
-        pub.union_store = union_store(store)
+        _compute_indexes(pub)
+    if settings.sparql_union_store:
+        pub.union_store = store.union_alone()
     pub.load_seconds = time.monotonic() - started
     gc.collect()
     return pub
 
 
-def union_store(store: ox.Store) -> ox.Store:
-    """A store holding only ``store``'s default graph (the data union), as its default graph.
-
-    pyoxigraph's in-memory store keeps one list of quads per term across every graph, so a
-    pattern over the default graph of a store that also holds the named graphs walks each
-    triple twice: at 1M triples, a query scanning the union ran 1.2–1.5× slower there
-    (``python -m bench.engine --layout copy`` against ``--layout union-flag``).
-    """
-    alone = ox.Store()
-    # The same term objects: blank nodes keep their identities, so answers are the same bytes.
-    alone.extend(
-        ox.Quad(quad.subject, quad.predicate, quad.object)
-        for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-    )
-    return alone
-
-
-def _compute_indexes(pub: Publication, union: bool, embedded: bool) -> None:
+def _compute_indexes(pub: Publication) -> None:
     """Labels, things, counts, dumps, the date index and the dataset-level documents."""
     store = pub.store
     # Work done in the engine (the date index, the dumps) overlaps with work done in Python
     # (labels, documents) on a second core; every thread is joined before workers fork.
     with ThreadPoolExecutor(2, thread_name_prefix="policygraph-build") as pool:
-        dates = pool.submit(DateIndex.from_store, store) if embedded else None
+        # An engine without an index on literal values gets one for date ranges.
+        dates = None if store.indexes_values else pool.submit(DateIndex.from_store, store)
         # The union once (not each data graph's copy again), plus the vocabulary's labels.
-        graphs = [ox.DefaultGraph(), pub.ontology_graph, pub.shapes_graph] if union else None
+        graphs = (
+            [ox.DefaultGraph(), pub.ontology_graph, pub.shapes_graph]
+            if store.default_graph == "data"
+            else None
+        )
         pub.labels = LabelIndex.from_store(store, graphs)
-        # An external store's connections belong to the thread that opened them: no pool.
-        documents.populate(pub, pool if embedded else None)
+        documents.populate(pub, pool)
         pub.date_index = dates.result() if dates is not None else None
 
 
@@ -373,7 +358,9 @@ def save_indexes(pub: Publication) -> bool:
             if name.startswith(SAVED_FIXED)
         },
     }
-    path = _store_path(pub.settings.store)
+    path = pub.store.folder
+    if path is None:
+        return False
     return indexes.write(path, pub.settings, pub.indexes_key, content)
 
 

@@ -18,7 +18,8 @@ import pyoxigraph as ox
 
 import graph
 import graph.store
-from graph.store import remote
+from graph.store import EmbeddedStore, Store, StoreError
+from graph.store.remote import VALIDATION_GRAPH, RemoteStore
 from server.settings import Settings
 from shapes import Validation
 
@@ -39,7 +40,7 @@ def _store_path(setting: str) -> Path | None:
 
 def _validated_store(
     base: str, paths, path: Path | None, union: bool = True
-) -> tuple[ox.Store, Validation]:
+) -> tuple[Store, Validation]:
     """Parse, validate (refusing any Violation) and load the curated data."""
     parsed = graph.parse(base, paths)
     report = graph.validate(parsed, base)
@@ -57,7 +58,7 @@ def _validated_store(
     return store, validation
 
 
-def open_store(settings: Settings, rebuild: bool = False) -> tuple[ox.Store, Validation]:
+def open_store(settings: Settings, rebuild: bool = False) -> tuple[Store, Validation]:
     """An in-memory store from the sources, or an on-disk one (built if absent, else opened).
 
     ``rebuild`` (a reload) re-reads the sources even when an on-disk store exists; the new store
@@ -73,10 +74,10 @@ def open_store(settings: Settings, rebuild: bool = False) -> tuple[ox.Store, Val
         report_file = path.parent / f"{path.name}{REPORT_FILE}"
         if report_file.is_file():
             saved = json.loads(report_file.read_text(encoding="utf-8"))
-            store = graph.store.open_read_only(path)
+            store = EmbeddedStore.on_disk(path, union)
             # A store built for another base holds none of this deployment's IRIs, and one built
             # before the default graph held the union of the data graphs lacks it: rebuild it.
-            if (graph.store.has_union(store) or not union) and any(
+            if (store.has_union() or not union) and any(
                 g.value.startswith(f"{base}graph/") for g in store.named_graphs()
             ):
                 return store, Validation(**saved)
@@ -84,26 +85,29 @@ def open_store(settings: Settings, rebuild: bool = False) -> tuple[ox.Store, Val
     return _validated_store(base, paths, path, union)
 
 
-def open_remote(settings: Settings):
+def open_remote(settings: Settings) -> tuple[RemoteStore, Validation]:
     """The remote store of ``settings.store`` (``sparql:URL``) and its stored validation.
 
     The data was validated by ``policygraph load`` before it reached the engine; without the
     report it stored (graph ``{base}validation``) the publisher refuses to start, as it refuses
-    unvalidated data. The store's scope is the graphs under ``{base}graph/``.
+    unvalidated data. The store's scope is the graphs under ``{base}graph/``, its default graph
+    the union of those but the ontology and shapes.
     """
     base = settings.base
-    store = remote.RemoteStore.from_setting(settings.store, timeout=settings.sparql_timeout * 3)
+    store = RemoteStore.from_setting(settings.store, timeout=settings.sparql_timeout * 3)
     try:
         names = [g.value for g in store.named_graphs()]
-    except remote.RemoteError as error:
+    except StoreError as error:
         raise ValueError(f"cannot read the SPARQL store {store.query_url}: {error}") from None
     store.scope = sorted(name for name in names if name.startswith(f"{base}graph/"))
+    vocabulary = set(graph.vocabulary_graph_names(base))
+    store.default_graphs = [name for name in store.scope if name not in vocabulary]
     if not store.scope:
         raise ValueError(
             f"the SPARQL store {store.query_url} holds no graph under {base}graph/: "
             "load it first (policygraph load --into sparql:URL)"
         )
-    report_graph = f"{base}{remote.VALIDATION_GRAPH}"
+    report_graph = f"{base}{VALIDATION_GRAPH}"
     if report_graph not in names:
         raise ValueError(
             f"the SPARQL store {store.query_url} holds no validation report "
@@ -112,10 +116,13 @@ def open_remote(settings: Settings):
     return store, Validation(**read_validation(store, report_graph))
 
 
-def read_validation(store, report_graph: str) -> dict:
+def read_validation(store: Store, report_graph: str) -> dict:
     """The SHACL report (SHACL §3.6) stored in ``report_graph``, as the publication keeps it."""
     triples = list(
-        store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{report_graph}> {{ ?s ?p ?o }} }}")
+        store.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{report_graph}> {{ ?s ?p ?o }} }}",
+            named_graphs=[report_graph],
+        )
     )
     by_subject: dict[Any, dict[str, list]] = {}
     for triple in triples:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import Namespace
@@ -10,6 +11,9 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 import ontology
 from ontology import SCHEMA, SD
+
+if TYPE_CHECKING:
+    from server.publish.publication import Publication
 
 #: SPDX 2.3 RDF terms, for dump checksums (DCAT 2 §6.6 recommends ``spdx:checksum``).
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -36,21 +40,18 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(XSD.integer))
 
 
-def over_data_graphs(pub, query: str) -> tuple[list, list]:
+def over_data_graphs(pub: Publication, query: str) -> tuple[list, list]:
     """Rows of ``query`` over the union of the data graphs, and rows to take away from them.
 
-    The embedded store holds that union as its default graph (:func:`graph.store.
-    materialize_union`). With ``default_graph`` = ``all`` it does not: the rows are then those
-    over every graph, and the second list holds the rows over the ontology and shapes alone.
-    An external store is given the graph list (a list of thousands of graphs in pyoxigraph would
-    be evaluated graph by graph).
+    That union is the store's default graph (:mod:`graph.store.base`), unless the store answers
+    by every graph (setting ``default_graph`` = ``all``): the rows are then those over every
+    graph, and the second list holds the rows over the ontology and shapes alone. (Naming the
+    data graphs instead would cost pyoxigraph one evaluation per graph, thousands at scale.)
     """
-    store, graphs = pub.store, pub.data_graphs
-    if not graphs:
+    store = pub.store
+    if not pub.data_graphs:
         return [], []
-    if not isinstance(store, ox.Store):
-        return list(store.query(query, default_graph=list(graphs))), []
-    if pub.settings.default_graph != "all":
+    if store.default_graph != "all":
         return list(store.query(query)), []
     vocabulary = [pub.ontology_graph, pub.shapes_graph]
     return (
@@ -81,16 +82,7 @@ def _tally(rows) -> Counter:
 
 def compute_counts(pub) -> dict:
     """Triples, things, distinct subjects, classes and properties of the data graphs (VoID §4.5)."""
-    store, graphs = pub.store, pub.data_graphs
-    if isinstance(store, ox.Store):
-        sizes = _tally(
-            store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        )
-        per_graph = {g.value: sizes[(g.value,)] for g in graphs}
-    else:
-        per_graph = {
-            g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in graphs
-        }
+    per_graph = pub.store.graph_sizes(pub.data_graphs)
     classes = _count(pub, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
     properties = _count(pub, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
     subjects = _count(pub, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")

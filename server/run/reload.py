@@ -30,7 +30,7 @@ from gunicorn.arbiter import Arbiter
 import graph
 from server.app import create_app
 from server.publish.publication import EXTENSION, build
-from server.publish.store import STORE_PREFIX, open_store
+from server.publish.store import open_store
 from server.settings import Settings
 
 
@@ -103,8 +103,7 @@ class ReloadingArbiter(Arbiter):
             return
         new = new_app.extensions[EXTENSION]
         seconds = time.monotonic() - started
-        if _disk_path(settings) is not None:
-            new.store = None  # reopened read-only in each new worker (post_fork)
+        new.store.before_fork()  # an on-disk store is reopened in each new worker (post_fork)
         self.app.application = new_app
         self.app.callable = new_app
         del app, old
@@ -135,9 +134,3 @@ class ReloadingArbiter(Arbiter):
         staging = path.with_name(path.name + ".tmp")
         staging.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(staging, path)
-
-
-def _disk_path(settings: Settings) -> Path | None:
-    """The folder of an on-disk store, else None (memory, or a remote ``sparql:`` store)."""
-    store = settings.store
-    return Path(store[len(STORE_PREFIX) :]) if store.startswith(STORE_PREFIX) else None

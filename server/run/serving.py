@@ -2,8 +2,9 @@
 
 The in-memory store is loaded before the workers fork and shared copy-on-write; an on-disk
 store (``--store oxigraph:PATH``) is built or opened before fork for the precomputation, then
-reopened read-only in each worker (a RocksDB handle must not cross a fork). ``--dev`` runs
-Flask's development server with the reloader instead.
+reopened read-only in each worker (a RocksDB handle must not cross a fork): the store lets go of
+what must not cross a fork and takes it up again after (:class:`graph.store.base.Store`).
+``--dev`` runs Flask's development server with the reloader instead.
 
 SIGHUP to the master (or ``policygraph reload --pid-file F``) reloads the data without downtime;
 see :mod:`server.run.reload`. gthread workers: a slow or vanished client holds one thread of one
@@ -20,10 +21,9 @@ import time
 
 from gunicorn.app.base import BaseApplication
 
-import graph.store
 from server.app import create_app
 from server.publish.publication import EXTENSION
-from server.run.reload import ReloadingArbiter, _disk_path
+from server.run.reload import ReloadingArbiter
 from server.settings import Settings
 from server.sparql import engine as sparql_engine
 
@@ -110,7 +110,8 @@ class PublisherApplication(BaseApplication):
 
 
 def _post_fork(server, worker) -> None:
-    """Reopen an on-disk store read-only in each worker, after fork.
+    """Take up the store again in each worker, after fork (an on-disk one is reopened read-only,
+    :meth:`graph.store.base.Store.after_fork`).
 
     Until gunicorn installs the worker's own signal handlers (after this hook), the master's
     handlers are still in place and would swallow a SIGTERM sent while the store is being
@@ -120,10 +121,7 @@ def _post_fork(server, worker) -> None:
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         signal.signal(number, signal.SIG_DFL)
     app = worker.app.application
-    pub = app.extensions[EXTENSION]
-    path = _disk_path(pub.settings)
-    if path is not None:
-        pub.store = graph.store.open_read_only(path)
+    app.extensions[EXTENSION].store.after_fork()
 
 
 def _worker_exit(server, worker) -> None:
@@ -152,9 +150,7 @@ def run(settings: Settings, pid_file: str | None = None) -> None:
     if settings.dev:
         app.run(host=settings.host, port=settings.port, use_reloader=True)
         return
-    pub = app.extensions[EXTENSION]
-    if _disk_path(pub.settings) is not None:
-        pub.store = None  # reopened per worker in post_fork
+    app.extensions[EXTENSION].store.before_fork()  # taken up again per worker in post_fork
     gc.collect()
     gc.freeze()
     announce_reload(pid_file)

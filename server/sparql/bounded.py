@@ -31,6 +31,7 @@ from itertools import islice
 import pyoxigraph as ox
 
 from graph.sparql_lexer import Token, tokenize
+from graph.store import Store
 from server.sparql.reader import Reader, Unsure, readable
 
 #: Longest query text answered in the request thread (lookups are a few hundred characters).
@@ -66,12 +67,12 @@ def _node(reader: Reader, token) -> ox.NamedNode | None:
         raise Unsure(f"IRI {iri!r}") from None
 
 
-def _count(store: ox.Store, subject, predicate, obj, most: int) -> int:
+def _count(store: Store, subject, predicate, obj, most: int) -> int:
     """How many quads of any graph match (at most ``most + 1`` read)."""
     return sum(1 for _ in islice(store.quads_for_pattern(subject, predicate, obj), most + 1))
 
 
-def _described(store: ox.Store, iris: list[ox.NamedNode], budget: int) -> int | None:
+def _described(store: Store, iris: list[ox.NamedNode], budget: int) -> int | None:
     """Triples of the descriptions of ``iris`` (their triples, then their blank-node objects'),
     or None past ``budget``."""
     seen, waiting, total = set(), list(iris), 0
@@ -90,7 +91,7 @@ def _described(store: ox.Store, iris: list[ox.NamedNode], budget: int) -> int | 
 
 
 def bound(
-    store: ox.Store, text: str, base: str, budget: int, tokens: list[Token] | None = None
+    store: Store, text: str, base: str, budget: int, tokens: list[Token] | None = None
 ) -> int | None:
     """At most how many solutions (or described triples) ``text`` can have, when that is at
     most ``budget`` and known before it runs (see the module's rules); else None. ``tokens``:
@@ -128,7 +129,7 @@ def bound(
         return None
 
 
-def _describe_bound(store: ox.Store, reader: Reader, tokens, budget: int) -> int | None:
+def _describe_bound(store: Store, reader: Reader, tokens, budget: int) -> int | None:
     """``[PREFIX …]* DESCRIBE iri+`` and nothing else: the size of the descriptions."""
     start = next(
         i
