@@ -13,11 +13,12 @@ import json
 import re
 
 import pyoxigraph as ox
+from rdflib.namespace import XSD
 
 from graph.store.base import Term, UnreadableAnswer
 
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_BOOLEAN = str(XSD.boolean)
+XSD_STRING = str(XSD.string)
 #: Virtuoso's label for a blank node in results; it accepts ``<nodeID://…>`` in queries too.
 VIRTUOSO_BNODE = "nodeID://"
 

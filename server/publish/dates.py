@@ -1,7 +1,8 @@
 """The date index: each predicate's ``xsd:date`` values, sorted, read once from the store at load.
 
-:mod:`server.sparql.ranges` narrows date-range queries with it; the publication builds it
-(embedded stores only) and saves it with the other indexes (:mod:`server.publish.indexes`).
+:mod:`server.sparql.ranges` narrows date-range queries with it; the publication builds it for
+a store whose engine does not index literal values (``Store.indexes_values``) and saves it with
+the other indexes (:mod:`server.publish.indexes`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from rdflib.namespace import XSD
+
 from graph.store import Store
 
-XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+XSD_DATE = str(XSD.date)
 PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

@@ -213,12 +213,12 @@ def add_dataset_documents(pub) -> None:
     pub.documents = Documents(pub)
 
     triples = _graph_triples(pub, pub.ontology_graph)
-    doc = _document(pub, "ontology", triples, None, topic=f"{base}ontology")
+    doc = _document(pub, "ontology", triples, None, topic=ontology.ontology_iri(base))
     doc.render_html = partial(vocabulary.render_ontology, pub, doc)
     pub.documents.add(doc)
 
     triples = _graph_triples(pub, pub.shapes_graph)
-    doc = _document(pub, "shapes", triples, None, topic=f"{base}shapes")
+    doc = _document(pub, "shapes", triples, None, topic=ontology.shapes_iri(base))
     doc.render_html = partial(vocabulary.render_shapes, pub, doc)
     pub.documents.add(doc)
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib.namespace import RDF
 
 import graph
 import graph.store
+import ontology
 from graph.store import EmbeddedStore, Store, StoreError
 from graph.store.remote import VALIDATION_GRAPH, RemoteStore
 from server.settings import Settings
@@ -26,8 +28,8 @@ from shapes import Validation
 STORE_PREFIX = "oxigraph:"
 SPARQL_PREFIX = "sparql:"
 REPORT_FILE = ".validation.json"
-SH = "http://www.w3.org/ns/shacl#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SH = str(ontology.SH)
+RDF_TYPE = str(RDF.type)
 
 
 def _store_path(setting: str) -> Path | None:

@@ -6,17 +6,14 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 import ontology
-from ontology import SCHEMA, SD
+from ontology import SCHEMA, SD, SPDX
 
 if TYPE_CHECKING:
     from server.publish.publication import Publication
 
-#: SPDX 2.3 RDF terms, for dump checksums (DCAT 2 §6.6 recommends ``spdx:checksum``).
-SPDX = Namespace("http://spdx.org/rdf/terms#")
 #: The licence under which the curated data is published.
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 TITLE = {
@@ -114,7 +111,7 @@ def vocabularies(pub) -> list[str]:
         if any(iri.startswith(namespace) for iri in used):
             found.add(namespace)
     own = str(ontology.pg(pub.base))
-    return sorted(f"{pub.base}ontology" if ns == own else ns for ns in found)
+    return sorted(ontology.ontology_iri(pub.base) if ns == own else ns for ns in found)
 
 
 def dataset_triples(pub) -> list[ox.Triple]:
@@ -133,7 +130,7 @@ def dataset_triples(pub) -> list[ox.Triple]:
             _n(DCTERMS.modified),
             ox.Literal(pub.loaded_at.isoformat(), datatype=_n(XSD.dateTime)),
         ),
-        (ds, _n(DCTERMS.conformsTo), ox.NamedNode(f"{base}shapes")),
+        (ds, _n(DCTERMS.conformsTo), ox.NamedNode(ontology.shapes_iri(base))),
         (ds, _n(DCAT.landingPage), ox.NamedNode(base)),
         (ds, _n(VOID.sparqlEndpoint), ox.NamedNode(f"{base}sparql")),
         (ds, _n(VOID.uriSpace), ox.Literal(f"{base}id/")),

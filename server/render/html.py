@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 from flask import Flask, render_template
 from markupsafe import Markup, escape
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 import ontology
 from ontology import OA
@@ -19,7 +19,7 @@ from server.render.languages import LANGUAGE_NAMES, LANGUAGES, local_name, norma
 
 TYPE = RDF.type
 NAME_PREDICATES = {str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)}
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = str(XSD.string)
 LANG_STRING = str(RDF.langString)
 
 

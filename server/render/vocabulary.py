@@ -7,7 +7,7 @@ import pyoxigraph as ox
 from flask import render_template
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from ontology import SH
+from ontology import SH, ontology_iri
 from server.render.html import Linker
 from server.render.languages import LANGUAGES, normalise_language
 
@@ -102,10 +102,11 @@ def render_ontology(pub, document, lang: str) -> str:
                 "concepts": [_term(linker, i, grouped[i]) for i in members],
             }
         )
-    header = grouped.get(f"{pub.base}ontology", [])
+    vocabulary = ontology_iri(pub.base)
+    header = grouped.get(vocabulary, [])
     return render_template(
         "ontology.html",
-        title=linker.label(f"{pub.base}ontology") if header else "policygraph ontology",
+        title=linker.label(vocabulary) if header else "policygraph ontology",
         about=_text(header, lang),
         classes=[_term(linker, i, grouped[i]) for i in classes],
         properties=[_term(linker, i, grouped[i]) for i in properties],

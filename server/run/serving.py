@@ -21,6 +21,7 @@ import time
 
 from gunicorn.app.base import BaseApplication
 
+import ontology
 from server.app import create_app
 from server.publish.publication import EXTENSION
 from server.run.reload import ReloadingArbiter
@@ -35,8 +36,8 @@ def endpoints(base: str) -> list[tuple[str, str]]:
         ("home", base),
         ("things", f"{base}id/{{kind}}/{{slug}} → 303 {base}doc/{{kind}}/{{slug}}"),
         ("SPARQL", f"{base}sparql"),
-        ("ontology", f"{base}ontology"),
-        ("shapes", f"{base}shapes"),
+        ("ontology", ontology.ontology_iri(base)),
+        ("shapes", ontology.shapes_iri(base)),
         ("VoID", f"{base}.well-known/void"),
         ("dumps", f"{base}dumps/"),
         ("validation", f"{base}validation"),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import VOID as VOID_NS
 
+import ontology
 from server.sparql.engine import RDF_WRITERS
 from server.sparql.service import TRUNCATED_HEADER, union_of_all
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
-DCTERMS_TITLE = "http://purl.org/dc/terms/title"
+SD = str(ontology.SD)
+FORMATS_NS = str(ontology.FORMATS)
+VOID = str(VOID_NS)
+RDF_TYPE = str(RDF.type)
+RDFS_COMMENT = str(RDFS.comment)
+DCTERMS_TITLE = str(DCTERMS.title)
 #: W3C format IRIs (https://www.w3.org/ns/formats/) of what the endpoint writes.
 FORMAT_IRIS = (
     "SPARQL_Results_JSON",
@@ -90,7 +93,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
             (
                 described,
                 iri(VOID + "triples"),
-                ox.Literal(str(size), datatype=iri("http://www.w3.org/2001/XMLSchema#integer")),
+                ox.Literal(str(size), datatype=iri(str(XSD.integer))),
             ),
         ]
         if name in data or everything:
@@ -99,7 +102,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
         (
             default_node,
             iri(VOID + "triples"),
-            ox.Literal(str(total), datatype=iri("http://www.w3.org/2001/XMLSchema#integer")),
+            ox.Literal(str(total), datatype=iri(str(XSD.integer))),
         )
     )
     return [ox.Triple(*triple) for triple in triples]
@@ -123,8 +126,8 @@ def service_description(pub, name: str) -> bytes:
             "sd": SD,
             "formats": FORMATS_NS,
             "void": VOID,
-            "dcterms": "http://purl.org/dc/terms/",
-            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "dcterms": str(DCTERMS),
+            "rdfs": str(RDFS),
         }
         _descriptions[key] = ox.serialize(items, format=rdf_format, prefixes=prefixes)
     return _descriptions[key]

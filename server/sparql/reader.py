@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from rdflib.namespace import RDF
+
 from graph.sparql_lexer import Token
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = str(RDF.type)
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 #: Words that start something other than a triples block inside a group.
 GROUP_WORDS = {"OPTIONAL", "MINUS", "GRAPH", "SERVICE", "UNION", "FILTER", "BIND", "VALUES"}

@@ -19,11 +19,14 @@ from itertools import islice
 from json.encoder import encode_basestring
 
 import pyoxigraph as ox
+from rdflib.namespace import RDF
+from rdflib.namespace import XSD as XSD_NS
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-XSD_STRING = XSD + "string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+XSD = str(XSD_NS)
+XSD_STRING = str(XSD_NS.string)
+RDF_LANG_STRING = str(RDF.langString)
+#: RDF 1.2's directional language-tagged string (not a term of rdflib's RDF namespace yet).
+RDF_DIR_LANG_STRING = f"{RDF}dirLangString"
 PLAIN = {XSD_STRING, RDF_LANG_STRING, RDF_DIR_LANG_STRING}
 
 
