@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
 import graph
+from server import logs
 from server.cli.common import EXIT_OK
 from server.run import serving
 from server.settings import SETTINGS, Setting, Settings
 
 PID_FILE_ENV = "POLICYGRAPH_PID_FILE"
+log = logging.getLogger(__name__)
 
 
 def add_setting_argument(parser: argparse.ArgumentParser, setting: Setting) -> None:
@@ -82,19 +85,20 @@ def add_serve_command(commands) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m server.cli.serve``: the same as ``policygraph serve``."""
+    logs.to_stderr()
     parser = argparse.ArgumentParser(prog="policygraph serve", description=serving.__doc__)
     add_arguments(parser)
     try:
         args = parser.parse_args(argv)
         serving.run(settings_from_arguments(args), pid_file_from_arguments(args))
     except graph.InvalidData as error:
-        sys.stderr.write(f"policygraph: refusing to publish: {error}\n{error.report.text}")
+        log.error("refusing to publish: %s\n%s", error, error.report.text.rstrip())
         sys.exit(1)
     except graph.DataError as error:
-        sys.stderr.write(f"policygraph: cannot read the data: {error}\n")
+        log.error("cannot read the data: %s", error)
         sys.exit(1)
     except (ValueError, OSError) as error:  # a bad setting, an unusable store folder
-        sys.stderr.write(f"policygraph: cannot start: {error}\n")
+        log.error("cannot start: %s", error)
         sys.exit(1)
 
 

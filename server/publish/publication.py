@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -108,7 +107,6 @@ class Publication:
     dumps: list = field(default_factory=list)
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
-    load_seconds: float = 0.0
     date_index: DateIndex | None = None  # of the embedded store
     #: The data union alone, for queries that read only the default graph (setting
     #: ``sparql_union_store``); None: they read ``store``'s default graph.
@@ -268,7 +266,6 @@ def build(
     indexes saved beside it (:mod:`server.publish.indexes`) are read instead of computed when
     they are still those of this store, these settings and this code.
     """
-    started = time.monotonic()
     base = settings.base
     if store is None or validation is None:
         store, validation = open_store(settings)
@@ -308,7 +305,6 @@ def build(
         _compute_indexes(pub)
     if settings.sparql_union_store:
         pub.union_store = store.union_alone()
-    pub.load_seconds = time.monotonic() - started
     gc.collect()
     return pub
 

@@ -26,7 +26,6 @@ class Format:
     suffix: str
     serialize: Callable[[Document, str | None], bytes]
     charset: bool = False
-    dataset_level: bool = False
     per_language: bool = False
     aliases: tuple[str, ...] = ()
 
@@ -78,9 +77,8 @@ FORMATS: tuple[Format, ...] = (
         "application/n-quads",
         "nq",
         _quads(ox.RdfFormat.N_QUADS, False),
-        dataset_level=True,
     ),
-    Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG), dataset_level=True),
+    Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG)),
 )
 
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -28,16 +28,13 @@ from pathlib import Path
 from gunicorn.arbiter import Arbiter
 
 import graph
+from server import logs
 from server.app import create_app
 from server.publish.publication import EXTENSION, build
 from server.publish.store import open_store
 from server.settings import Settings
 
-
-def say(message: str) -> None:
-    """One line on the master's standard error (where gunicorn logs too)."""
-    sys.stderr.write(f"policygraph: {message}\n")
-    sys.stderr.flush()
+log = logging.getLogger(__name__)
 
 
 def status_path(pid_file: str | os.PathLike) -> Path:
@@ -79,13 +76,18 @@ class ReloadingArbiter(Arbiter):
 
     generation = 0
 
+    def setup(self, app) -> None:
+        """Gunicorn's setup; then the publisher logs through gunicorn's error log."""
+        super().setup(app)
+        logs.to_handlers_of(self.log.error_log)
+
     def handle_hup(self) -> None:
         self.generation += 1
         app = self.app.application
         old = app.extensions[EXTENSION]
         settings = old.settings
         started = time.monotonic()
-        say(f"reload {self.generation}: re-reading the sources (serving the current version)")
+        log.info("reload %d: re-reading the sources (serving the current version)", self.generation)
         try:
             new_app = rebuild(settings)
         except Exception as error:  # noqa: BLE001 - the master must outlive any bad version
@@ -94,7 +96,7 @@ class ReloadingArbiter(Arbiter):
                 report = refusal(error)
             else:
                 report = "".join(traceback.format_exception(error)).rstrip()
-            say(
+            log.error(
                 f"reload {self.generation} REFUSED after {seconds:.2f} s; still serving the "
                 f"previous version ({old.counts.get('triples')} triples, loaded at "
                 f"{old.loaded_at.isoformat()}):\n{report}"
@@ -110,12 +112,13 @@ class ReloadingArbiter(Arbiter):
         gc.unfreeze()
         gc.collect()
         gc.freeze()
-        say(
+        log.info(
             f"reload {self.generation}: new version validated and built in {seconds:.2f} s "
             f"({new.counts.get('triples')} triples, {len(new.things)} things); starting new "
             "workers, stopping the old ones gracefully"
         )
-        super().handle_hup()
+        super().handle_hup()  # gunicorn makes its log handlers anew
+        logs.to_handlers_of(self.log.error_log)
         self._record("reloaded", seconds, new)
 
     def _record(self, outcome: str, seconds: float, pub, report: str = "") -> None:

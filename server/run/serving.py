@@ -14,11 +14,13 @@ worker, never the others; a long query holds a query child (:mod:`server.sparql.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import signal
 import sys
 import time
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 import ontology
@@ -27,6 +29,8 @@ from server.publish.publication import EXTENSION
 from server.run.reload import ReloadingArbiter
 from server.settings import Settings
 from server.sparql import engine as sparql_engine
+
+log = logging.getLogger(__name__)
 
 THREADS = 4
 
@@ -44,27 +48,27 @@ def endpoints(base: str) -> list[tuple[str, str]]:
     ]
 
 
-def announce(app, started: float, out=sys.stderr) -> None:
+def announce(app: Flask, started: float) -> None:
+    """What is served: the base, the counts, the load time and the endpoints (logged)."""
     pub = app.extensions[EXTENSION]
-    print(f"policygraph: base IRI {pub.base}", file=out)
-    print(
-        f"policygraph: {pub.counts['triples']} triples in {len(pub.data_graphs)} graph(s), "
-        f"{len(pub.things)} things; {pub.rendering()}",
-        file=out,
+    log.info("base IRI %s", pub.base)
+    log.info(
+        "%s triples in %d graph(s), %d things; %s",
+        pub.counts["triples"],
+        len(pub.data_graphs),
+        len(pub.things),
+        pub.rendering(),
     )
-    print(f"policygraph: loaded in {time.monotonic() - started:.2f} s", file=out)
-    for name, url in endpoints(pub.base):
-        print(f"  {name:<11} {url}", file=out)
-    out.flush()
+    listed = "".join(f"\n  {name:<11} {url}" for name, url in endpoints(pub.base))
+    log.info("loaded in %.2f s%s", time.monotonic() - started, listed)
 
 
-def announce_reload(pid_file: str | None, out=sys.stderr) -> None:
-    """How to reload this server, printed once gunicorn is about to start."""
+def announce_reload(pid_file: str | None) -> None:
+    """How to reload this server, logged once gunicorn is about to start."""
     how = f"kill -HUP {os.getpid()}"
     if pid_file:
         how += f"  or  policygraph reload --pid-file {pid_file}"
-    print(f"policygraph: master pid {os.getpid()}; reload the data with: {how}", file=out)
-    out.flush()
+    log.info("master pid %d; reload the data with: %s", os.getpid(), how)
 
 
 class PublisherApplication(BaseApplication):
@@ -106,7 +110,7 @@ class PublisherApplication(BaseApplication):
         try:
             ReloadingArbiter(self).run()
         except RuntimeError as error:
-            print(f"\npolicygraph: gunicorn could not start: {error}\n", file=sys.stderr)
+            log.error("gunicorn could not start: %s", error)
             sys.exit(1)
 
 

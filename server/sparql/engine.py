@@ -94,7 +94,6 @@ class Answer:
     truncated: bool
     variables: list[str] | None = None
     boolean: bool | None = None
-    elapsed: float = 0.0
 
 
 #: What the store may answer a SELECT with (pyoxigraph's solutions, or the seam's own).
@@ -106,7 +105,6 @@ NARROW = "narrow it (a LIMIT, more specific patterns) and try again"
 def execute(store: Store, job: Job, timeout: float | None = None) -> Answer:
     """Run ``job`` on ``store`` and serialize its result, in the calling thread; ``timeout``:
     seconds, for a store that stops a query at its deadline itself (``Store.stops_queries``)."""
-    started = time.perf_counter()
     options: dict = {}
     if job.default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
@@ -151,7 +149,6 @@ def execute(store: Store, job: Job, timeout: float | None = None) -> Answer:
             answer = Answer("triples", out.body, out.count, out.truncated or partial)
     except (OSError, ValueError, TypeError) as error:
         raise QueryFailed(f"the query could not be evaluated: {error}") from None
-    answer.elapsed = time.perf_counter() - started
     return answer
 
 
