@@ -25,6 +25,16 @@ import pyoxigraph as ox
 #: A graph named in a dataset: its IRI, or the node.
 GraphName = str | ox.NamedNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+#: One solution of a SELECT, by position (None: unbound).
+Row = tuple[Term | None, ...]
+
+
+def value_of(term: Term | None) -> str:
+    """The value of an IRI, a literal or a blank node (its label); a TypeError for anything
+    else (an unbound variable, an RDF-star triple), where a query's shape promised one."""
+    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return term.value
+    raise TypeError(f"expected an IRI, a literal or a blank node, not {term!r}")
 
 
 class StoreError(Exception):
@@ -128,6 +138,36 @@ class Store(ABC):
         default graph is every graph's triples together. ``timeout``: seconds, for a store that
         :attr:`stops_queries`. Raises ``SyntaxError`` for a query the engine refuses to read,
         :class:`StoreTimeout` past the timeout, :class:`StoreError` when the store fails."""
+
+    def rows(
+        self,
+        query: str,
+        *,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+        use_default_graph_as_union: bool = False,
+    ) -> list[Row]:
+        """The solutions of a SELECT as tuples of terms (None: unbound), in the engine's order,
+        over the dataset :meth:`query` would read."""
+        result = self.query(
+            query,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+            use_default_graph_as_union=use_default_graph_as_union,
+        )
+        if not isinstance(result, ox.QuerySolutions | Solutions):
+            raise TypeError(f"not a SELECT: {query[:60]!r}")
+        return [tuple(solution) for solution in result]
+
+    def triples(
+        self, query: str, *, named_graphs: Sequence[GraphName] | None = None
+    ) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE (its graph patterns over the store's dataset,
+        or over ``named_graphs`` by name)."""
+        result = self.query(query, named_graphs=named_graphs)
+        if isinstance(result, bool | ox.QueryBoolean | ox.QuerySolutions | Solutions):
+            raise TypeError(f"not a CONSTRUCT or DESCRIBE: {query[:60]!r}")
+        return list(result)
 
     @abstractmethod
     def quads_for_pattern(

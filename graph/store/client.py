@@ -183,7 +183,7 @@ def send(
         headers["Content-Type"] = content_type
     for attempt in range(3):
         remembered = _local.challenges.get(origin) if auth is not None else None
-        if remembered is not None:
+        if auth is not None and remembered is not None:
             scheme, challenge, count = remembered
             _local.challenges[origin] = (scheme, challenge, count + 1)
             headers["Authorization"] = (

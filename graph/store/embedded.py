@@ -19,7 +19,7 @@ from typing import BinaryIO
 import pyoxigraph
 from rdflib import Dataset, URIRef
 
-from graph.store.base import GraphName, QueryResult, Store
+from graph.store.base import GraphName, QueryResult, Store, value_of
 
 NQUADS = pyoxigraph.RdfFormat.N_QUADS
 
@@ -245,8 +245,8 @@ class EmbeddedStore(Store):
     def graph_sizes(self, graphs: Iterable[pyoxigraph.NamedNode]) -> dict[str, int]:
         """One query counting every graph (SPARQL 1.1 Query §11 ``GROUP BY``)."""
         sizes = {
-            row[0].value: int(row[1].value)
-            for row in self.oxigraph.query(
+            value_of(row[0]): int(value_of(row[1]))
+            for row in self.rows(
                 "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
             )
         }
@@ -258,7 +258,10 @@ class EmbeddedStore(Store):
         (a newline inside a literal is escaped), so the label goes before it."""
         for name in sorted(self.oxigraph.named_graphs(), key=str):
             if isinstance(name, pyoxigraph.NamedNode):
-                lines = self.oxigraph.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=name)
+                lines = (
+                    self.oxigraph.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=name)
+                    or b""
+                )
                 output.write(lines.replace(b" .\n", f" <{name.value}> .\n".encode()))
 
     def write_turtle(

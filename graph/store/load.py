@@ -72,7 +72,8 @@ def insert_graph(store: RemoteStore, graph: str, triples: list[ox.Triple], batch
     10000 lines of it (about 1000 triples). Returns the number of update requests sent.
     """
     store.update(f"DROP SILENT GRAPH <{graph}>")
-    plain, blank = [], []
+    plain: list[ox.Triple] = []
+    blank: list[ox.Triple] = []
     for triple in triples:
         holds_blank = isinstance(triple.subject, ox.BlankNode) or isinstance(
             triple.object, ox.BlankNode
@@ -127,8 +128,7 @@ def load_into(
             put_graph(graph_store_url, name, triples, auth, timeout)
         else:
             insert_graph(store, name, triples)
-        answer = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
-        counts[name] = int(answer[1][0][0].value)
+        counts[name] = store.graph_sizes([ox.NamedNode(name)])[name]
     return counts
 
 
@@ -139,4 +139,4 @@ def report_nquads(report_turtle: str, base: str) -> bytes:
         ox.Quad(t.subject, t.predicate, t.object, graph)
         for t in ox.parse(report_turtle.encode("utf-8"), ox.RdfFormat.TURTLE)
     ]
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""

@@ -25,7 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -288,7 +288,9 @@ class RemoteStore(Store):
         base_query = f"SELECT {projection}{dataset} WHERE {where}"
         for row in self._paged(base_query, bool(wanted)):
             values = dict(zip(wanted, row, strict=True))
-            terms = [values.get(name, term) for name, term in zip(names, given, strict=True)]
+            terms: list[Any] = [
+                values.get(name, term) for name, term in zip(names, given, strict=True)
+            ]
             graph = values.get("g", graph_name if graph_name is not None else ox.DefaultGraph())
             yield ox.Quad(terms[0], terms[1], terms[2], graph)
 

@@ -22,6 +22,7 @@ XSD_STRING = str(XSD.string)
 #: Virtuoso's label for a blank node in results; it accepts ``<nodeID://…>`` in queries too.
 VIRTUOSO_BNODE = "nodeID://"
 
+_TRIPLE_PARTS = ("subject", "predicate", "object")
 _BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 
 
@@ -29,6 +30,14 @@ def term_from_json(binding: dict) -> Term:
     """One RDF term of SPARQL 1.1 Query Results JSON §3.2.2 (and the old ``typed-literal``)."""
     kind = binding.get("type")
     value = binding.get("value")
+    if kind == "triple":
+        parts = value if isinstance(value, dict) else {}
+        subject, predicate, obj = (term_from_json(parts.get(k) or {}) for k in _TRIPLE_PARTS)
+        if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+            raise UnreadableAnswer(f"not an RDF triple term in the SPARQL JSON results: {value}")
+        return ox.Triple(subject, predicate, obj)
+    if not isinstance(value, str):
+        raise UnreadableAnswer(f"an RDF term without a value in the SPARQL JSON results: {binding}")
     if kind == "uri":
         return ox.NamedNode(value)
     if kind == "bnode":
@@ -43,13 +52,6 @@ def term_from_json(binding: dict) -> Term:
                 value = "true" if value == "1" else "false"
             return ox.Literal(value, datatype=ox.NamedNode(datatype))
         return ox.Literal(value)
-    if kind == "triple":
-        parts = value or {}
-        return ox.Triple(
-            term_from_json(parts["subject"]),
-            term_from_json(parts["predicate"]),
-            term_from_json(parts["object"]),
-        )
     raise UnreadableAnswer(f"unknown RDF term type {kind!r} in the SPARQL JSON results")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from rdflib.namespace import XSD
 
 from graph.store import Store
+from graph.store.base import value_of
 
 XSD_DATE = str(XSD.date)
 PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -35,8 +36,8 @@ class DateIndex:
             f"FILTER(isLiteral(?o) && datatype(?o) = <{XSD_DATE}>) }}"
         )
         plain: dict[str, set[str]] = {}
-        for row in store.query(query, use_default_graph_as_union=True):
-            predicate, value = row[0].value, row[1].value
+        for row in store.rows(query, use_default_graph_as_union=True):
+            predicate, value = value_of(row[0]), value_of(row[1])
             if PLAIN_DATE.fullmatch(value):
                 plain.setdefault(predicate, set()).add(value)
             else:

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from rdflib.namespace import RDFS, SKOS
 
 from graph.store import Store
+from graph.store.base import value_of
 
 LABEL = ox.NamedNode(str(RDFS.label))
 PREF_LABEL = ox.NamedNode(str(SKOS.prefLabel))
@@ -47,7 +48,7 @@ class Description:
     @property
     def subjects(self) -> list[str]:
         """The thing first, then its sub-nodes in IRI order."""
-        found = {t.subject.value for t in self.own}
+        found = {value_of(t.subject) for t in self.own}
         return [self.topic] + sorted(found - {self.topic})
 
 
@@ -109,7 +110,7 @@ def describe(
             ):
                 members.add(value.value)
                 pending.append(value)
-    description.own = sorted(own, key=lambda t: (t.subject.value != topic, str(t)))
+    description.own = sorted(own, key=lambda t: (value_of(t.subject) != topic, str(t)))
 
     incoming = {
         quad.triple
@@ -130,7 +131,7 @@ def describe(
         if isinstance(triple.object, ox.NamedNode) and triple.object.value not in members:
             linked.add(triple.object.value)
     for triple in description.incoming:
-        linked.add(triple.subject.value)
+        linked.add(value_of(triple.subject))
     labels: list[ox.Triple] = []
     for iri in sorted(linked):
         labels += _label_triples(store, label_graphs, ox.NamedNode(iri))

@@ -6,12 +6,14 @@ when first needed, so startup costs one query for the list of things however man
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -22,6 +24,9 @@ from server.render import html, vocabulary
 from server.render.document import Document, used_prefixes
 from server.render.formats import DATASET_FORMATS, RESOURCE_FORMATS
 from server.render.jsonld import context_document
+
+if TYPE_CHECKING:
+    from server.publish.publication import Publication
 
 #: A thing IRI: ``{base}id/{kind}/{slug}`` (DESIGN.md § IRIs).
 THING = re.compile(r"id/([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)")
@@ -38,7 +43,7 @@ def thing_key(base: str, iri: str) -> str | None:
     return f"doc/{match[1]}/{match[2]}" if match else None
 
 
-def find_things(pub) -> dict[str, str]:
+def find_things(pub: Publication) -> dict[str, str]:
     """Thing IRI → document key, for every thing named in a data graph (subject or object).
 
     One SPARQL query (SPARQL 1.1 §18.5 ``DISTINCT``) lists the distinct IRIs in the engine;
@@ -58,17 +63,18 @@ def find_things(pub) -> dict[str, str]:
     return dict(sorted(things.items()))
 
 
-def _data_union_column(pub, query: str) -> list:
+def _data_union_column(pub: Publication, query: str) -> list:
     """The first column of ``query`` over the union of the data graphs
     (:func:`server.publish.void.over_data_graphs`), less terms only the ontology and shapes name."""
     rows, vocabulary = void.over_data_graphs(pub, query)
     found = {row[0] for row in rows}
     for term in {row[0] for row in vocabulary}:
-        if not any(
-            quad.graph_name in pub.data_graphs
-            for pattern in ((term, None, None), (None, None, term))
-            for quad in pub.store.quads_for_pattern(*pattern, None)
-        ):
+        subject = term if isinstance(term, ox.NamedNode | ox.BlankNode) else None
+        quads = itertools.chain(
+            pub.store.quads_for_pattern(subject, None, None) if subject is not None else (),
+            pub.store.quads_for_pattern(None, None, term),
+        )
+        if not any(quad.graph_name in pub.data_graphs for quad in quads):
             found.discard(term)
     return sorted(found, key=str)
 
@@ -84,7 +90,7 @@ class Documents(Mapping):
     ``built`` (tests read it), and keep the last :data:`RECENT` descriptions.
     """
 
-    def __init__(self, pub, recent: int = RECENT):
+    def __init__(self, pub: Publication, recent: int = RECENT):
         self.pub = pub
         self.built = 0
         self._fixed: dict[str, Document] = {}
@@ -141,7 +147,7 @@ class Documents(Mapping):
         return len(self.pub.things) + len(self._fixed)
 
 
-def _graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
+def _graph_triples(pub: Publication, graph: ox.NamedNode) -> list[ox.Triple]:
     return sorted({q.triple for q in pub.store.quads_for_pattern(None, None, None, graph)}, key=str)
 
 
@@ -151,12 +157,18 @@ def _context(base: str) -> dict:
     return context_document(base)
 
 
-def _document(pub, key, triples, render, formats=RESOURCE_FORMATS, topic=None) -> Document:
+def _document(
+    pub: Publication,
+    key: str,
+    triples: list[ox.Triple],
+    formats: tuple[str, ...] = RESOURCE_FORMATS,
+    topic: str | None = None,
+) -> Document:
+    """A document of ``triples`` (its HTML renderer is set by the caller, who makes it)."""
     context = _context(pub.base)
     return Document(
         key=key,
         triples=triples,
-        render_html=render,
         formats=formats,
         prefixes=used_prefixes(triples, ontology.prefixes(pub.base)),
         topic=topic,
@@ -165,7 +177,7 @@ def _document(pub, key, triples, render, formats=RESOURCE_FORMATS, topic=None) -
     )
 
 
-def _thing(pub, iri: str, key: str) -> Document:
+def _thing(pub: Publication, iri: str, key: str) -> Document:
     description = describe(
         pub.store,
         pub.data_graphs,
@@ -175,25 +187,33 @@ def _thing(pub, iri: str, key: str) -> Document:
         pub.settings.incoming_cap,
         pub.doc_url(key),
     )
-    document = _document(pub, key, description.triples, None, topic=iri)
+    document = _document(pub, key, description.triples, topic=iri)
     document.render_html = partial(html.render_resource, pub, document, description)
     return document
 
 
-def _generic(pub, key, triples, title, formats=RESOURCE_FORMATS, topic=None, **extra):
-    document = _document(pub, key, triples, None, formats, topic)
+def _generic(
+    pub: Publication,
+    key: str,
+    triples: list[ox.Triple],
+    title: str,
+    formats: tuple[str, ...] = RESOURCE_FORMATS,
+    topic: str | None = None,
+    **extra,
+) -> Document:
+    document = _document(pub, key, triples, formats, topic)
     document.render_html = lambda lang: html.render_generic(pub, document, title, lang, **extra)
     return document
 
 
-def write_dumps(pub) -> list:
+def write_dumps(pub: Publication) -> list[dumps.Dump]:
     """Write the dumps of ``pub`` (:func:`server.publish.dumps.generate`) into the setting
     ``dumps_dir``."""
     folder = pub.settings.dumps_dir
     return dumps.generate(pub.store, pub.data_graphs, folder, ontology.prefixes(pub.base))
 
 
-def populate(pub, pool: Executor | None = None) -> None:
+def populate(pub: Publication, pool: Executor | None = None) -> None:
     """Fill ``pub.things``, ``counts``, ``dumps`` and ``documents`` (the store is ready).
 
     Thing documents are not described here but on first access (:class:`Documents`). With a
@@ -206,19 +226,19 @@ def populate(pub, pool: Executor | None = None) -> None:
     add_dataset_documents(pub)
 
 
-def add_dataset_documents(pub) -> None:
+def add_dataset_documents(pub: Publication) -> None:
     """The documents built at load: ontology, shapes, dataset, named graphs, validation (the
     things, counts and dumps are known)."""
     base = pub.base
     pub.documents = Documents(pub)
 
     triples = _graph_triples(pub, pub.ontology_graph)
-    doc = _document(pub, "ontology", triples, None, topic=ontology.ontology_iri(base))
+    doc = _document(pub, "ontology", triples, topic=ontology.ontology_iri(base))
     doc.render_html = partial(vocabulary.render_ontology, pub, doc)
     pub.documents.add(doc)
 
     triples = _graph_triples(pub, pub.shapes_graph)
-    doc = _document(pub, "shapes", triples, None, topic=ontology.shapes_iri(base))
+    doc = _document(pub, "shapes", triples, topic=ontology.shapes_iri(base))
     doc.render_html = partial(vocabulary.render_shapes, pub, doc)
     pub.documents.add(doc)
 
@@ -246,6 +266,6 @@ def add_dataset_documents(pub) -> None:
         )
 
     report = list(ox.parse(pub.validation.turtle.encode("utf-8"), ox.RdfFormat.TURTLE))
-    doc = _document(pub, "validation", sorted(report, key=str), None)
+    doc = _document(pub, "validation", sorted(report, key=str))
     doc.render_html = partial(vocabulary.render_validation, pub, doc)
     pub.documents.add(doc)

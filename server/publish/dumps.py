@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import pyoxigraph as ox
 
@@ -74,7 +75,7 @@ def generate(
         open(staging, "wb") as raw,
         gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL) as zipped,
     ):
-        store.write_nquads(zipped)
+        store.write_nquads(cast(BinaryIO, zipped))
     os.replace(staging, quads_path)
     turtle_path = target / TURTLE_DUMP
     staging = turtle_path.with_name(f".{TURTLE_DUMP}.tmp")

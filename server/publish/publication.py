@@ -86,9 +86,10 @@ def slots(formats: tuple[str, ...]) -> dict[tuple[str, str | None], int]:
 class Publication:
     """Everything a request needs, read-only after :func:`build` (the caches aside).
 
-    ``documents`` is a :class:`server.publish.documents.Documents` once built: a thing's document is
-    described on first access. ``representations`` holds rendered representations: all of them
-    when precomputed (no eviction), else at most the setting ``cache_size`` bytes of them.
+    ``documents`` (:class:`server.publish.documents.Documents`, empty until the publication is
+    built): a thing's document is described on first access. ``representations`` holds rendered
+    representations: all of them when precomputed (no eviction), else at most the setting
+    ``cache_size`` bytes of them.
     """
 
     base: str
@@ -101,10 +102,10 @@ class Publication:
     settings: Settings
     things: dict[str, str] = field(default_factory=dict)
     counts: dict[str, Any] = field(default_factory=dict)
-    documents: Any = field(default_factory=dict)
+    documents: documents.Documents = field(init=False)
     representations: ByteLRU = field(init=False)
     packed: Packed | None = field(default=None, init=False)
-    dumps: list = field(default_factory=list)
+    dumps: list[Dump] = field(default_factory=list)
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     date_index: DateIndex | None = None  # of the embedded store
@@ -118,6 +119,7 @@ class Publication:
 
     def __post_init__(self) -> None:
         self.representations = ByteLRU(self.settings.cache_size)
+        self.documents = documents.Documents(self)
 
     @cached_property
     def graph_iris(self) -> tuple[str, ...]:
@@ -190,7 +192,9 @@ class Publication:
 
     def _unpack(self, key: str, fmt: Format, lang: str | None) -> Representation | None:
         formats = self.documents.formats(key)
-        slot = slots(tuple(formats)).get((fmt.name, lang)) if formats else None
+        if self.packed is None or not formats:
+            return None
+        slot = slots(tuple(formats)).get((fmt.name, lang))
         found = None if slot is None else self.packed.unpack(key, slot, fmt.name)
         return None if found is None else self._representation(key, formats, fmt, *found)
 
@@ -223,7 +227,7 @@ class Publication:
         if not (len(self.things) > AUTO_LIMIT if pack is None else pack):
             self.representations = ByteLRU(None)
             for key in keys:
-                for name, lang in slots(tuple(self.documents.formats(key))):
+                for name, lang in slots(tuple(self.documents.formats(key) or ())):
                     self.representation(key, BY_NAME[name], lang)
             return len(self.representations)
         things = list(self.things.values())
@@ -236,7 +240,7 @@ class Publication:
         self.packed = Packed({name: train(bodies) for name, bodies in by_format.items()})
         count = 0
         for key in keys:
-            parts = rendered.pop(key, None) or self._render_all(key)
+            parts = rendered.pop(key) if key in rendered else self._render_all(key)
             self.packed.pack(key, parts)
             count += len(parts)
         return count
@@ -286,7 +290,7 @@ def build(
     )
     path = store.folder
     indexes_key = indexes.key(path, settings) if path is not None and path.is_dir() else None
-    saved = indexes.read(path, indexes_key) if indexes_key else None
+    saved = indexes.read(path, indexes_key) if path is not None and indexes_key else None
     pub = Publication(
         base=base,
         store=store,

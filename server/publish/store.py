@@ -120,11 +120,9 @@ def open_remote(settings: Settings) -> tuple[RemoteStore, Validation]:
 
 def read_validation(store: Store, report_graph: str) -> dict:
     """The SHACL report (SHACL §3.6) stored in ``report_graph``, as the publication keeps it."""
-    triples = list(
-        store.query(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{report_graph}> {{ ?s ?p ?o }} }}",
-            named_graphs=[report_graph],
-        )
+    triples = store.triples(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{report_graph}> {{ ?s ?p ?o }} }}",
+        named_graphs=[report_graph],
     )
     by_subject: dict[Any, dict[str, list]] = {}
     for triple in triples:
@@ -158,8 +156,9 @@ def read_validation(store: Store, report_graph: str) -> dict:
             }
         )
     results.sort(key=lambda r: (r["severity"], r["shape"], r["focus"]))
-    turtle = ox.serialize(
-        sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes={"sh": SH}
+    turtle = (
+        ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes={"sh": SH})
+        or b""
     ).decode("utf-8")
     text = "".join(f"{r['severity']}: {r['focus']} — {r['message']}\n" for r in results)
     return {

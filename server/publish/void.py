@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 import ontology
+from graph.store.base import Row, value_of
 from ontology import SCHEMA, SD, SPDX
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(XSD.integer))
 
 
-def over_data_graphs(pub: Publication, query: str) -> tuple[list, list]:
+def over_data_graphs(pub: Publication, query: str) -> tuple[list[Row], list[Row]]:
     """Rows of ``query`` over the union of the data graphs, and rows to take away from them.
 
     That union is the store's default graph (:mod:`graph.store.base`), unless the store answers
@@ -49,15 +50,15 @@ def over_data_graphs(pub: Publication, query: str) -> tuple[list, list]:
     if not pub.data_graphs:
         return [], []
     if store.default_graph != "all":
-        return list(store.query(query)), []
+        return store.rows(query), []
     vocabulary = [pub.ontology_graph, pub.shapes_graph]
     return (
-        list(store.query(query, use_default_graph_as_union=True)),
-        list(store.query(query, default_graph=vocabulary)),
+        store.rows(query, use_default_graph_as_union=True),
+        store.rows(query, default_graph=vocabulary),
     )
 
 
-def _count(pub, query: str) -> Counter:
+def _count(pub: Publication, query: str) -> Counter[tuple[str, ...]]:
     """``query`` (grouping keys, then a count) over the union of the data graphs; with
     ``default_graph`` = ``all``, every graph's counts minus the vocabulary's, exact because no
     subject is in both (data lives under ``{base}id/``, the vocabulary under ``ontology#`` and
@@ -68,16 +69,16 @@ def _count(pub, query: str) -> Counter:
     return +counts  # drops keys only the vocabulary had
 
 
-def _tally(rows) -> Counter:
-    counts = Counter()
-    for solution in rows:
-        values = [solution[i] for i in range(len(solution))]
-        key = tuple(v.value for v in values[:-1])
-        counts[key] += int(values[-1].value)
+def _tally(rows: list[Row]) -> Counter[tuple[str, ...]]:
+    """Rows of grouping keys (IRIs) and a count, summed by key."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    for row in rows:
+        key = tuple(value_of(v) for v in row[:-1])
+        counts[key] += int(value_of(row[-1]))
     return counts
 
 
-def compute_counts(pub) -> dict:
+def compute_counts(pub: Publication) -> dict:
     """Triples, things, distinct subjects, classes and properties of the data graphs (VoID §4.5)."""
     per_graph = pub.store.graph_sizes(pub.data_graphs)
     classes = _count(pub, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
@@ -93,7 +94,7 @@ def compute_counts(pub) -> dict:
     }
 
 
-def _slug(pub, iri: str) -> str:
+def _slug(pub: Publication, iri: str) -> str:
     """A fragment naming a partition: ``class-schema-Person``, ``property-pg-claimant``."""
     for prefix, namespace in ontology.prefixes(pub.base).items():
         if iri.startswith(namespace) and iri != namespace:
@@ -103,7 +104,7 @@ def _slug(pub, iri: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in iri)
 
 
-def vocabularies(pub) -> list[str]:
+def vocabularies(pub: Publication) -> list[str]:
     """Namespaces of the classes and properties used (VoID §4.7); ours is ``{base}ontology``."""
     used = set(pub.counts["classes"]) | set(pub.counts["properties"])
     found = set()
@@ -114,7 +115,7 @@ def vocabularies(pub) -> list[str]:
     return sorted(ontology.ontology_iri(pub.base) if ns == own else ns for ns in found)
 
 
-def dataset_triples(pub) -> list[ox.Triple]:
+def dataset_triples(pub: Publication) -> list[ox.Triple]:
     """The VoID + DCAT description of the whole dataset at ``{base}dataset``."""
     base, counts = pub.base, pub.counts
     ds = ox.NamedNode(f"{base}dataset")
@@ -196,10 +197,10 @@ def dataset_triples(pub) -> list[ox.Triple]:
     return [ox.Triple(*t) for t in out]
 
 
-def graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
+def graph_triples(pub: Publication, graph: ox.NamedNode) -> list[ox.Triple]:
     """A named graph as a VoID subset (VoID §5), named by its IRI (SPARQL 1.1 SD §3.4)."""
     triples = pub.counts["graphs"].get(graph.value, 0)
-    out = [
+    out: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = [
         (graph, _n(RDF.type), _n(VOID.Dataset)),
         (graph, _n(RDF.type), _n(SD.Graph)),
         (graph, _n(VOID.triples), _int(triples)),
@@ -211,7 +212,7 @@ def graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
     return [ox.Triple(*t) for t in out]
 
 
-def _graph_sources(pub, graph: ox.NamedNode) -> list[str]:
+def _graph_sources(pub: Publication, graph: ox.NamedNode) -> list[str]:
     found = {
         q.subject.value
         for cls in (SCHEMA.OpinionNewsArticle, SCHEMA.CreativeWork, SCHEMA.Article)

@@ -15,6 +15,7 @@ from flask import request
 from server.errors import NotAcceptable
 from server.render import jsonld
 from server.render.document import Document
+from server.render.languages import DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Format:
 def _triples(rdf_format: ox.RdfFormat, prefixed: bool = True):
     def serialize(document: Document, lang: str | None) -> bytes:
         prefixes = document.prefixes if prefixed else None
-        return ox.serialize(document.triples, format=rdf_format, prefixes=prefixes)
+        return ox.serialize(document.triples, format=rdf_format, prefixes=prefixes) or b""
 
     return serialize
 
@@ -45,7 +46,8 @@ def _triples(rdf_format: ox.RdfFormat, prefixed: bool = True):
 def _quads(rdf_format: ox.RdfFormat, prefixed: bool = True):
     def serialize(document: Document, lang: str | None) -> bytes:
         prefixes = document.prefixes if prefixed else None
-        return ox.serialize(document.dataset_quads(), format=rdf_format, prefixes=prefixes)
+        quads = document.dataset_quads()
+        return ox.serialize(quads, format=rdf_format, prefixes=prefixes) or b""
 
     return serialize
 
@@ -55,7 +57,7 @@ def _jsonld(document: Document, lang: str | None) -> bytes:
 
 
 def _html(document: Document, lang: str | None) -> bytes:
-    return document.render_html(lang).encode("utf-8")
+    return document.render_html(lang or DEFAULT_LANGUAGE).encode("utf-8")
 
 
 FORMATS: tuple[Format, ...] = (

@@ -8,8 +8,10 @@ from flask import render_template
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from ontology import SH, ontology_iri
+from server.render.document import Document
 from server.render.html import Linker
 from server.render.languages import LANGUAGES, normalise_language
+from server.render.published import Published
 
 CLASS_TYPES = {str(OWL.Class), str(RDFS.Class)}
 PROPERTY_TYPES = {
@@ -74,7 +76,7 @@ def _term(linker: Linker, iri: str, triples) -> dict:
     }
 
 
-def render_ontology(pub, document, lang: str) -> str:
+def render_ontology(pub: Published, document: Document, lang: str) -> str:
     """Every class, property and concept scheme with labels (three languages), comments,
     domain and range."""
     linker = Linker(pub, lang)
@@ -115,7 +117,7 @@ def render_ontology(pub, document, lang: str) -> str:
     )
 
 
-def render_shapes(pub, document, lang: str) -> str:
+def render_shapes(pub: Published, document: Document, lang: str) -> str:
     """Every node shape with its target, severity and property shapes (SHACL §2.1, §2.3)."""
     linker = Linker(pub, lang)
     grouped = _by_subject(document.triples)
@@ -167,7 +169,7 @@ def render_shapes(pub, document, lang: str) -> str:
     )
 
 
-def render_validation(pub, document, lang: str) -> str:
+def render_validation(pub: Published, document: Document, lang: str) -> str:
     """The SHACL validation report (SHACL §3.6) of the published data."""
     linker = Linker(pub, lang)
     results = [{**r, "focus_href": linker.href(r["focus"])} for r in pub.validation.results]

@@ -30,7 +30,7 @@ from gunicorn.arbiter import Arbiter
 import graph
 from server import logs
 from server.app import create_app
-from server.publish.publication import EXTENSION, build
+from server.publish.publication import EXTENSION, Publication, build
 from server.publish.store import open_store
 from server.settings import Settings
 
@@ -121,7 +121,7 @@ class ReloadingArbiter(Arbiter):
         logs.to_handlers_of(self.log.error_log)
         self._record("reloaded", seconds, new)
 
-    def _record(self, outcome: str, seconds: float, pub, report: str = "") -> None:
+    def _record(self, outcome: str, seconds: float, pub: Publication, report: str = "") -> None:
         if not self.cfg.pidfile:
             return
         status = {

@@ -75,7 +75,9 @@ def _count(store: Store, subject, predicate, obj, most: int) -> int:
 def _described(store: Store, iris: list[ox.NamedNode], budget: int) -> int | None:
     """Triples of the descriptions of ``iris`` (their triples, then their blank-node objects'),
     or None past ``budget``."""
-    seen, waiting, total = set(), list(iris), 0
+    seen: set[ox.NamedNode | ox.BlankNode] = set()
+    waiting: list[ox.NamedNode | ox.BlankNode] = list(iris)
+    total = 0
     while waiting:
         node = waiting.pop()
         if node in seen:
@@ -139,4 +141,5 @@ def _describe_bound(store: Store, reader: Reader, tokens, budget: int) -> int | 
     named = tokens[start + 1 :]
     if reader.groups or not named or any(kind not in ("iri", "pname") for kind, *_ in named):
         return None
-    return _described(store, [_node(reader, token) for token in named], budget)
+    nodes = [_node(reader, token) for token in named]
+    return _described(store, [node for node in nodes if node is not None], budget)

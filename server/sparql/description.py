@@ -7,6 +7,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from rdflib.namespace import VOID as VOID_NS
 
 import ontology
+from server.publish.publication import Publication
 from server.sparql.engine import RDF_WRITERS
 from server.sparql.service import TRUNCATED_HEADER, union_of_all
 
@@ -31,13 +32,13 @@ FORMAT_IRIS = (
 )
 
 
-def _default_graph_words(pub) -> str:
+def _default_graph_words(pub: Publication) -> str:
     if union_of_all(pub):
         return "the union of every graph, the ontology and shapes included"
     return "the union of the data graphs"
 
 
-def service_description_triples(pub) -> list[ox.Triple]:
+def service_description_triples(pub: Publication) -> list[ox.Triple]:
     """SPARQL 1.1 Service Description §3: the service, its languages, formats and dataset."""
     endpoint_iri = f"{pub.base}sparql"
     service = ox.NamedNode(endpoint_iri)
@@ -111,7 +112,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
 _descriptions: dict[tuple[int, str], bytes] = {}
 
 
-def service_description(pub, name: str) -> bytes:
+def service_description(pub: Publication, name: str) -> bytes:
     """The service description in one RDF format, computed once per publication and format."""
     key = (id(pub), name)
     if key not in _descriptions:
@@ -129,5 +130,5 @@ def service_description(pub, name: str) -> bytes:
             "dcterms": str(DCTERMS),
             "rdfs": str(RDFS),
         }
-        _descriptions[key] = ox.serialize(items, format=rdf_format, prefixes=prefixes)
+        _descriptions[key] = ox.serialize(items, format=rdf_format, prefixes=prefixes) or b""
     return _descriptions[key]

@@ -32,6 +32,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -94,6 +95,7 @@ class Answer:
     truncated: bool
     variables: list[str] | None = None
     boolean: bool | None = None
+    elapsed: float = 0.0  # seconds, shown on the query page
 
 
 #: What the store may answer a SELECT with (pyoxigraph's solutions, or the seam's own).
@@ -105,6 +107,7 @@ NARROW = "narrow it (a LIMIT, more specific patterns) and try again"
 def execute(store: Store, job: Job, timeout: float | None = None) -> Answer:
     """Run ``job`` on ``store`` and serialize its result, in the calling thread; ``timeout``:
     seconds, for a store that stops a query at its deadline itself (``Store.stops_queries``)."""
+    started = time.perf_counter()
     options: dict = {}
     if job.default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
@@ -149,6 +152,7 @@ def execute(store: Store, job: Job, timeout: float | None = None) -> Answer:
             answer = Answer("triples", out.body, out.count, out.truncated or partial)
     except (OSError, ValueError, TypeError) as error:
         raise QueryFailed(f"the query could not be evaluated: {error}") from None
+    answer.elapsed = time.perf_counter() - started
     return answer
 
 
@@ -193,6 +197,7 @@ def _child_main(store: Store, union_store: Store | None, conn: Connection, paren
         job = pickle.loads(message)
         if job is None:
             return
+        reply: tuple[str, Any]
         try:
             reply = ("ok", execute(store_for(job, store, union_store), job))
         except PolicygraphError as error:

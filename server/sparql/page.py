@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import render_template, request
 
+from server.publish.publication import Publication
 from server.render.html import Linker
 from server.render.languages import LANGUAGE_NAMES, LANGUAGES, choose_language
 
@@ -83,7 +84,7 @@ def examples() -> tuple[Example, ...]:
     return tuple(found)
 
 
-def permalink(pub, query: str) -> str:
+def permalink(pub: Publication, query: str) -> str:
     return f"{pub.base}sparql?" + urlencode({"query": query}, quote_via=quote)
 
 
@@ -105,7 +106,7 @@ def _cell(linker: Linker, value: dict | None) -> dict | None:
     }
 
 
-def _term(linker: Linker, term) -> dict:
+def _term(linker: Linker, term) -> dict | None:
     if isinstance(term, ox.NamedNode):
         return _cell(linker, {"type": "uri", "value": term.value})
     if isinstance(term, ox.BlankNode):
@@ -116,7 +117,7 @@ def _term(linker: Linker, term) -> dict:
     return {"text": str(term)}
 
 
-def table(pub, answer, linker: Linker) -> dict:
+def table(pub: Publication, answer, linker: Linker) -> dict:
     """The view model of an answer: columns and rows of cells, or a boolean."""
     if answer.kind == "boolean":
         return {"boolean": answer.boolean}
@@ -136,7 +137,7 @@ def table(pub, answer, linker: Linker) -> dict:
     return {"columns": ["subject", "predicate", "object"], "rows": rows}
 
 
-def render(pub, query: str | None, answer) -> str:
+def render(pub: Publication, query: str | None, answer) -> str:
     """The query page, with the results of ``query`` when there are some."""
     lang = choose_language(request.args.get("lang"), request.accept_languages)
     linker = Linker(pub, lang)

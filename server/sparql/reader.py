@@ -116,7 +116,7 @@ class Reader:
 
     def group(self, opens_at: int, template: bool = False) -> None:
         """One group, up to its ``}``; nested groups recurse and keep their own findings."""
-        found = Group(opens_at, template=template)
+        found: Group | None = Group(opens_at, template=template)
         first = self.peek()
         if first[0] == "word" and first[1].upper() == "SELECT":
             found = None  # a subquery: its WHERE group is read as a group of its own
@@ -239,10 +239,12 @@ def resolve(base: str, iri: str) -> str:
     return iri if SCHEME.match(iri) else urljoin(base, iri)
 
 
-def conjuncts(tokens) -> list[list]:
+def conjuncts(tokens: list[Token]) -> list[list[Token]]:
     """The top-level ``&&`` operands of an expression (parentheses around one are removed);
     nothing when the top level has ``||``."""
-    parts, current, depth = [], [], 0
+    parts: list[list[Token]] = []
+    current: list[Token] = []
+    depth = 0
     for token in tokens:
         depth += token[1] == "("
         depth -= token[1] == ")"

@@ -14,6 +14,7 @@ from functools import cache
 import ontology
 from graph.store import Store
 from server.errors import BadRequest
+from server.publish.publication import Publication
 from server.sparql import bounded as sparql_bounded
 from server.sparql import protocol as sparql_protocol
 from server.sparql import ranges as sparql_ranges
@@ -31,7 +32,7 @@ _pools: dict[int, Pool] = {}
 _pools_lock = threading.Lock()
 
 
-def engine(pub) -> Pool:
+def engine(pub: Publication) -> Pool:
     """This process's pool for ``pub.store``, forked on first use (after any gunicorn fork)."""
     pool = _pools.get(id(pub.store))
     if pool is not None and pool.pid == os.getpid() and pool.store is pub.store:
@@ -77,7 +78,7 @@ def refuse(error: Refused):
     return BadRequest(str(error))
 
 
-def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
+def plan(pub: Publication, parsed, accept: str) -> tuple[Choice, Job | None]:
     """The checks of a read request, the representation chosen for ``accept`` and the job to run
     (None: the request holds no query, and is answered by the service description or the page).
     Raises the protocol's 4xx (:mod:`server.errors`)."""
@@ -88,7 +89,7 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
         verdict = check_query(parsed.query, pub.base, graphs) if parsed.query else None
     except Refused as error:
         raise refuse(error) from None
-    if parsed.query is None or not parsed.query.strip():
+    if verdict is None or parsed.query is None or not parsed.query.strip():
         return sparql_protocol.choose(accept, None, parsed.format), None
     choice = sparql_protocol.choose(accept, verdict.form, parsed.format)
     default_graphs, named_graphs = dataset(parsed, verdict)
@@ -118,7 +119,7 @@ def plan(pub, parsed, accept: str) -> tuple[Choice, Job | None]:
     return choice, job
 
 
-def _bounded(pub, store: Store, query: str, tokens) -> bool:
+def _bounded(pub: Publication, store: Store, query: str, tokens) -> bool:
     """Whether ``store``'s counts bound ``query``'s work within ``sparql_inline_budget`` (not
     asked of a store that stops queries itself: they run in the request thread anyway)."""
     budget = pub.settings.sparql_inline_budget
@@ -129,7 +130,7 @@ def _bounded(pub, store: Store, query: str, tokens) -> bool:
     )
 
 
-def run(pub, job: Job) -> Answer:
+def run(pub: Publication, job: Job) -> Answer:
     """Answer ``job`` in this thread when its work is bounded (``job.inline``) or the store stops
     a query at its deadline itself, else in a query process; within ``sparql_timeout``."""
     store = store_for(job, pub.store, pub.union_store)
@@ -155,7 +156,7 @@ def answer_headers(answer: Answer | None) -> dict[str, str]:
     return headers
 
 
-def _narrowed(pub, query: str, sets: bool, tokens) -> str:
+def _narrowed(pub: Publication, query: str, sets: bool, tokens) -> str:
     """The query with date ranges narrowed by the value index (:mod:`server.sparql.ranges`);
     ``sets``: every graph it reads holds a triple at most once."""
     if pub.date_index is None:
@@ -168,7 +169,7 @@ def _prefixes(base: str) -> dict[str, str]:
     return {name: str(iri) for name, iri in ontology.prefixes(base).items()}
 
 
-def union_of_all(pub) -> bool:
+def union_of_all(pub: Publication) -> bool:
     """Whether the default graph is the union of every graph (the store answers by the setting
     ``default_graph`` = ``all``)."""
     return pub.store.default_graph == "all"

@@ -19,6 +19,7 @@ error handlers; requests without a query, for the HTML page, by POST, or under a
 from __future__ import annotations
 
 from server.errors import PolicygraphError
+from server.publish.publication import Publication
 from server.render.formats import by_suffix, negotiate
 from server.render.languages import choose_language
 from server.sparql import protocol as sparql_protocol
@@ -35,7 +36,7 @@ class FastPath:
     """WSGI middleware in front of the Flask app, serving rendered documents and query answers
     directly."""
 
-    def __init__(self, app, pub):
+    def __init__(self, app, pub: Publication):
         self.app, self.pub, self.flask = app, pub, app.wsgi_app
         self._formats: dict = {}
         self._languages: dict = {}
