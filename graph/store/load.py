@@ -63,6 +63,42 @@ def put_graph(
     )
 
 
+def drop_graphs(
+    url: str,
+    graph_names: Iterable[str],
+    update_url: str | None = None,
+    *,
+    graph_store_url: str | None = None,
+    auth: Credentials | None = None,
+    timeout: float = 120.0,
+) -> None:
+    """Remove named graphs from a SPARQL 1.1 store: Graph Store HTTP Protocol §5.4 DELETE when
+    ``graph_store_url`` is given, else SPARQL 1.1 Update §3.2.2 ``DROP SILENT GRAPH``."""
+    if auth is None:
+        auth = credentials_from_env()
+    graph_store_url = graph_store_url or os.environ.get(ENV_GRAPH_STORE_URL) or None
+    store = RemoteStore(
+        url, update_url or os.environ.get(ENV_UPDATE_URL) or None, auth, timeout=timeout
+    )
+    for graph in graph_names:
+        if graph_store_url:
+            query = urllib.parse.urlencode([("graph", graph), ("graph-uri", graph)])
+            separator = "&" if "?" in graph_store_url else "?"
+            try:
+                send(
+                    "DELETE",
+                    f"{graph_store_url}{separator}{query}",
+                    accept="*/*",
+                    timeout=timeout,
+                    auth=auth,
+                )
+            except RemoteError as error:
+                if error.status != 404:  # §5.4: 404 for a graph that is not there
+                    raise
+        else:
+            store.update(f"DROP SILENT GRAPH <{graph}>")
+
+
 def insert_graph(store: RemoteStore, graph: str, triples: list[ox.Triple], batch: int = 250) -> int:
     """Replace one named graph with SPARQL 1.1 Update (§3.1.1 INSERT DATA, §3.2.2 DROP).
 

@@ -44,6 +44,6 @@ def main(argv: list[str] | None = None) -> int:
     except graph.InvalidData as error:
         sys.stderr.write(error.report.text)
         return EXIT_INVALID
-    except (graph.UnreadableData, ValueError) as error:
+    except (graph.UnreadableData, graph.NoData, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE

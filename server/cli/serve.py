@@ -10,12 +10,12 @@ import sys
 
 import graph
 from server import logs
-from server.cli.common import EXIT_OK
+from server.cli.common import EXIT_OK, EXIT_UNREADABLE
 from server.run import serving
 from server.settings import SETTINGS, Setting, Settings
 
 PID_FILE_ENV = "POLICYGRAPH_PID_FILE"
-log = logging.getLogger(__name__)
+log = logging.getLogger("server.cli.serve")  # also when run as __main__
 
 
 def add_setting_argument(parser: argparse.ArgumentParser, setting: Setting) -> None:
@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     except graph.InvalidData as error:
         log.error("refusing to publish: %s\n%s", error, error.report.text.rstrip())
         sys.exit(1)
+    except graph.NoData as error:
+        log.error("nothing to publish: %s", error)
+        sys.exit(EXIT_UNREADABLE)
     except graph.DataError as error:
         log.error("cannot read the data: %s", error)
         sys.exit(1)
