@@ -42,11 +42,12 @@ def vocabulary_ntriples(base: str) -> dict[str, bytes]:
     return out
 
 
-def load_store(corpus: Path, base: str, store_setting: str, union: bool = True) -> ox.Store:
+def load_store(
+    corpus: Path, base: str, store_setting: str, union: bool = True
+) -> graph.store.EmbeddedStore:
     """The corpus plus ontology and shapes: in memory, or on disk (built once, then reused).
 
-    With ``union`` the default graph gets the union of the data graphs (in memory: when the
-    publication is built, :func:`server.publish.publication.build`)."""
+    With ``union`` the default graph gets the union of the data graphs."""
     nquads = corpus / "corpus.nq"
     extra = vocabulary_ntriples(base)
     if store_setting == "memory":
@@ -55,7 +56,7 @@ def load_store(corpus: Path, base: str, store_setting: str, union: bool = True) 
         load_with_progress(store, nquads, label="policygraph: loading", lenient=True)
         for name, data in extra.items():
             store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
-        return store
+        return graph.store.EmbeddedStore.loaded(store, extra, union)
     path = Path(store_setting.removeprefix("oxigraph:"))
     if not path.is_dir():
         staging = path.with_name(path.name + ".building")
@@ -72,7 +73,7 @@ def load_store(corpus: Path, base: str, store_setting: str, union: bool = True) 
         del store
         graph.store.drop_spent_log(staging)
         staging.rename(path)
-    return ox.Store.read_only(str(path))
+    return graph.store.EmbeddedStore.on_disk(path, union)
 
 
 def build_app(
@@ -101,7 +102,7 @@ def build_app(
             "default_graph": default_graph,
         }
     )
-    store = load_store(corpus, base, store_setting, resolved["default_graph"] == "data")
+    store = load_store(corpus, base, store_setting, resolved.default_graph == "data")
     loaded = time.monotonic()
     print(
         f"bench.pgserve: store ready in {loaded - started:.1f} s ({len(store):,} quads)",
@@ -116,7 +117,7 @@ def build_app(
         "(bench/generate.py); not re-validated at startup",
     )
     publication = build(resolved, store=store, validation=validation)
-    app = create_app({**resolved, "publication": publication})
+    app = create_app(resolved, publication=publication)
     print(
         f"bench.pgserve: publication built in {time.monotonic() - loaded:.1f} s "
         f"({publication.rendering()})",
@@ -147,7 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     from server.publish.publication import EXTENSION
-    from server.publish.store import _store_path
     from server.run import serving
 
     app, resolved = build_app(
@@ -159,8 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         args.precompute,
         args.default_graph,
     )
-    if _store_path(resolved["store"]) is not None:
-        app.extensions[EXTENSION].store = None  # reopened read-only per worker (post_fork)
+    app.extensions[EXTENSION].store.before_fork()  # taken up again per worker (post_fork)
     gc.collect()
     gc.freeze()
     serving.PublisherApplication(app, resolved).run()

@@ -17,6 +17,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 import ontology
 import shapes
+from graph import discovery
 
 DEFAULT_BASE = ontology.DEFAULT_BASE
 SOURCES_FOLDER = "sources"
@@ -35,6 +36,10 @@ class UnreadableData(DataError):
         self.path, self.line, self.message = path, line, message
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
+
+
+class NoData(DataError):
+    """Nothing to publish: paths naming no source, or sources holding no triple."""
 
 
 class InvalidData(DataError):
@@ -86,16 +91,14 @@ class Parsed:
 
 
 def _turtle_files(paths: list[Path]) -> list[tuple[str, Path]]:
-    """(source slug, file) pairs: a folder is one source; a lone file belongs to its folder."""
-    found = []
-    for path in paths:
-        if path.is_dir():
-            found += [(path.name, file) for file in sorted(path.glob("*.ttl"))]
-        elif path.is_file():
-            found.append((path.parent.name, path))
-        else:
-            raise UnreadableData(str(path), "no such file or folder")
-    return found
+    """(source slug, file) pairs of the sources ``paths`` name (:mod:`graph.discovery`)."""
+    try:
+        sources = discovery.find_sources(paths)
+    except FileNotFoundError as error:
+        raise UnreadableData(str(error), "no such file or folder") from None
+    except discovery.SourceError as error:
+        raise NoData(str(error)) from None
+    return [(source.name, file) for source in sources for file in source.files]
 
 
 def parse(base: str, paths: list[Path] | None = None) -> Parsed:
@@ -120,6 +123,9 @@ def parse(base: str, paths: list[Path] | None = None) -> Parsed:
         for triple in single:
             target.add(triple)
             parsed.origins.setdefault(triple[0], str(file))
+    if not any(len(dataset.graph(name)) for name in parsed.data_graphs):
+        searched = ", ".join(str(p) for p in paths) if paths is not None else "the bundled sources"
+        raise NoData(f"no data in {searched}: its sources hold no triple")
     vocabulary = dataset.graph(graph_name(base, ONTOLOGY_GRAPH))
     vocabulary += _stable_blank_nodes(ontology.load(base))
     constraints = dataset.graph(graph_name(base, SHAPES_GRAPH))

@@ -28,6 +28,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 import graph
 import graph.store
 import ontology
+from graph.store import Store
 
 N_TRIPLES = ox.RdfFormat.N_TRIPLES
 RDF_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -45,14 +46,14 @@ NAME_CACHE = 65536
 GraphSource = tuple[str, Callable[[], bytes]]
 
 
-def store_graphs(store: ox.Store, names: Iterable[str] | None = None) -> list[GraphSource]:
-    """Every named graph of an embedded store (or those named), read by pyoxigraph's writer."""
-    if names is None:
-        names = [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
-    return [
-        (name, lambda name=name: store.dump(format=N_TRIPLES, from_graph=ox.NamedNode(name)))
-        for name in names
-    ]
+def store_graphs(store: Store) -> list[GraphSource]:
+    """The named graphs a dump of ``store`` holds (:meth:`graph.store.base.Store.dumped_graphs`),
+    each read back as N-Triples by the store (:meth:`graph.store.base.Store.graph_ntriples`)."""
+
+    def reader(name: str) -> Callable[[], bytes]:
+        return lambda: store.graph_ntriples(ox.NamedNode(name))
+
+    return [(name, reader(name)) for name in store.dumped_graphs()]
 
 
 def _lines(ntriples: bytes) -> list[bytes]:
@@ -332,7 +333,7 @@ def gzip_writer(output: BinaryIO) -> gzip.GzipFile:
     return gzip.GzipFile(filename="", fileobj=output, mode="wb", mtime=0, compresslevel=GZIP_LEVEL)
 
 
-def dataset_store(dataset: Dataset, base: str) -> ox.Store:
+def dataset_store(dataset: Dataset, base: str) -> Store:
     """A validated rdflib dataset in an in-memory pyoxigraph store, as the publisher loads it
     (its default graph left empty: the dumps read named graphs only)."""
     return graph.store.build(dataset, None, graph.vocabulary_graph_names(base), union=False)

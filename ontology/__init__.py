@@ -9,6 +9,8 @@ from importlib import resources
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 
+from ontology.terms import ontology_iri, shapes_iri
+
 SCHEMA = Namespace("http://schema.org/")
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -20,6 +22,10 @@ WDT = Namespace("http://www.wikidata.org/prop/direct/")
 GEONAMES = Namespace("https://sws.geonames.org/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VANN = Namespace("http://purl.org/vocab/vann/")
+#: SPDX 2.3 RDF terms, for dump checksums (DCAT 2 §6.6 recommends ``spdx:checksum``).
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+#: W3C format IRIs (https://www.w3.org/ns/formats/), as SPARQL 1.1 Service Description uses them.
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 #: Prefixes used in every serialization, in a fixed order (base-dependent ones are added by
 #: :func:`prefixes`).
@@ -54,17 +60,14 @@ BASE_PLACEHOLDER = "{base}"
 
 
 def pg(base: str) -> Namespace:
-    """The project namespace ``{base}ontology#`` (a hash namespace, DESIGN.md § IRIs)."""
-    return Namespace(f"{base}ontology#")
+    """The project namespace ``{base}ontology#`` (a hash namespace, DESIGN.md § IRIs); its terms
+    are the constants of :mod:`ontology.terms` (``pg(base)[terms.claimant]``)."""
+    return Namespace(f"{ontology_iri(base)}#")
 
 
 def shapes_namespace(base: str) -> Namespace:
     """The namespace of the SHACL shapes, ``{base}shapes#``."""
-    return Namespace(f"{base}shapes#")
-
-
-def ontology_iri(base: str) -> str:
-    return f"{base}ontology"
+    return Namespace(f"{shapes_iri(base)}#")
 
 
 def prefixes(base: str) -> dict[str, str]:

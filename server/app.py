@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from server import errors, settings
+from server import errors
 from server.publish import sitemap
-from server.publish.publication import EXTENSION, build, save_indexes
+from server.publish.publication import EXTENSION, Publication, build, save_indexes
 from server.render import html
 from server.render.jsonld import context_document
 from server.render.languages import LANGUAGES
+from server.settings import CONFIG_KEY, Settings
 from server.views import http, meta, pages, resources, sparql
 from server.views.fastpath import FastPath
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    config: Settings | Mapping[str, Any] | None = None, *, publication: Publication | None = None
+) -> Flask:
     """Build the app (never at import): resolve settings, load the data, register blueprints.
 
-    ``config`` overrides settings (see :mod:`server.settings`); ``config["publication"]`` may
-    hold a prebuilt :class:`server.publish.publication.Publication` (tests, forked workers).
+    ``config`` is resolved settings, or overrides of them (see :mod:`server.settings`);
+    ``publication`` a prebuilt :class:`server.publish.publication.Publication` (tests, a reload).
     """
-    resolved = settings.resolve(config)
+    resolved = config if isinstance(config, Settings) else Settings.resolve(config)
     app = Flask(__name__)
-    app.config["POLICYGRAPH"] = {k: v for k, v in resolved.items() if k != "publication"}
+    app.config[CONFIG_KEY] = resolved
     app.json.ensure_ascii = False
     errors.register(app)
     http.register(app)
@@ -35,9 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(sparql.blueprint)
 
-    pub = resolved.get("publication")
-    if pub is None:
-        pub = build(resolved)
+    pub = build(resolved) if publication is None else publication
     app.extensions[EXTENSION] = pub
     with app.app_context():
         prepare(pub)
@@ -45,7 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def prepare(pub) -> None:
+def prepare(pub: Publication) -> None:
     """Render the fixed resources, save the indexes of an on-disk store
     (:func:`server.publish.publication.save_indexes`) and, if the ``precompute`` setting says so,
     render every document (:attr:`server.publish.publication.Publication.precomputes`)."""

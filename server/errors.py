@@ -42,17 +42,6 @@ class NotFound(PolicygraphError):
     status, title = 404, "Not Found"
 
 
-class MethodNotAllowed(PolicygraphError):
-    """RFC 9110 §15.5.6: the response lists the allowed methods in ``Allow``."""
-
-    status, title = 405, "Method Not Allowed"
-
-    def __init__(self, message: str | None = None, *, allowed: list[str] | None = None, **kw):
-        super().__init__(message, **kw)
-        if allowed:
-            self.headers["Allow"] = ", ".join(allowed)
-
-
 class NotAcceptable(PolicygraphError):
     """RFC 9110 §15.5.7: nothing offered matches Accept; the body lists what is offered."""
 

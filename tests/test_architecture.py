@@ -6,7 +6,7 @@ is imported). Contract:
 - no import cycle between modules;
 - the packages form layers, each importing only itself and those below it: bench → server →
   graph → shapes → ontology; inside ``server`` the subpackages do too: cli → run → app → views →
-  sparql → publish → render → settings/errors (a type or constant two layers need lives in the
+  sparql → publish → render → settings/errors/logs (a type or constant two layers need lives in the
   lower one), and every module of ``server`` belongs to one of them;
 - every import of a project module names a module that exists;
 - no module is longer than 500 lines;
@@ -37,13 +37,11 @@ SERVER_LAYERS = (
     ("server.sparql",),
     ("server.publish",),
     ("server.render",),
-    ("server.settings", "server.errors", "server"),
+    ("server.settings", "server.errors", "server.logs", "server"),
 )
 MAX_LINES = 500
 #: Modules allowed past MAX_LINES for now, with the reason; an entry that fits fails the test.
-OVERSIZE = {
-    "graph.store.remote": "its HTTP client and its SPARQL lexer leave it in issue 16's next step",
-}
+OVERSIZE: dict[str, str] = {}
 #: (module, imported module) → why a function-local import is right there. Keep it short.
 LOCAL_IMPORTS: dict[tuple[str, str], str] = {}
 

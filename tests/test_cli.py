@@ -12,6 +12,8 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from server.cli import main as cli
+from server.cli.serve import settings_from_arguments
+from server.settings import SETTINGS
 
 DATA = Path(__file__).parent / "data"
 INVALID = DATA / "invalid" / "violating-source"
@@ -98,3 +100,50 @@ def test_dump_refuses_invalid_data(capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "Violation" in captured.err
+
+
+#: A value of each setting type unlike its default, as it would be typed on the command line;
+#: settings whose type admits only some values name their own.
+FLAG_VALUES = {
+    "str": "somewhere",
+    "int": "7",
+    "float": "2.5",
+    "int | None": "3",
+    "str | None": "/tmp/policygraph-flags",
+    "tuple[str, ...]": "some/source",
+}
+FLAG_VALUES_BY_NAME = {
+    "base": "http://example.org/flags/",
+    "store": "oxigraph:/tmp/policygraph-flags-store",
+    "default_graph": "all",
+    "precompute": "true",
+    "trusted_proxies": "10.0.0.0/8",
+}
+
+
+def test_every_setting_can_be_given_on_the_command_line():
+    """Issue 15 §5: each setting has a `serve` flag (`--sparql-rate-limit` was refused); the
+    flags are made from the settings table, so a new setting gets one too."""
+    argv, expected = ["serve"], {}
+    for setting in SETTINGS:
+        if setting.type == "bool":
+            argv.append(setting.flag if not setting.default else "--no-" + setting.flag[2:])
+            expected[setting.name] = not setting.default
+            continue
+        value = FLAG_VALUES_BY_NAME.get(setting.name, FLAG_VALUES.get(setting.type))
+        assert value is not None, f"no sample value for {setting.name} ({setting.type})"
+        argv += [setting.flag, value]
+        expected[setting.name] = setting.parse([value] if setting.name == "data" else value)
+    args = cli.build_parser().parse_args(argv)
+    resolved = settings_from_arguments(args)
+    for setting in SETTINGS:
+        assert getattr(resolved, setting.name) == expected[setting.name], setting.name
+        assert expected[setting.name] != setting.default, setting.name
+    underscored = cli.build_parser().parse_args(["serve", "--sparql_rate_limit", "12"])
+    assert settings_from_arguments(underscored).sparql_rate_limit == 12
+
+
+def test_a_flag_with_a_bad_value_names_the_setting(capsys):
+    """A flag is read as its environment variable is: a bad value is exit 2 naming it."""
+    assert cli.main(["serve", "--sparql-rate-limit", "many"]) == cli.EXIT_UNREADABLE
+    assert "sparql_rate_limit" in capsys.readouterr().err

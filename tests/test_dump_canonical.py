@@ -21,6 +21,7 @@ from rdflib import Graph, URIRef
 from servers import Server
 
 from graph import dump
+from graph.store import EmbeddedStore
 
 SPDX = "http://spdx.org/rdf/terms#"
 #: The published dumps and the ``policygraph dump`` arguments that write the same bytes.
@@ -133,7 +134,10 @@ def test_the_form_depends_on_the_data_not_on_the_store_order():
         store.extend(_quads(seed))
         out = {"nq": io.BytesIO()}
         dump.write(
-            dump.store_graphs(store), ["http://example.org/graph/a"], "http://example.org/", out
+            dump.store_graphs(EmbeddedStore(store)),
+            ["http://example.org/graph/a"],
+            "http://example.org/",
+            out,
         )
         outputs.add(out["nq"].getvalue())
     assert len(outputs) == 1

@@ -42,7 +42,7 @@ def fresh_app(source, **overrides):
     config, store, validation = source
     resolved = settings.resolve({**config, **overrides})
     pub = build(resolved, store=store, validation=validation)
-    return create_app({**resolved, "publication": pub}), pub
+    return create_app(resolved, publication=pub), pub
 
 
 def every_representation(pub):
@@ -66,11 +66,11 @@ def answer(client, path, headers):
 
 
 def test_precompute_setting_accepts_auto_and_booleans():
-    assert settings.resolve({}, {})["precompute"] == "auto"
-    assert settings.resolve({"precompute": "AUTO"}, {})["precompute"] == "auto"
-    assert settings.resolve({"precompute": "true"}, {})["precompute"] is True
-    assert settings.resolve({}, {"POLICYGRAPH_PRECOMPUTE": "off"})["precompute"] is False
-    assert settings.resolve({"precompute": False}, {})["precompute"] is False
+    assert settings.resolve({}, {}).precompute == "auto"
+    assert settings.resolve({"precompute": "AUTO"}, {}).precompute == "auto"
+    assert settings.resolve({"precompute": "true"}, {}).precompute is True
+    assert settings.resolve({}, {"POLICYGRAPH_PRECOMPUTE": "off"}).precompute is False
+    assert settings.resolve({"precompute": False}, {}).precompute is False
     with pytest.raises(ValueError, match="precompute"):
         settings.resolve({"precompute": "sometimes"}, {})
     assert f"{AUTO_LIMIT:,} things" in settings.BY_NAME["precompute"].help

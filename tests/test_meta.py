@@ -141,10 +141,10 @@ def test_every_setting_is_documented_in_the_readme():
 def test_settings_resolve_config_then_environment_then_default():
     env = {"POLICYGRAPH_PORT": "9000", "POLICYGRAPH_BASE": "http://example.org/pg"}
     resolved = resolve({"port": 7000}, env)
-    assert resolved["port"] == 7000
-    assert resolved["base"] == "http://example.org/pg/"
-    assert resolve({}, {})["sparql_timeout"] == 10.0
-    assert resolve({}, {"POLICYGRAPH_DEV": "yes"})["dev"] is True
+    assert resolved.port == 7000
+    assert resolved.base == "http://example.org/pg/"
+    assert resolve({}, {}).sparql_timeout == 10.0
+    assert resolve({}, {"POLICYGRAPH_DEV": "yes"}).dev is True
     with pytest.raises(ValueError, match="POLICYGRAPH_PORT"):
         resolve({}, {"POLICYGRAPH_PORT": "eighty"})
 

@@ -164,11 +164,13 @@ def curated_and_curator(tmp_path_factory):
         f"<{BASE}id/actor/china> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "
         f"<https://www.wikidata.org/wiki/Q148> <{curator}> .\n"
     ).encode()
-    store = graph.store.memory_store(nquads + extra, graph.vocabulary_graph_names(BASE))
+    store = graph.store.EmbeddedStore(
+        graph.store.memory_store(nquads + extra, graph.vocabulary_graph_names(BASE))
+    )
     folder = tmp_path_factory.mktemp("curator")
     settings = resolve({"base": BASE, "dumps_dir": str(folder), "precompute": False}, environ={})
     pub = build(settings, store=store, validation=Validation(True, "", [], "tiny"))
-    return create_app({**settings, "publication": pub}), curator
+    return create_app(settings, publication=pub), curator
 
 
 @pytest.mark.parametrize("suffix", ["ttl", "nq", "trig", "jsonld"])

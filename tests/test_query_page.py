@@ -127,7 +127,7 @@ def test_share_link_is_shorter_than_the_percent_encoded_query(name):
 def test_share_link_of_the_longest_query_opens(client, app):
     """A query of exactly ``sparql_max_query_length`` bytes has a link that opens; one byte more
     is refused as a GET of it would be (414)."""
-    longest = int(app.config["POLICYGRAPH"]["sparql_max_query_length"])
+    longest = app.config["POLICYGRAPH"].sparql_max_query_length
     head = "SELECT * WHERE { ?s ?p ?o } LIMIT 1\n# 中文 "
     query = head + "x" * (longest - len(head.encode()))
     assert len(query.encode()) == longest
@@ -154,7 +154,7 @@ def test_long_share_links_are_flagged(client):
 
 
 def test_damaged_share_links_are_refused_in_the_error_shape(client, app):
-    longest = int(app.config["POLICYGRAPH"]["sparql_max_query_length"])
+    longest = app.config["POLICYGRAPH"].sparql_max_query_length
     token = sparql_share.encode(ZH_EXAMPLE)
     bomb = zlib.compressobj(9, zlib.DEFLATED, -15)
     bomb_token = base64.urlsafe_b64encode(bomb.compress(b"#" * (longest + 10)) + bomb.flush())

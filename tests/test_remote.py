@@ -1,4 +1,4 @@
-"""The SPARQL client (graph.store.remote) and the proxy (server.sparql.remote), without an engine.
+"""The remote store (graph.store.remote) and the endpoint over it (server.sparql), no engine.
 
 A loopback HTTP server plays a Virtuoso 7.2 endpoint: it records every request and answers with
 Virtuoso's own quirks (``typed-literal``, ``"1"`` for true, ``nodeID://`` blank nodes, ``zh-hans``).
@@ -11,15 +11,19 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import pyoxigraph as ox
 import pytest
 
-from graph.store import remote
+from graph.store import client, remote, terms
 from server.errors import QueryTimeout
-from server.sparql import remote as sparql_remote
-from server.sparql.engine import Job, QuerySyntaxError
+from server.publish.labels import LabelIndex
+from server.publish.publication import Publication
+from server.settings import Settings
+from server.sparql.engine import Job, QuerySyntaxError, execute
+from server.sparql.protocol import read_get
+from server.sparql.service import plan, run
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 BASE = "http://localhost/"
@@ -96,7 +100,7 @@ class Endpoint:
         self.thread.start()
 
     def close(self):
-        remote.close_connections()
+        client.close_connections()
         self.server.shutdown()
         self.server.server_close()
 
@@ -113,7 +117,7 @@ def endpoint():
 
 def test_virtuoso_json_becomes_standard_terms():
     """typed-literal → literal, "1"^^xsd:boolean → true, nodeID:// → blank node, tags kept."""
-    variables, rows = remote.parse_results_json(json.dumps(VIRTUOSO_JSON).encode())
+    variables, rows = terms.parse_results_json(json.dumps(VIRTUOSO_JSON).encode())
     assert variables == ["s", "o"]
     assert rows[0] == (
         ox.NamedNode(f"{BASE}id/event/x"),
@@ -122,38 +126,15 @@ def test_virtuoso_json_becomes_standard_terms():
     assert rows[1] == (ox.BlankNode("b10000"), ox.Literal("钓鱼岛", language="zh-hans"))
     assert rows[2][1] == ox.Literal("2012-12", datatype=ox.NamedNode(XSD + "gYearMonth"))
     assert rows[3] == (ox.NamedNode(f"{BASE}id/event/y"), None)
-    assert remote.sparql_term(rows[1][0]) == "<nodeID://b10000>"
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        (
-            "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
-            "SELECT ?c (COUNT(?s) AS ?n) FROM <g:1> FROM NAMED <g:2> WHERE { ?s a ?c } GROUP BY ?c",
-        ),
-        (
-            'CONSTRUCT { ?s ?p "{WHERE" } WHERE { ?s ?p ?o }',
-            'CONSTRUCT { ?s ?p "{WHERE" } FROM <g:1> FROM NAMED <g:2> WHERE { ?s ?p ?o }',
-        ),
-        ("ASK { ?s ?p ?o }", "ASK FROM <g:1> FROM NAMED <g:2> { ?s ?p ?o }"),
-        ("DESCRIBE <x:y>", "DESCRIBE <x:y> FROM <g:1> FROM NAMED <g:2>"),
-        (
-            "PREFIX w: <http://where/{> SELECT (EXISTS { ?s ?p ?o } AS ?e) { ?s ?p ?o }",
-            "PREFIX w: <http://where/{> SELECT (EXISTS { ?s ?p ?o } AS ?e) "
-            "FROM <g:1> FROM NAMED <g:2> { ?s ?p ?o }",
-        ),
-    ],
-)
-def test_dataset_clauses_go_before_the_where_clause(query, expected):
-    assert remote.with_dataset(query, ["g:1"], ["g:2"]) == expected
+    assert terms.sparql_term(rows[1][0]) == "<nodeID://b10000>"
 
 
 # -- the client -----------------------------------------------------------------------------------
 
 
 def test_queries_are_form_posts_with_an_explicit_accept(endpoint):
-    """Never a direct application/sparql-query POST (Virtuoso hangs), never without Accept."""
+    """Never a direct application/sparql-query POST (Virtuoso hangs), never without Accept;
+    the dataset goes as protocol parameters (SPARQL 1.1 Protocol §2.1.4)."""
     store = remote.RemoteStore(endpoint.url)
     rows = list(store.query("SELECT ?s ?o WHERE { ?s ?p ?o }", default_graph=[ox.NamedNode(DATA)]))
     assert rows[0]["o"] == ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
@@ -162,7 +143,7 @@ def test_queries_are_form_posts_with_an_explicit_accept(endpoint):
     sent = endpoint.requests[0]
     assert sent["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
     assert sent["headers"]["Accept"] == "application/sparql-results+json"
-    assert f"FROM <{DATA}>" in sent["form"]["query"][0]
+    assert sent["form"]["default-graph-uri"] == [DATA]
 
 
 def test_quads_for_pattern_pages_and_keeps_the_connection(endpoint):
@@ -196,26 +177,26 @@ def test_a_silent_endpoint_times_out(endpoint):
     endpoint.answer = lambda request: time.sleep(1.0) or (200, remote.RESULTS_JSON, "{}")
     store = remote.RemoteStore(endpoint.url, timeout=0.3)
     started = time.monotonic()
-    with pytest.raises(remote.RemoteTimeout):
+    with pytest.raises(client.RemoteTimeout):
         store.select("ASK {}")
     assert time.monotonic() - started < 1.2
 
 
 def test_credentials_come_from_the_environment():
     environ = {
-        remote.ENV_USER: "reader",
-        remote.ENV_PASSWORD: "secret",
+        client.ENV_USER: "reader",
+        client.ENV_PASSWORD: "secret",
         remote.ENV_UPDATE_URL: "http://engine/update",
     }
     store = remote.RemoteStore.from_setting("sparql:http://engine/sparql", environ)
     assert store.query_url == "http://engine/sparql"
     assert store.update_url == "http://engine/update"
-    assert store.auth == remote.Credentials("reader", "secret")
+    assert store.auth == client.Credentials("reader", "secret")
     with pytest.raises(ValueError):
         remote.RemoteStore.from_setting("sparql:file:///etc/passwd", {})
 
 
-# -- the proxy ------------------------------------------------------------------------------------
+# -- the endpoint over the remote store ----------------------------------------------------------
 
 
 def job(query: str, result_format: str = "tsv", default=None, named=None) -> Job:
@@ -231,8 +212,23 @@ def job(query: str, result_format: str = "tsv", default=None, named=None) -> Job
     )
 
 
-def proxy(endpoint) -> sparql_remote.RemoteEngine:
-    return sparql_remote.RemoteEngine(remote.RemoteStore(endpoint.url), BASE, GRAPHS)
+def store(endpoint) -> remote.RemoteStore:
+    """The remote store as ``open_remote`` opens it: every graph of ours, the data as default."""
+    return remote.RemoteStore(endpoint.url, scope=GRAPHS, default_graphs=[DATA])
+
+
+def publication(endpoint) -> Publication:
+    """A publication over the remote store, with what the endpoint reads of it."""
+    return Publication(
+        base=BASE,
+        store=store(endpoint),
+        data_graphs=(ox.NamedNode(DATA),),
+        ontology_graph=ox.NamedNode(GRAPHS[1]),
+        shapes_graph=ox.NamedNode(GRAPHS[2]),
+        labels=LabelIndex({}, {}),
+        validation=None,
+        settings=Settings.resolve({"base": BASE}, {}),
+    )
 
 
 @pytest.mark.parametrize(
@@ -243,8 +239,8 @@ def proxy(endpoint) -> sparql_remote.RemoteEngine:
         ("json", '{"head":{"vars":["s","o"]},"results":{"bindings":[{"s":{"type":"uri",'),
     ],
 )
-def test_proxy_rewrites_answers_in_standard_form_with_the_row_cap(endpoint, fmt, starts):
-    answer = proxy(endpoint).run(job("SELECT ?s ?o WHERE { ?s ?p ?o }", fmt), 5)
+def test_answers_are_rewritten_in_standard_form_with_the_row_cap(endpoint, fmt, starts):
+    answer = execute(store(endpoint), job("SELECT ?s ?o WHERE { ?s ?p ?o }", fmt), 5)
     body = answer.body.decode("utf-8")
     assert body.startswith(starts)
     assert "typed-literal" not in body and "nodeID" not in body
@@ -252,35 +248,38 @@ def test_proxy_rewrites_answers_in_standard_form_with_the_row_cap(endpoint, fmt,
 
 
 @pytest.mark.parametrize(
-    ("default", "named", "query", "sent_default", "sent_named"),
+    ("request_", "sent_default", "sent_named"),
     [
         # no dataset in the request: the data graphs, and every graph of ours by name
-        ([DATA], None, "SELECT * { ?s ?p ?o }", [DATA], GRAPHS),
+        ({"query": "SELECT * { ?s ?p ?o }"}, [DATA], GRAPHS),
         # default-graph-uri without named-graph-uri: no named graph at all
-        ([DATA], [], "SELECT * { ?s ?p ?o }", [DATA], [sparql_remote.NO_GRAPH]),
-        # the query's own FROM / FROM NAMED (default None): sent as checked, the rest empty
-        (None, None, f"SELECT * FROM <{DATA}> {{ ?s ?p ?o }}", [DATA], [sparql_remote.NO_GRAPH]),
         (
-            None,
-            None,
-            f"SELECT * FROM NAMED <{DATA}> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-            [sparql_remote.NO_GRAPH],
+            {"query": "SELECT * { ?s ?p ?o }", "default-graph-uri": DATA},
+            [DATA],
+            [remote.NO_GRAPH],
+        ),
+        # the query's own FROM / FROM NAMED: sent as checked, the rest empty
+        ({"query": f"SELECT * FROM <{DATA}> {{ ?s ?p ?o }}"}, [DATA], [remote.NO_GRAPH]),
+        (
+            {"query": f"SELECT * FROM NAMED <{DATA}> {{ GRAPH ?g {{ ?s ?p ?o }} }}"},
+            [remote.NO_GRAPH],
             [DATA],
         ),
     ],
 )
-def test_the_dataset_is_always_explicit(endpoint, default, named, query, sent_default, sent_named):
+def test_the_dataset_is_always_explicit(endpoint, request_, sent_default, sent_named):
     """Virtuoso opens every graph it holds to GRAPH ?g unless named graphs are given."""
-    run = job(query, named=named)
-    run.default_graphs = default
-    proxy(endpoint).run(run, 5)
+    pub = publication(endpoint)
+    parsed = read_get(urlencode(request_).encode(), 32768)
+    _, planned = plan(pub, parsed, "text/tab-separated-values")
+    run(pub, planned)
     form = endpoint.requests[-1]["form"]
     assert form["default-graph-uri"] == sent_default
     assert form["named-graph-uri"] == sent_named
     assert form["query"][0].startswith(f"BASE <{BASE}>\n")
 
 
-def test_proxy_maps_engine_failures(endpoint):
+def test_engine_failures_become_protocol_errors(endpoint):
     endpoint.answer = lambda request: (
         400,
         "text/plain",
@@ -288,11 +287,11 @@ def test_proxy_maps_engine_failures(endpoint):
         "SPARQL query:\nSELECT * WHERE { ?s",
     )
     with pytest.raises(QuerySyntaxError) as refused:
-        proxy(endpoint).run(job("SELECT * WHERE { ?s ?p ?o }"), 5)
+        execute(store(endpoint), job("SELECT * WHERE { ?s ?p ?o }"), 5)
     assert "SP030" in refused.value.message and "SPARQL query" not in refused.value.message
     endpoint.answer = lambda request: time.sleep(1.0) or (200, remote.RESULTS_JSON, "{}")
     with pytest.raises(QueryTimeout):
-        proxy(endpoint).run(job("SELECT * WHERE { ?s ?p ?o }"), 0.3)
+        execute(store(endpoint), job("SELECT * WHERE { ?s ?p ?o }"), 0.3)
 
 
 def test_an_engine_refusing_by_cost_estimate_is_a_query_timeout(endpoint):
@@ -305,5 +304,5 @@ def test_an_engine_refusing_by_cost_estimate_is_a_query_timeout(endpoint):
         "of 400 (sec).\n\nSPARQL query:\nSELECT ...",
     )
     with pytest.raises(QueryTimeout) as refused:
-        proxy(endpoint).run(job("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"), 5)
+        execute(store(endpoint), job("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"), 5)
     assert "estimates" in refused.value.message

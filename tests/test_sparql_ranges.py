@@ -68,7 +68,7 @@ def build_store() -> ox.Store:
 
 
 STORE = build_store()
-INDEX = DateIndex.from_store(STORE)
+INDEX = DateIndex.from_store(graph.store.EmbeddedStore(STORE))
 
 
 def answers(query: str):
@@ -199,7 +199,8 @@ def test_over_a_union_of_graphs_the_copy_would_count_twice():
     query = PREFIXES + (
         f"SELECT (COUNT(*) AS ?n) WHERE {{ ?e ex:at ?d FILTER(?d >= {date('2001-01-01')}) }}"
     )
-    first = rewrite(query, BASE, DateIndex.from_store(store), sets=True, max_values=0)
+    index = DateIndex.from_store(graph.store.EmbeddedStore(store))
+    first = rewrite(query, BASE, index, sets=True, max_values=0)
 
     def count(text):
         return next(iter(store.query(text, use_default_graph_as_union=True)))[0].value

@@ -10,8 +10,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE, data_paths
 
+from graph.store import EmbeddedStore
 from server.app import create_app
-from server.publish.publication import union_store
 from server.sparql.safety import Refused, check_query
 
 PREFIXES = (
@@ -146,7 +146,7 @@ def test_blank_nodes_keep_their_labels():
     )
     store.load("<http://x/b> <http://x/p> 2 .", format=ox.RdfFormat.TURTLE,
                to_graph=ox.NamedNode("http://x/g"))  # fmt: skip
-    alone = union_store(store)
+    alone = EmbeddedStore(store).union_alone()
     assert len(alone) == 3
     query = "SELECT ?o ?v WHERE { <http://x/a> <http://x/p> ?o OPTIONAL { ?o ?q ?v } } ORDER BY ?o"
     fmt = ox.QueryResultsFormat.JSON

@@ -23,15 +23,15 @@ from servers import free_port
 
 import graph
 import graph.store
-from graph.store import remote
+from graph.store import client, remote
 from graph.store.load import load_into
 from server import settings as server_settings
 from server.app import create_app
 from server.cli.load import add_load_command
+from server.errors import QueryTimeout
 from server.publish.publication import build
 from server.publish.store import open_remote
-from server.sparql import remote as sparql_remote
-from server.sparql.engine import Job
+from server.sparql.engine import Job, execute
 
 virtuoso = pytest.importorskip("virtuoso", reason="tests/virtuoso.py is the fixture helper")
 
@@ -53,7 +53,7 @@ def engine(tmp_path_factory):
     TIMINGS["virtuoso startup"] = server.startup_seconds
     server.allow_sparql_update()
     yield server
-    remote.close_connections()
+    client.close_connections()
     started = time.monotonic()
     server.stop()
     TIMINGS["virtuoso stop"] = time.monotonic() - started
@@ -96,7 +96,7 @@ def remote_app(loaded, tmp_path_factory):
     )
     store, validation = open_remote(config)
     pub = build(config, store, validation)
-    app = create_app({**config, "publication": pub})
+    app = create_app(config, publication=pub)
     TIMINGS["publisher start over Virtuoso"] = time.monotonic() - started
     return app
 
@@ -341,8 +341,8 @@ def test_graph_variable_sees_only_the_published_graphs(both):
 def test_row_cap_applies_to_the_remote_answer(remote_app):
     client = remote_app.test_client()
     pub = remote_app.extensions["policygraph"]
-    saved = pub.settings["sparql_row_cap"]
-    pub.settings["sparql_row_cap"] = 5
+    saved = pub.settings
+    pub.settings = saved.replace(sparql_row_cap=5)
     try:
         response = client.get(
             "/sparql",
@@ -350,7 +350,7 @@ def test_row_cap_applies_to_the_remote_answer(remote_app):
             headers={"Accept": "text/tab-separated-values"},
         )
     finally:
-        pub.settings["sparql_row_cap"] = saved
+        pub.settings = saved
     assert response.headers["X-Policygraph-Truncated"] == "true"
     assert len(response.get_data().decode().splitlines()) == 6
 
@@ -358,7 +358,7 @@ def test_row_cap_applies_to_the_remote_answer(remote_app):
 def test_service_is_refused_before_anything_is_forwarded(remote_client, monkeypatch):
     """A SERVICE query is refused with 400; no request reaches Virtuoso or the named host."""
     sent = []
-    original = remote.send
+    original = client.send
     monkeypatch.setattr(remote, "send", lambda *a, **k: sent.append(a) or original(*a, **k))
     port = free_port()
     with socket.socket() as listener:
@@ -395,21 +395,20 @@ def test_engine_errors_become_protocol_errors(remote_client):
 def test_digest_credentials_reach_the_authenticated_endpoint(loaded):
     """Virtuoso's ``/sparql-auth`` asks for HTTP Digest; credentials come from the environment."""
     url = loaded.endpoint + "-auth"
-    good = remote.credentials_from_env({remote.ENV_USER: "dba", remote.ENV_PASSWORD: "dba"})
+    good = client.credentials_from_env({client.ENV_USER: "dba", client.ENV_PASSWORD: "dba"})
     store = remote.RemoteStore(url, url, good)
     assert store.select("ASK { ?s ?p ?o }") is True
     name = "urn:x-policygraph-test:auth"
     store.update(f"INSERT DATA {{ GRAPH <{name}> {{ <{name}> <{name}> 1 }} }}")
     assert store.contains_named_graph(ox.NamedNode(name))
-    with pytest.raises(remote.RemoteError) as refused:
+    with pytest.raises(client.RemoteError) as refused:
         remote.RemoteStore(url, auth=("dba", "wrong")).select("ASK {}")
     assert refused.value.status == 401
 
 
 def test_a_slow_remote_query_times_out_with_503(remote_app):
-    """Last in this module: Virtuoso keeps running the query after the proxy gives up."""
+    """Last in this module: Virtuoso keeps running the query after the publisher gives up."""
     pub = remote_app.extensions["policygraph"]
-    engine = sparql_remote.engine(pub)
     job = Job(
         query="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
         base=BASE,
@@ -421,6 +420,6 @@ def test_a_slow_remote_query_times_out_with_503(remote_app):
         triple_cap=10,
     )
     started = time.monotonic()
-    with pytest.raises(sparql_remote.QueryTimeout):
-        engine.run(job, 0.5)
+    with pytest.raises(QueryTimeout):
+        execute(pub.store, job, 0.5)
     assert time.monotonic() - started < 5

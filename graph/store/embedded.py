@@ -1,4 +1,4 @@
-"""Put a dataset into the query store: embedded pyoxigraph, in memory or on disk.
+"""The embedded store: pyoxigraph in memory or on disk, and putting a dataset into it.
 
 An on-disk store is built offline in a fresh folder and swapped into place by rename, so a crash
 during a build leaves the previous complete store (or none) and never a half-written one; serving
@@ -12,11 +12,13 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph
 from rdflib import Dataset, URIRef
+
+from graph.store.base import GraphName, QueryResult, Store, value_of
 
 NQUADS = pyoxigraph.RdfFormat.N_QUADS
 
@@ -72,7 +74,7 @@ def memory_store(
 
 def build(
     dataset: Dataset, path: Path | None = None, vocabulary: Iterable[str] = (), union: bool = True
-) -> pyoxigraph.Store:
+) -> EmbeddedStore:
     """Load ``dataset`` into a new store: in memory, or on disk at ``path`` (then read-only).
 
     ``vocabulary`` names the graphs left out of the default graph (the ontology and shapes);
@@ -80,9 +82,9 @@ def build(
     """
     nquads = dataset_nquads(dataset)
     if path is None:
-        return memory_store(nquads, vocabulary, union)
+        return EmbeddedStore(memory_store(nquads, vocabulary, union), union=union)
     build_on_disk(nquads, Path(path), vocabulary, union)
-    return open_read_only(Path(path))
+    return EmbeddedStore.on_disk(Path(path), union)
 
 
 def build_on_disk(
@@ -161,3 +163,128 @@ def open_read_only(path: Path) -> pyoxigraph.Store:
     if not Path(path).is_dir():
         raise FileNotFoundError(f"no store at {path}")
     return pyoxigraph.Store.read_only(str(path))
+
+
+class EmbeddedStore(Store):
+    """A pyoxigraph store, in memory or on disk (``path``), as a :class:`graph.store.base.Store`.
+
+    ``union``: the default graph holds the union of the data graphs (setting ``default_graph =
+    data``, :func:`materialize_union`); else a query without a dataset reads every graph's
+    triples together (``all``). pyoxigraph cannot stop a query, nor find literals by range.
+    An on-disk store lets go of its handle before a fork and opens the folder read-only again
+    after it (a RocksDB handle must not cross a fork).
+    """
+
+    def __init__(
+        self, store: pyoxigraph.Store | None, *, path: Path | None = None, union: bool = True
+    ):
+        self._store = store
+        self.folder = Path(path) if path is not None else None
+        self.default_graph = "data" if union else "all"
+
+    @classmethod
+    def loaded(
+        cls, store: pyoxigraph.Store, vocabulary: Iterable[str] = (), union: bool = True
+    ) -> EmbeddedStore:
+        """An in-memory store a caller loaded itself; with ``union``, its default graph is made
+        the union of its graphs but ``vocabulary`` when it holds none yet."""
+        if union and not has_union(store):
+            materialize_union(store, vocabulary)
+        return cls(store, union=union)
+
+    @classmethod
+    def on_disk(cls, path: Path, union: bool = True) -> EmbeddedStore:
+        """The on-disk store at ``path``, opened read-only."""
+        return cls(open_read_only(path), path=path, union=union)
+
+    @property
+    def oxigraph(self) -> pyoxigraph.Store:
+        """The pyoxigraph store itself (for what only pyoxigraph does: bulk loads, updates)."""
+        if self._store is None:
+            raise RuntimeError("the on-disk store is not open in this process (before a fork)")
+        return self._store
+
+    def __repr__(self) -> str:
+        return f"<EmbeddedStore {self.folder or 'in memory'} default graph: {self.default_graph}>"
+
+    def query(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+        use_default_graph_as_union: bool = False,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """pyoxigraph's own evaluation (``timeout`` cannot be honoured: :attr:`stops_queries`
+        is False); an ASK answers a ``bool``."""
+        options: dict = {}
+        if base_iri is not None:
+            options["base_iri"] = base_iri
+        if default_graph is not None:
+            options["default_graph"] = [_node(g) for g in default_graph]
+        elif use_default_graph_as_union or self.default_graph == "all":
+            options["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            options["named_graphs"] = [_node(g) for g in named_graphs]
+        result = self.oxigraph.query(query, **options)
+        return bool(result) if isinstance(result, pyoxigraph.QueryBoolean) else result
+
+    def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None):  # noqa: A002
+        return self.oxigraph.quads_for_pattern(subject, predicate, object, graph_name)
+
+    def named_graphs(self):
+        return self.oxigraph.named_graphs()
+
+    def has_union(self) -> bool:
+        """:func:`has_union` of this store."""
+        return has_union(self.oxigraph)
+
+    def graph_sizes(self, graphs: Iterable[pyoxigraph.NamedNode]) -> dict[str, int]:
+        """One query counting every graph (SPARQL 1.1 Query §11 ``GROUP BY``)."""
+        sizes = {
+            value_of(row[0]): int(value_of(row[1]))
+            for row in self.rows(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+            )
+        }
+        return {g.value: sizes.get(g.value, 0) for g in graphs}
+
+    def graph_ntriples(self, graph: pyoxigraph.NamedNode) -> bytes:
+        """The triples of ``graph`` as N-Triples, by pyoxigraph's writer."""
+        return self.oxigraph.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+
+    def __len__(self) -> int:
+        return len(self.oxigraph)
+
+    def union_alone(self) -> EmbeddedStore | None:
+        """In memory, with the union as default graph: a store of that union alone.
+
+        pyoxigraph's in-memory store keeps one list of quads per term across every graph, so a
+        pattern over the default graph of a store that also holds the named graphs walks each
+        triple twice; the union alone, in a store of its own, is walked once. The same term
+        objects go in: blank nodes keep their identities, so answers are the same bytes.
+        """
+        if self.folder is not None or self.default_graph != "data":
+            return None
+        alone = pyoxigraph.Store()
+        alone.extend(
+            pyoxigraph.Quad(quad.subject, quad.predicate, quad.object)
+            for quad in self.oxigraph.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())
+        )
+        return EmbeddedStore(alone)
+
+    def before_fork(self) -> None:
+        """An on-disk store closes its handle (reopened per process by :meth:`after_fork`)."""
+        if self.folder is not None:
+            self._store = None
+
+    def after_fork(self) -> None:
+        """An on-disk store opens its folder read-only in this process."""
+        if self.folder is not None:
+            self._store = open_read_only(self.folder)
+
+
+def _node(graph: GraphName) -> pyoxigraph.NamedNode:
+    return graph if isinstance(graph, pyoxigraph.NamedNode) else pyoxigraph.NamedNode(graph)

@@ -13,19 +13,15 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from graph.store.client import Credentials, RemoteError, credentials_from_env, send
 from graph.store.remote import (
     ENV_GRAPH_STORE_URL,
     ENV_UPDATE_URL,
     N_TRIPLES,
     VALIDATION_GRAPH,
-    Credentials,
-    RemoteError,
     RemoteStore,
-    _iri,
-    _nt_term,
-    credentials_from_env,
-    send,
 )
+from graph.store.terms import nt_term
 
 
 def _by_graph(nquads: bytes) -> dict[str, list[ox.Triple]]:
@@ -38,7 +34,7 @@ def _by_graph(nquads: bytes) -> dict[str, list[ox.Triple]]:
 
 def _ntriples(triples: Iterable[ox.Triple]) -> str:
     return "".join(
-        f"{_nt_term(t.subject)} {_nt_term(t.predicate)} {_nt_term(t.object)} .\n" for t in triples
+        f"{nt_term(t.subject)} {nt_term(t.predicate)} {nt_term(t.object)} .\n" for t in triples
     )
 
 
@@ -67,6 +63,42 @@ def put_graph(
     )
 
 
+def drop_graphs(
+    url: str,
+    graph_names: Iterable[str],
+    update_url: str | None = None,
+    *,
+    graph_store_url: str | None = None,
+    auth: Credentials | None = None,
+    timeout: float = 120.0,
+) -> None:
+    """Remove named graphs from a SPARQL 1.1 store: Graph Store HTTP Protocol §5.4 DELETE when
+    ``graph_store_url`` is given, else SPARQL 1.1 Update §3.2.2 ``DROP SILENT GRAPH``."""
+    if auth is None:
+        auth = credentials_from_env()
+    graph_store_url = graph_store_url or os.environ.get(ENV_GRAPH_STORE_URL) or None
+    store = RemoteStore(
+        url, update_url or os.environ.get(ENV_UPDATE_URL) or None, auth, timeout=timeout
+    )
+    for graph in graph_names:
+        if graph_store_url:
+            query = urllib.parse.urlencode([("graph", graph), ("graph-uri", graph)])
+            separator = "&" if "?" in graph_store_url else "?"
+            try:
+                send(
+                    "DELETE",
+                    f"{graph_store_url}{separator}{query}",
+                    accept="*/*",
+                    timeout=timeout,
+                    auth=auth,
+                )
+            except RemoteError as error:
+                if error.status != 404:  # §5.4: 404 for a graph that is not there
+                    raise
+        else:
+            store.update(f"DROP SILENT GRAPH <{graph}>")
+
+
 def insert_graph(store: RemoteStore, graph: str, triples: list[ox.Triple], batch: int = 250) -> int:
     """Replace one named graph with SPARQL 1.1 Update (§3.1.1 INSERT DATA, §3.2.2 DROP).
 
@@ -76,7 +108,8 @@ def insert_graph(store: RemoteStore, graph: str, triples: list[ox.Triple], batch
     10000 lines of it (about 1000 triples). Returns the number of update requests sent.
     """
     store.update(f"DROP SILENT GRAPH <{graph}>")
-    plain, blank = [], []
+    plain: list[ox.Triple] = []
+    blank: list[ox.Triple] = []
     for triple in triples:
         holds_blank = isinstance(triple.subject, ox.BlankNode) or isinstance(
             triple.object, ox.BlankNode
@@ -125,14 +158,13 @@ def load_into(
     graphs = _by_graph(dataset_nquads_bytes)
     counts = {}
     for name in graph_names:
-        name = _iri(name)
+        name = name.value if isinstance(name, ox.NamedNode) else str(name)
         triples = graphs.get(name, [])
         if graph_store_url:
             put_graph(graph_store_url, name, triples, auth, timeout)
         else:
             insert_graph(store, name, triples)
-        answer = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
-        counts[name] = int(answer[1][0][0].value)
+        counts[name] = store.graph_sizes([ox.NamedNode(name)])[name]
     return counts
 
 
@@ -143,4 +175,4 @@ def report_nquads(report_turtle: str, base: str) -> bytes:
         ox.Quad(t.subject, t.predicate, t.object, graph)
         for t in ox.parse(report_turtle.encode("utf-8"), ox.RdfFormat.TURTLE)
     ]
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""

@@ -1,459 +1,89 @@
-"""A SPARQL 1.1 Protocol client that stands in for pyoxigraph.Store; the loader: graph.store.load.
+"""The remote store: an external SPARQL 1.1 endpoint as a :class:`graph.store.base.Store`.
 
-:class:`RemoteStore` offers the part of ``pyoxigraph.Store`` the publisher uses (``query``,
-``quads_for_pattern``, ``named_graphs``, ``contains_named_graph``, ``len``) over an external SPARQL
-1.1 endpoint (DESIGN.md § Store and scale), and answers with real pyoxigraph terms, so the server
-code runs unchanged. Only the standard library talks HTTP (``http.client``, one keep-alive
-connection per thread and origin: a small query costs Virtuoso about 1.4 ms on one, 5.6 ms on a
-fresh connection).
+DESIGN.md § Store and scale. Requests follow SPARQL 1.1 Protocol §2.1.2 (POST with a form body),
+never §2.1.3 (a direct ``application/sparql-query`` POST: Virtuoso 7.2 hangs on it), always with
+an explicit ``Accept`` (without one Virtuoso answers HTML), and always with a timeout
+(:mod:`graph.store.client`). The dataset is always explicit (``default-graph-uri`` /
+``named-graph-uri``, §2.1.4): Virtuoso lets ``GRAPH ?g`` range over every graph it holds (its own
+system graphs included) when no named graph is given, and it adds protocol graphs to a query's
+``FROM`` clauses instead of replacing them; so the graphs the query reads are sent (an empty set
+as a graph that cannot exist, :data:`NO_GRAPH`).
 
-Requests follow SPARQL 1.1 Protocol §2.1.1 (GET) and §2.1.2 (POST with a form body), never §2.1.3
-(a direct ``application/sparql-query`` POST: Virtuoso 7.2 hangs on it), always with an explicit
-``Accept`` (without one Virtuoso answers HTML), and always with a timeout. Results are read as
-SPARQL 1.1 Query Results JSON (§3), also accepting the pre-Recommendation ``typed-literal`` type
-that Virtuoso still sends; Virtuoso's ``"1"``/``"0"`` for ``xsd:boolean`` become ``true``/``false``
-and its ``nodeID://…`` blank-node labels become blank nodes (and back again in patterns). Nothing
-else is changed: language tags keep the case the engine gives them.
+The store's ``scope`` (graph IRIs) is what "every graph" means, and ``default_graphs`` what its
+default graph is (the data graphs); both are set when it is opened for a publication. Answers are
+read as SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE) into pyoxigraph terms
+(:mod:`graph.store.terms`), so the publisher writes the same bytes whatever the engine.
 
-Credentials come from ``POLICYGRAPH_SPARQL_USER`` / ``POLICYGRAPH_SPARQL_PASSWORD`` (HTTP Digest or
-Basic, whichever the server asks for), an update endpoint from ``POLICYGRAPH_SPARQL_UPDATE_URL``
-and a Graph Store Protocol endpoint from ``POLICYGRAPH_SPARQL_GRAPH_STORE_URL``.
+An update endpoint comes from ``POLICYGRAPH_SPARQL_UPDATE_URL`` and a Graph Store Protocol endpoint
+from ``POLICYGRAPH_SPARQL_GRAPH_STORE_URL``; credentials as :mod:`graph.store.client` says.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import http.client
-import json
 import os
-import re
-import secrets
 import threading
-import urllib.parse
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
+from graph import sparql_lexer
+from graph.store.base import (
+    GraphName,
+    QueryResult,
+    Solutions,
+    Store,
+    Term,
+    Triples,
+    UnreadableAnswer,
+)
+from graph.store.client import (
+    FORM,
+    Credentials,
+    RemoteError,
+    RemoteSyntaxError,
+    RemoteTimeout,
+    credentials_from_env,
+    form_body,
+    send,
+)
+from graph.store.terms import parse_results_json, sparql_term
+
 PREFIX = "sparql:"
-ENV_USER = "POLICYGRAPH_SPARQL_USER"
-ENV_PASSWORD = "POLICYGRAPH_SPARQL_PASSWORD"
 ENV_UPDATE_URL = "POLICYGRAPH_SPARQL_UPDATE_URL"
 ENV_GRAPH_STORE_URL = "POLICYGRAPH_SPARQL_GRAPH_STORE_URL"
-
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-FORM = "application/x-www-form-urlencoded"
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-#: Virtuoso's label for a blank node in results; it accepts ``<nodeID://…>`` in queries too.
-VIRTUOSO_BNODE = "nodeID://"
 #: The report graph the loader writes next to the data (not a data graph: not under graph/).
 VALIDATION_GRAPH = "validation"
+#: Names no graph: stands for an empty default graph or an empty set of named graphs.
+NO_GRAPH = "urn:x-policygraph:no-graph"
+#: The largest answer read from the engine (bytes); a bigger one is an error.
+MAX_ANSWER = 256 * 1024 * 1024
+#: How Virtuoso says its cost estimate exceeds MaxQueryCostEstimationTime (error 42000).
+ESTIMATE_REFUSED = "estimated execution time"
 
 
-class RemoteError(Exception):
-    """The endpoint failed or could not be reached; ``status`` is its HTTP status, if any."""
+def _iri(value: GraphName) -> str:
+    return value.value if isinstance(value, ox.NamedNode) else str(value)
 
-    def __init__(self, message: str, status: int | None = None, body: str = ""):
-        super().__init__(message)
-        self.status = status
-        self.body = body
 
+def _graphs(listed: Sequence[GraphName] | None) -> list[str] | None:
+    return None if listed is None else [_iri(g) for g in listed]
 
-class RemoteTimeout(RemoteError):
-    """The endpoint did not answer within the timeout."""
 
+class RemoteStore(Store):
+    """A SPARQL 1.1 endpoint as a :class:`graph.store.base.Store`.
 
-class RemoteSyntaxError(RemoteError, SyntaxError):
-    """The endpoint refused the query text (HTTP 400), like pyoxigraph's ``SyntaxError``."""
-
-
-# -- terms ---------------------------------------------------------------------------------------
-
-_BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
-
-
-def term_from_json(binding: dict) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
-    """One RDF term of SPARQL 1.1 Query Results JSON §3.2.2 (and the old ``typed-literal``)."""
-    kind = binding.get("type")
-    value = binding.get("value")
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if kind == "bnode":
-        return blank_node(value)
-    if kind in ("literal", "typed-literal"):
-        language = binding.get("xml:lang")
-        if language:
-            return ox.Literal(value, language=language)
-        datatype = binding.get("datatype")
-        if datatype and datatype != XSD_STRING:
-            if datatype == XSD_BOOLEAN and value in ("1", "0"):
-                value = "true" if value == "1" else "false"
-            return ox.Literal(value, datatype=ox.NamedNode(datatype))
-        return ox.Literal(value)
-    if kind == "triple":
-        parts = value or {}
-        return ox.Triple(
-            term_from_json(parts["subject"]),
-            term_from_json(parts["predicate"]),
-            term_from_json(parts["object"]),
-        )
-    raise RemoteError(f"unknown RDF term type {kind!r} in the SPARQL JSON results")
-
-
-def blank_node(label: str) -> ox.BlankNode:
-    """A blank node for an engine's label (``nodeID://b10000`` → ``_:b10000``)."""
-    if label.startswith(VIRTUOSO_BNODE):
-        label = label[len(VIRTUOSO_BNODE) :]
-    if not _BNODE_LABEL.match(label):
-        label = "x" + label.encode("utf-8").hex()
-    return ox.BlankNode(label)
-
-
-def sparql_term(term) -> str:
-    """A term in SPARQL syntax (N-Triples syntax is valid SPARQL for IRIs and literals)."""
-    if isinstance(term, ox.BlankNode):
-        return f"<{VIRTUOSO_BNODE}{term.value}>"
-    if isinstance(term, ox.NamedNode | ox.Literal):
-        return str(term)
-    raise TypeError(f"cannot write {term!r} in a query pattern")
-
-
-def _nt_term(term) -> str:
-    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else str(term)
-
-
-# -- results -------------------------------------------------------------------------------------
-
-
-class RemoteSolution:
-    """One solution, indexable like ``pyoxigraph.QuerySolution`` (by position, name or Variable)."""
-
-    __slots__ = ("_names", "_values")
-
-    def __init__(self, names: dict[str, int], values: tuple):
-        self._names = names
-        self._values = values
-
-    def __getitem__(self, key):
-        if isinstance(key, int):
-            return self._values[key]
-        if isinstance(key, ox.Variable):
-            key = key.value
-        return self._values[self._names[key]]
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __iter__(self) -> Iterator:
-        return iter(self._values)
-
-    def __repr__(self) -> str:
-        pairs = " ".join(f"{name}={self._values[i]}" for name, i in self._names.items())
-        return f"<RemoteSolution {pairs}>"
-
-
-class RemoteSolutions:
-    """The solutions of a SELECT, iterable once or more, with ``variables`` as pyoxigraph has."""
-
-    def __init__(self, variables: list[str], rows: list[tuple]):
-        self.variables = [ox.Variable(name) for name in variables]
-        self._names = {name: i for i, name in enumerate(variables)}
-        self._rows = rows
-
-    def __iter__(self) -> Iterator[RemoteSolution]:
-        return (RemoteSolution(self._names, row) for row in self._rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-
-class RemoteBoolean:
-    """An ASK answer, truthy like ``pyoxigraph.QueryBoolean``."""
-
-    def __init__(self, value: bool):
-        self.value = bool(value)
-
-    def __bool__(self) -> bool:
-        return self.value
-
-    def __repr__(self) -> str:
-        return f"<RemoteBoolean {self.value}>"
-
-
-def parse_results_json(body: bytes) -> tuple[list[str], list[tuple]] | bool:
-    """SPARQL 1.1 Query Results JSON §3: (variables, rows of terms or None), or an ASK boolean."""
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise RemoteError(f"the endpoint's answer is not SPARQL JSON results: {error}") from None
-    if "boolean" in document:
-        return bool(document["boolean"])
-    variables = list(document.get("head", {}).get("vars", []))
-    rows = []
-    for binding in document.get("results", {}).get("bindings", []):
-        rows.append(
-            tuple(term_from_json(binding[name]) if name in binding else None for name in variables)
-        )
-    return variables, rows
-
-
-# -- query text ----------------------------------------------------------------------------------
-
-#: IRIs, strings, comments and single characters of interest, in SPARQL 1.1 Query §19.8 terms.
-_LEXEME = re.compile(
-    r"""(?P<skip><[^<>"{}|^`\\\x00-\x20]*>|'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''"""
-    r'''|"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""|'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*"'''
-    r"""|\#[^\r\n]*|[?$][A-Za-z0-9_]+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<char>[{}()])""",
-    re.DOTALL,
-)
-FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
-
-
-def query_form(query: str) -> str:
-    """SELECT, CONSTRUCT, DESCRIBE or ASK: the first such bare word of the query."""
-    for match in _LEXEME.finditer(query):
-        if match.lastgroup == "word" and match.group().upper() in FORMS:
-            return match.group().upper()
-    raise RemoteSyntaxError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
-
-
-def with_dataset(
-    query: str, default_graph: Iterable[str] = (), named_graphs: Iterable[str] = ()
-) -> str:
-    """``query`` with ``FROM`` / ``FROM NAMED`` clauses (SPARQL 1.1 Query §13.2) inserted.
-
-    They go right before the WHERE clause: the first ``WHERE`` or ``{`` outside parentheses after
-    the query form (and after the template of a ``CONSTRUCT {…}``), else at the end
-    (``DESCRIBE <x>``).
-    """
-    clauses = "".join(f"FROM <{g}> " for g in default_graph)
-    clauses += "".join(f"FROM NAMED <{g}> " for g in named_graphs)
-    if not clauses:
-        return query
-    tokens = [m for m in _LEXEME.finditer(query) if m.lastgroup != "skip"]
-    index = next(
-        (i for i, m in enumerate(tokens) if m.lastgroup == "word" and m.group().upper() in FORMS),
-        None,
-    )
-    if index is None:
-        raise RemoteSyntaxError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
-    index += 1
-    if (
-        tokens[index - 1].group().upper() == "CONSTRUCT"
-        and index < len(tokens)
-        and tokens[index].group() == "{"
-    ):
-        depth = 0
-        while index < len(tokens):
-            text = tokens[index].group()
-            depth += {"{": 1, "}": -1}.get(text, 0)
-            index += 1
-            if depth == 0:
-                break
-    depth = 0
-    for match in tokens[index:]:
-        text = match.group()
-        if text == "(":
-            depth += 1
-        elif text == ")":
-            depth -= 1
-        elif depth == 0 and (text == "{" or text.upper() == "WHERE"):
-            return query[: match.start()] + clauses + query[match.start() :]
-    return query.rstrip() + " " + clauses.rstrip()
-
-
-# -- HTTP ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Credentials:
-    user: str
-    password: str
-
-
-def credentials_from_env(environ=None) -> Credentials | None:
-    environ = os.environ if environ is None else environ
-    user = environ.get(ENV_USER)
-    return Credentials(user, environ.get(ENV_PASSWORD, "")) if user else None
-
-
-def _digest(auth: Credentials, method: str, path: str, challenge: dict, count: int) -> str:
-    """An ``Authorization: Digest`` header (RFC 7616 §3.4, MD5 and ``qop=auth``)."""
-    algorithm = challenge.get("algorithm", "MD5")
-    hasher = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}.get(algorithm.upper())
-    if hasher is None:
-        raise RemoteError(f"unsupported HTTP Digest algorithm {algorithm}")
-
-    def h(text: str) -> str:
-        return hasher(text.encode("utf-8")).hexdigest()
-
-    realm, nonce = challenge.get("realm", ""), challenge.get("nonce", "")
-    ha1 = h(f"{auth.user}:{realm}:{auth.password}")
-    ha2 = h(f"{method}:{path}")
-    fields = {"username": auth.user, "realm": realm, "nonce": nonce, "uri": path}
-    if "auth" in [q.strip() for q in challenge.get("qop", "").split(",")]:
-        cnonce, nc = secrets.token_hex(8), f"{count:08x}"
-        fields["response"] = h(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
-        header = ", ".join(f'{k}="{v}"' for k, v in fields.items())
-        header += f', qop=auth, nc={nc}, cnonce="{cnonce}", algorithm={algorithm}'
-    else:
-        fields["response"] = h(f"{ha1}:{nonce}:{ha2}")
-        header = ", ".join(f'{k}="{v}"' for k, v in fields.items())
-    if "opaque" in challenge:
-        header += f', opaque="{challenge["opaque"]}"'
-    return "Digest " + header
-
-
-_CHALLENGE = re.compile(r'(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
-
-
-def _challenge(header: str) -> tuple[str, dict]:
-    scheme, _, rest = header.strip().partition(" ")
-    return scheme.lower(), {
-        m[1].lower(): m[2] if m[2] is not None else m[3] for m in _CHALLENGE.finditer(rest)
-    }
-
-
-class _Connections(threading.local):
-    """Keep-alive connections of this thread, per origin (a fork starts afresh)."""
-
-    def __init__(self):
-        self.pid = os.getpid()
-        self.open: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
-        self.challenges: dict[tuple[str, str, int], tuple[str, dict, int]] = {}
-
-
-_local = _Connections()
-
-
-def _connection(origin: tuple[str, str, int], timeout: float) -> http.client.HTTPConnection:
-    if _local.pid != os.getpid():
-        _local.open.clear()
-        _local.challenges.clear()
-        _local.pid = os.getpid()
-    found = _local.open.get(origin)
-    if found is None:
-        scheme, host, port = origin
-        kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-        found = _local.open[origin] = kind(host, port, timeout=timeout)
-    found.timeout = timeout
-    if found.sock is not None:
-        found.sock.settimeout(timeout)
-    return found
-
-
-def close_connections() -> None:
-    """Close this thread's keep-alive connections."""
-    for origin in list(_local.open):
-        _drop(origin)
-
-
-def _drop(origin) -> None:
-    found = _local.open.pop(origin, None)
-    if found is not None:
-        found.close()
-
-
-def send(
-    method: str,
-    url: str,
-    *,
-    accept: str,
-    body: bytes | None = None,
-    content_type: str | None = None,
-    timeout: float = 30.0,
-    auth: Credentials | None = None,
-    max_bytes: int | None = None,
-) -> tuple[int, dict, bytes]:
-    """One request on a keep-alive connection; returns (status, headers, body).
-
-    Raises :class:`RemoteTimeout` past ``timeout`` seconds without progress,
-    :class:`RemoteSyntaxError` on 400 and :class:`RemoteError` on anything else but 2xx.
-    HTTP Basic or Digest credentials are sent when the server asks (401), then up front.
-    """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RemoteError(f"not an http(s) URL: {url}")
-    origin = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    headers = {"Accept": accept, "User-Agent": "policygraph", "Connection": "keep-alive"}
-    if content_type:
-        headers["Content-Type"] = content_type
-    for attempt in range(3):
-        remembered = _local.challenges.get(origin) if auth is not None else None
-        if remembered is not None:
-            scheme, challenge, count = remembered
-            _local.challenges[origin] = (scheme, challenge, count + 1)
-            headers["Authorization"] = (
-                _digest(auth, method, path, challenge, count + 1)
-                if scheme == "digest"
-                else "Basic "
-                + base64.b64encode(f"{auth.user}:{auth.password}".encode()).decode("ascii")
-            )
-        connection = _connection(origin, timeout)
-        reused = connection.sock is not None
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read(max_bytes + 1 if max_bytes else None)
-            if max_bytes and len(data) > max_bytes:
-                _drop(origin)
-                raise RemoteError(f"the endpoint's answer is larger than {max_bytes} bytes")
-        except TimeoutError as error:
-            _drop(origin)
-            raise RemoteTimeout(
-                f"the SPARQL endpoint did not answer within {timeout:g} s"
-            ) from error
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
-            _drop(origin)
-            if reused and attempt == 0:
-                continue  # the server closed an idle keep-alive connection: resend once
-            raise RemoteError(f"the SPARQL endpoint closed the connection: {error}") from None
-        except (OSError, http.client.HTTPException) as error:
-            _drop(origin)
-            raise RemoteError(f"the SPARQL endpoint cannot be reached: {error}") from None
-        if response.will_close:
-            _drop(origin)
-        status = response.status
-        if status == 401 and auth is not None and attempt < 2:
-            scheme, challenge = _challenge(response.headers.get("WWW-Authenticate", ""))
-            if scheme in ("digest", "basic") and (
-                remembered is None or challenge.get("stale") or remembered[1] != challenge
-            ):
-                _local.challenges[origin] = (scheme, challenge, 0)
-                continue
-        if 200 <= status < 300:
-            return status, dict(response.headers.items()), data
-        text = data[:4096].decode("utf-8", "replace")
-        kind = RemoteSyntaxError if status == 400 else RemoteError
-        raise kind(f"the SPARQL endpoint answered {status}: {text.strip()[:500]}", status, text)
-    raise RemoteError("the SPARQL endpoint refused the credentials", 401)
-
-
-def form_body(pairs: Iterable[tuple[str, str]]) -> bytes:
-    return urllib.parse.urlencode(list(pairs)).encode("ascii")
-
-
-# -- the store -----------------------------------------------------------------------------------
-
-
-class RemoteStore:
-    """The subset of ``pyoxigraph.Store`` the publisher uses, over a SPARQL 1.1 endpoint.
-
-    ``scope`` (graph IRIs) limits what "every graph" means for ``quads_for_pattern(…, None)``
-    and ``named_graphs()``; without it they range over every named graph of the endpoint
-    (Virtuoso holds some system graphs of its own). The remote store has no separate default
-    graph: data lives in named graphs. Reads larger than ``page_size`` rows are fetched in pages
-    (``LIMIT``/``OFFSET``, below Virtuoso's default ``ResultSetMaxRows`` of 10000).
+    Reads larger than ``page_size`` rows are fetched in pages (``LIMIT``/``OFFSET``, below
+    Virtuoso's default ``ResultSetMaxRows`` of 10000). A lookup by subject in one named graph
+    fetches (and keeps, in a small LRU) every quad of that subject there, so the label lookups
+    of many documents cost one request each.
     """
 
-    remote = True
+    stops_queries = True  # every request has a timeout
+    indexes_values = True  # an engine of this size indexes literal values (Virtuoso does)
 
     def __init__(
         self,
@@ -464,6 +94,7 @@ class RemoteStore:
         timeout: float = 30.0,
         page_size: int = 10000,
         scope: Iterable[str] | None = None,
+        default_graphs: Iterable[str] | None = None,
         graph_store_url: str | None = None,
         cache_size: int = 4096,
     ):
@@ -473,9 +104,11 @@ class RemoteStore:
         self.auth = Credentials(*auth) if isinstance(auth, tuple) else auth
         self.timeout = float(timeout)
         self.page_size = int(page_size)
+        #: Every graph of the store (None: every graph the endpoint holds).
         self.scope = sorted(str(g) for g in scope) if scope is not None else None
+        #: The graphs whose union is the default graph (None: the endpoint's own default).
+        self.default_graphs = list(default_graphs) if default_graphs is not None else None
         self.cache_size = int(cache_size)
-        self.proxy = None  # the endpoint proxy of server.sparql.remote, made on first use
         self._cache: OrderedDict[tuple, list[ox.Quad]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -499,21 +132,21 @@ class RemoteStore:
     def __repr__(self) -> str:
         return f"<RemoteStore {self.query_url}>"
 
-    # -- protocol
+    # -- the protocol
 
     def request(
         self,
         query: str,
         accept: str,
-        default_graph_uri: Iterable[str] = (),
-        named_graph_uri: Iterable[str] = (),
+        default_graph_uri: Iterable[str] | None = None,
+        named_graph_uri: Iterable[str] | None = None,
         timeout: float | None = None,
-        max_bytes: int | None = None,
-    ) -> tuple[int, dict, bytes]:
+        max_bytes: int | None = MAX_ANSWER,
+    ) -> tuple[int, dict[str, str], bytes]:
         """SPARQL 1.1 Protocol §2.1.2: a query by POST with a form-encoded body."""
         pairs = [("query", query)]
-        pairs += [("default-graph-uri", g) for g in default_graph_uri]
-        pairs += [("named-graph-uri", g) for g in named_graph_uri]
+        pairs += [("default-graph-uri", g) for g in default_graph_uri or ()]
+        pairs += [("named-graph-uri", g) for g in named_graph_uri or ()]
         return send(
             "POST",
             self.query_url,
@@ -544,47 +177,71 @@ class RemoteStore:
             auth=self.auth,
         )
 
-    # -- pyoxigraph.Store's surface
+    # -- the store
 
     def query(
         self,
         query: str,
         *,
-        default_graph=None,
-        named_graphs=None,
-        base_iri=None,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
         use_default_graph_as_union: bool = False,
-        **_ignored,
-    ):
-        """Like ``pyoxigraph.Store.query``: solutions, a boolean, or an iterator of triples."""
-        text = with_dataset(
-            query,
-            [_iri(g) for g in _listed(default_graph)],
-            [_iri(g) for g in _listed(named_graphs)],
-        )
-        if base_iri:
-            text = f"BASE <{base_iri}>\n{text}"
-        form = query_form(query)
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            _, _, body = self.request(text, N_TRIPLES)
-            return iter(list(ox.parse(body, ox.RdfFormat.N_TRIPLES)))
-        answer = self.select(text)
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Solutions, a boolean or triples (:meth:`graph.store.base.Store.query`), through the
+        endpoint with the dataset sent explicitly; relative IRIs resolve against ``base_iri``
+        (a ``BASE`` in the query itself still overrides it, SPARQL 1.1 Query §4.1.1.1)."""
+        form = sparql_lexer.query_form(sparql_lexer.tokenize(query))
+        if form is None:
+            raise RemoteSyntaxError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
+        if use_default_graph_as_union:
+            default = self.scope
+        else:
+            default = self.default_graphs if default_graph is None else _graphs(default_graph)
+        named = self.scope if named_graphs is None else _graphs(named_graphs)
+        text = f"BASE <{base_iri}>\n{query}" if base_iri else query
+        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        try:
+            _, headers, body = self.request(
+                text,
+                N_TRIPLES if graph_form else RESULTS_JSON,
+                None if default is None else (default or [NO_GRAPH]),
+                None if named is None else (named or [NO_GRAPH]),
+                timeout=timeout,
+            )
+        except RemoteError as error:
+            if not isinstance(error, RemoteTimeout | RemoteSyntaxError) and (
+                ESTIMATE_REFUSED in (error.body or str(error))
+            ):  # Virtuoso refuses up front a query its cost model says would outlast its limit
+                raise RemoteTimeout(
+                    "the SPARQL engine estimates this query would run past its time limit",
+                    estimated=True,
+                ) from None
+            raise
+        # Virtuoso answers an "anytime" partial result when its own limit strikes first.
+        partial = any(name.lower() == "x-sql-state" for name in headers)
+        if graph_form:
+            try:
+                triples = Triples(ox.parse(body, ox.RdfFormat.N_TRIPLES))
+            except (SyntaxError, ValueError) as error:
+                raise UnreadableAnswer(f"the endpoint's N-Triples do not parse: {error}") from None
+            triples.partial = partial
+            return triples
+        answer = parse_results_json(body)
         if isinstance(answer, bool):
-            return RemoteBoolean(answer)
-        return RemoteSolutions(*answer)
+            return answer
+        return Solutions(*answer, partial=partial)
 
     def quads_for_pattern(
         self,
         subject=None,
         predicate=None,
-        object=None,  # noqa: A002
+        object=None,  # noqa: A002 - pyoxigraph's name
         graph_name=None,
     ) -> Iterator[ox.Quad]:
-        """Every quad matching the pattern (``graph_name`` None: every named graph in scope).
-
-        A lookup by subject in one named graph fetches (and keeps, in a small LRU) every quad of
-        that subject there, so the label lookups of many documents cost one request each.
-        """
+        """Every quad matching the pattern (``graph_name`` None: every graph in scope;
+        ``DefaultGraph()``: the union of :attr:`default_graphs`)."""
         if (
             subject is not None
             and object is None
@@ -611,14 +268,15 @@ class RemoteStore:
 
     def _quads(self, subject, predicate, object, graph_name) -> Iterator[ox.Quad]:  # noqa: A002
         names = ("s", "p", "o")
-        given = (subject, predicate, object)
+        given: tuple[Term | None, ...] = (subject, predicate, object)
         pattern = " ".join(
             sparql_term(term) if term is not None else f"?{name}"
             for name, term in zip(names, given, strict=True)
         )
         wanted = [name for name, term in zip(names, given, strict=True) if term is None]
         if isinstance(graph_name, ox.DefaultGraph):
-            where, dataset = f"{{ {pattern} }}", ""
+            where = f"{{ {pattern} }}"
+            dataset = "".join(f" FROM <{g}>" for g in self.default_graphs or ())
         elif graph_name is None:
             wanted.append("g")
             where = f"{{ GRAPH ?g {{ {pattern} }} }}"
@@ -629,7 +287,9 @@ class RemoteStore:
         base_query = f"SELECT {projection}{dataset} WHERE {where}"
         for row in self._paged(base_query, bool(wanted)):
             values = dict(zip(wanted, row, strict=True))
-            terms = [values.get(name, term) for name, term in zip(names, given, strict=True)]
+            terms: list[Any] = [
+                values.get(name, term) for name, term in zip(names, given, strict=True)
+            ]
             graph = values.get("g", graph_name if graph_name is not None else ox.DefaultGraph())
             yield ox.Quad(terms[0], terms[1], terms[2], graph)
 
@@ -655,22 +315,35 @@ class RemoteStore:
         rows = answer[1] if not isinstance(answer, bool) else []
         return iter([row[0] for row in rows if isinstance(row[0], ox.NamedNode)])
 
-    def contains_named_graph(self, graph_name) -> bool:
-        return bool(self.select(f"ASK {{ GRAPH {sparql_term(graph_name)} {{ ?s ?p ?o }} }}"))
+    def contains_named_graph(self, graph_name: GraphName) -> bool:
+        return bool(self.select(f"ASK {{ GRAPH <{_iri(graph_name)}> {{ ?s ?p ?o }} }}"))
+
+    def graph_sizes(self, graphs: Iterable[ox.NamedNode]) -> dict[str, int]:
+        """Triples per graph, one count query each."""
+        sizes = {}
+        for graph in graphs:
+            answer = self.select(
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"
+            )
+            sizes[graph.value] = int(answer[1][0][0].value) if not isinstance(answer, bool) else 0
+        return sizes
+
+    def graph_ntriples(self, graph: ox.NamedNode) -> bytes:
+        """The triples of ``graph`` as N-Triples, as the endpoint lists them."""
+        quads = self.quads_for_pattern(None, None, None, graph)
+        return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def before_fork(self) -> None:
+        """Nothing to let go of: connections are per process (:mod:`graph.store.client`)."""
+        return None
+
+    def after_fork(self) -> None:
+        """Nothing to take up: a forked process opens connections of its own on first use."""
+        return None
 
     def __len__(self) -> int:
         dataset = "".join(f" FROM NAMED <{g}>" for g in self.scope or ())
         answer = self.select(
             f"SELECT (COUNT(*) AS ?n){dataset} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
         )
-        return int(answer[1][0][0].value)
-
-
-def _listed(value) -> list:
-    if value is None:
-        return []
-    return [value] if isinstance(value, ox.NamedNode | str) else list(value)
-
-
-def _iri(value) -> str:
-    return value.value if isinstance(value, ox.NamedNode) else str(value)
+        return int(answer[1][0][0].value) if not isinstance(answer, bool) else 0

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 import graph
+from server import logs
 from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
 from server.cli.load import add_load_command
@@ -34,12 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; the exit status (:data:`EXIT_OK`, :data:`EXIT_INVALID`,
+    :data:`EXIT_UNREADABLE`). Log records go to standard error (:func:`server.logs.to_stderr`)."""
+    logs.to_stderr()
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except graph.InvalidData as error:
         sys.stderr.write(error.report.text)
         return EXIT_INVALID
-    except (graph.UnreadableData, ValueError) as error:
+    except (graph.UnreadableData, graph.NoData, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE

@@ -11,6 +11,7 @@ from rdflib.namespace import RDF
 
 import graph
 import ontology
+from ontology import terms
 from server.cli.common import EXIT_OK, add_base_argument, load_dataset
 
 
@@ -25,7 +26,7 @@ def statistics(dataset, base: str) -> dict:
     for part in union:
         for _, klass in part.subject_objects(RDF.type):
             classes[part.namespace_manager.normalizeUri(klass)] += 1
-        for _, claimant in part.subject_objects(pg.claimant):
+        for _, claimant in part.subject_objects(pg[terms.claimant]):
             claimants[str(claimant)] += 1
         for _, _, value in part:
             if getattr(value, "language", None):

@@ -1,7 +1,8 @@
 """The date index: each predicate's ``xsd:date`` values, sorted, read once from the store at load.
 
-:mod:`server.sparql.ranges` narrows date-range queries with it; the publication builds it
-(embedded stores only) and saves it with the other indexes (:mod:`server.publish.indexes`).
+:mod:`server.sparql.ranges` narrows date-range queries with it; the publication builds it for
+a store whose engine does not index literal values (``Store.indexes_values``) and saves it with
+the other indexes (:mod:`server.publish.indexes`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
+from rdflib.namespace import XSD
 
-XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+from graph.store import Store
+from graph.store.base import value_of
+
+XSD_DATE = str(XSD.date)
 PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -24,7 +28,7 @@ class DateIndex:
     odd: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def from_store(cls, store: ox.Store) -> DateIndex:
+    def from_store(cls, store: Store) -> DateIndex:
         """Read every graph once (SPARQL, in the engine): a few seconds at 5M triples."""
         index = cls()
         query = (
@@ -32,8 +36,8 @@ class DateIndex:
             f"FILTER(isLiteral(?o) && datatype(?o) = <{XSD_DATE}>) }}"
         )
         plain: dict[str, set[str]] = {}
-        for row in store.query(query, use_default_graph_as_union=True):
-            predicate, value = row[0].value, row[1].value
+        for row in store.rows(query, use_default_graph_as_union=True):
+            predicate, value = value_of(row[0]), value_of(row[1])
             if PLAIN_DATE.fullmatch(value):
                 plain.setdefault(predicate, set()).add(value)
             else:

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib.namespace import RDFS, SKOS
 
+from graph.store import Store
+from graph.store.base import value_of
+
 LABEL = ox.NamedNode(str(RDFS.label))
 PREF_LABEL = ox.NamedNode(str(SKOS.prefLabel))
 SEE_ALSO = ox.NamedNode(str(RDFS.seeAlso))
@@ -48,7 +51,7 @@ class Description:
     @property
     def subjects(self) -> list[str]:
         """The thing first, then its sub-nodes in IRI order."""
-        found = {t.subject.value for t in self.own}
+        found = {value_of(t.subject) for t in self.own}
         return [self.topic] + sorted(found - {self.topic})
 
 
@@ -57,7 +60,7 @@ def owner(iri: str) -> str:
     return iri.split("#", 1)[0]
 
 
-def _quads(store: ox.Store, graphs, subject=None, predicate=None, obj=None):
+def _quads(store: Store, graphs, subject=None, predicate=None, obj=None):
     """Quads matching the pattern in any of ``graphs``: one index lookup over every graph,
     filtered by graph name (one lookup per graph costs thousands of lookups at scale)."""
     wanted = graphs if isinstance(graphs, frozenset) else frozenset(graphs)
@@ -66,7 +69,7 @@ def _quads(store: ox.Store, graphs, subject=None, predicate=None, obj=None):
             yield quad
 
 
-def label_quads(store: ox.Store, graphs, iri: ox.NamedNode) -> list[ox.Quad]:
+def label_quads(store: Store, graphs, iri: ox.NamedNode) -> list[ox.Quad]:
     """The ``rdfs:label`` quads of ``iri`` in ``graphs``, else its ``skos:prefLabel`` ones."""
     for predicate in (LABEL, PREF_LABEL):
         found = list(_quads(store, graphs, iri, predicate))
@@ -75,7 +78,7 @@ def label_quads(store: ox.Store, graphs, iri: ox.NamedNode) -> list[ox.Quad]:
     return []
 
 
-def incoming_links(store: ox.Store, graphs, topic: str) -> tuple[list[ox.Triple], list[ox.Quad]]:
+def incoming_links(store: Store, graphs, topic: str) -> tuple[list[ox.Triple], list[ox.Quad]]:
     """The triples naming ``topic`` as object from outside it (its own hash sub-nodes left
     out), sorted, and their quads (a triple once per graph holding it)."""
     quads = [
@@ -93,7 +96,7 @@ def incoming_page_iri(document_iri: str, number: int) -> str:
 
 
 def describe(
-    store: ox.Store,
+    store: Store,
     data_graphs,
     label_graphs,
     topic: str,
@@ -121,7 +124,7 @@ def describe(
             ):
                 members.add(value.value)
                 pending.append(value)
-    description.own = sorted(own, key=lambda t: (t.subject.value != topic, str(t)))
+    description.own = sorted(own, key=lambda t: (value_of(t.subject) != topic, str(t)))
 
     ordered, incoming_quads = incoming_links(store, data_graphs, topic)
     description.incoming_total = len(ordered)
@@ -139,7 +142,7 @@ def describe(
         if isinstance(triple.object, ox.NamedNode) and triple.object.value not in members:
             linked.add(triple.object.value)
     for triple in description.incoming:
-        linked.add(triple.subject.value)
+        linked.add(value_of(triple.subject))
     labels: list[ox.Triple] = []
     for iri in sorted(linked):
         found = [

@@ -6,12 +6,14 @@ when first needed, so startup costs one query for the list of things however man
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -32,6 +34,10 @@ from server.render.jsonld import context_document
 GRAPH_KEY = "graph/"
 #: Things whose count of incoming links is remembered (to answer which pages exist).
 INCOMING_TOTALS = 4096
+
+if TYPE_CHECKING:
+    from server.publish.publication import Publication
+
 #: A thing IRI: ``{base}id/{kind}/{slug}`` (DESIGN.md § IRIs).
 THING = re.compile(r"id/([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)")
 #: Described things kept after use, so that a client fetching one thing in several formats in
@@ -47,7 +53,7 @@ def thing_key(base: str, iri: str) -> str | None:
     return f"doc/{match[1]}/{match[2]}" if match else None
 
 
-def find_things(pub) -> dict[str, str]:
+def find_things(pub: Publication) -> dict[str, str]:
     """Thing IRI → document key, for every thing named in a data graph (subject or object).
 
     One SPARQL query (SPARQL 1.1 §18.5 ``DISTINCT``) lists the distinct IRIs in the engine;
@@ -67,17 +73,18 @@ def find_things(pub) -> dict[str, str]:
     return dict(sorted(things.items()))
 
 
-def _data_union_column(pub, query: str) -> list:
+def _data_union_column(pub: Publication, query: str) -> list:
     """The first column of ``query`` over the union of the data graphs
     (:func:`server.publish.void.over_data_graphs`), less terms only the ontology and shapes name."""
     rows, vocabulary = void.over_data_graphs(pub, query)
     found = {row[0] for row in rows}
     for term in {row[0] for row in vocabulary}:
-        if not any(
-            quad.graph_name in pub.data_graphs
-            for pattern in ((term, None, None), (None, None, term))
-            for quad in pub.store.quads_for_pattern(*pattern, None)
-        ):
+        subject = term if isinstance(term, ox.NamedNode | ox.BlankNode) else None
+        quads = itertools.chain(
+            pub.store.quads_for_pattern(subject, None, None) if subject is not None else (),
+            pub.store.quads_for_pattern(None, None, term),
+        )
+        if not any(quad.graph_name in pub.data_graphs for quad in quads):
             found.discard(term)
     return sorted(found, key=str)
 
@@ -97,7 +104,7 @@ class Documents(Mapping):
     ``built`` (tests read it), and keep the last :data:`RECENT` descriptions.
     """
 
-    def __init__(self, pub, recent: int = RECENT):
+    def __init__(self, pub: Publication, recent: int = RECENT):
         self.pub = pub
         self.built = 0
         self._fixed: dict[str, Document] = {}
@@ -129,7 +136,7 @@ class Documents(Mapping):
         incoming links (:mod:`server.publish.incoming`), else None."""
         match = incoming.PAGE_KEY.fullmatch(key) if isinstance(key, str) else None
         iri = self.iri(match[1]) if match else None
-        if iri is None:
+        if match is None or iri is None:
             return None
         thing, number = match[1], int(match[2])
         total = self._totals.get(thing)
@@ -138,7 +145,7 @@ class Documents(Mapping):
             if len(self._totals) >= INCOMING_TOTALS:
                 self._totals.clear()
             self._totals[thing] = total
-        pages = incoming.page_count(total, self.pub.settings["incoming_cap"])
+        pages = incoming.page_count(total, self.pub.settings.incoming_cap)
         return (iri, thing, number) if number <= pages else None
 
     def formats(self, key: str) -> tuple[str, ...] | None:
@@ -167,12 +174,14 @@ class Documents(Mapping):
             if document is not None:
                 self._recent.move_to_end(key)
                 return document
+        iri = self.iri(key)
+        page = None if iri is not None or key in self._graphs else self.incoming_page(key)
         if key in self._graphs:
             document = _named_graph(self.pub, key, self._graphs[key])
-        elif self.iri(key) is not None:
-            document = _thing(self.pub, self.iri(key), key)  # outside the lock: a race twice
-        elif self.incoming_page(key) is not None:
-            document = _incoming(self.pub, key, *self.incoming_page(key))
+        elif iri is not None:
+            document = _thing(self.pub, iri, key)  # outside the lock: a race twice
+        elif page is not None:
+            document = _incoming(self.pub, key, *page)
         else:
             raise KeyError(key)
         with self._lock:
@@ -192,7 +201,7 @@ class Documents(Mapping):
         return len(self.pub.things) + len(self._fixed) + len(self._graphs)
 
 
-def _graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
+def _graph_triples(pub: Publication, graph: ox.NamedNode) -> list[ox.Triple]:
     return sorted({q.triple for q in pub.store.quads_for_pattern(None, None, None, graph)}, key=str)
 
 
@@ -202,12 +211,18 @@ def _context(base: str) -> dict:
     return context_document(base)
 
 
-def _document(pub, key, triples, render, formats=RESOURCE_FORMATS, topic=None) -> Document:
+def _document(
+    pub: Publication,
+    key: str,
+    triples: list[ox.Triple],
+    formats: tuple[str, ...] = RESOURCE_FORMATS,
+    topic: str | None = None,
+) -> Document:
+    """A document of ``triples`` (its HTML renderer is set by the caller, who makes it)."""
     context = _context(pub.base)
     return Document(
         key=key,
         triples=triples,
-        render_html=render,
         formats=formats,
         prefixes=used_prefixes(triples, ontology.prefixes(pub.base)),
         topic=topic,
@@ -216,22 +231,22 @@ def _document(pub, key, triples, render, formats=RESOURCE_FORMATS, topic=None) -
     )
 
 
-def _thing(pub, iri: str, key: str) -> Document:
+def _thing(pub: Publication, iri: str, key: str) -> Document:
     description = describe(
         pub.store,
         pub.data_graphs,
         pub.label_graphs,
         iri,
-        pub.settings["incoming_cap"],
+        pub.settings.incoming_cap,
         pub.doc_url(key),
     )
-    document = _document(pub, key, description.triples, None, topic=iri)
+    document = _document(pub, key, description.triples, topic=iri)
     document.quads = description.quads
     document.render_html = partial(html.render_resource, pub, document, description)
     return document
 
 
-def _incoming(pub, key: str, iri: str, thing: str, number: int) -> Document:
+def _incoming(pub: Publication, key: str, iri: str, thing: str, number: int) -> Document:
     """Page ``number`` of the incoming links of the thing ``iri`` (document ``thing``)."""
     page = incoming.incoming_page(
         pub.store,
@@ -240,47 +255,60 @@ def _incoming(pub, key: str, iri: str, thing: str, number: int) -> Document:
         iri,
         pub.doc_url(thing),
         number,
-        pub.settings["incoming_cap"],
+        pub.settings.incoming_cap,
     )
     if page is None:
         raise KeyError(key)
-    document = _document(pub, key, page.triples, None, topic=page.page(number))
+    document = _document(pub, key, page.triples, topic=page.page(number))
     document.quads = page.quads
     document.links = page.link_values()
     document.render_html = partial(html.render_incoming, pub, document, page)
     return document
 
 
-def _named_graph(pub, key: str, graph: ox.NamedNode) -> Document:
+def _named_graph(pub: Publication, key: str, graph: ox.NamedNode) -> Document:
     """A data graph's document: every triple of the graph (TriG and N-Quads name the graph); its
     HTML page is the graph's VoID description (:func:`server.publish.void.graph_triples`) and the
     things it describes."""
     triples = _graph_triples(pub, graph)
-    document = _document(pub, key, triples, None, GRAPH_FORMATS, topic=graph.value)
+    document = _document(pub, key, triples, GRAPH_FORMATS, topic=graph.value)
     document.quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
     document.links = (f'<{pub.base}dataset>; rel="describedby"',)  # VoID §5: a void:subset
     summary = void.graph_triples(pub, graph)
     things = sorted(
-        {t.subject.value for t in triples if t.subject.value in pub.things}, key=str.casefold
+        {
+            t.subject.value
+            for t in triples
+            if isinstance(t.subject, ox.NamedNode) and t.subject.value in pub.things
+        },
+        key=str.casefold,
     )
     document.render_html = partial(html.render_graph, pub, document, summary, things)
     return document
 
 
-def _generic(pub, key, triples, title, formats=RESOURCE_FORMATS, topic=None, **extra):
-    document = _document(pub, key, triples, None, formats, topic)
+def _generic(
+    pub: Publication,
+    key: str,
+    triples: list[ox.Triple],
+    title: str,
+    formats: tuple[str, ...] = RESOURCE_FORMATS,
+    topic: str | None = None,
+    **extra,
+) -> Document:
+    document = _document(pub, key, triples, formats, topic)
     document.render_html = lambda lang: html.render_generic(pub, document, title, lang, **extra)
     return document
 
 
-def write_dumps(pub) -> list:
+def write_dumps(pub: Publication) -> list[dumps.Dump]:
     """Write the dumps of ``pub`` (:func:`server.publish.dumps.generate`) into the setting
     ``dumps_dir``."""
-    folder = pub.settings.get("dumps_dir")
+    folder = pub.settings.dumps_dir
     return dumps.generate(pub.store, pub.data_graphs, folder, pub.base)
 
 
-def populate(pub, pool: Executor | None = None) -> None:
+def populate(pub: Publication, pool: Executor | None = None) -> None:
     """Fill ``pub.things``, ``counts``, ``dumps`` and ``documents`` (the store is ready).
 
     Thing documents are not described here but on first access (:class:`Documents`). With a
@@ -293,7 +321,7 @@ def populate(pub, pool: Executor | None = None) -> None:
     add_dataset_documents(pub)
 
 
-def add_dataset_documents(pub) -> None:
+def add_dataset_documents(pub: Publication) -> None:
     """The documents built at load: ontology, shapes, dataset, the dumps' index, validation (the
     things, counts and dumps are known); the named graphs' and the things' are built on first
     access."""
@@ -301,12 +329,12 @@ def add_dataset_documents(pub) -> None:
     pub.documents = Documents(pub)
 
     triples = _graph_triples(pub, pub.ontology_graph)
-    doc = _document(pub, "ontology", triples, None, topic=f"{base}ontology")
+    doc = _document(pub, "ontology", triples, topic=ontology.ontology_iri(base))
     doc.render_html = partial(vocabulary.render_ontology, pub, doc)
     pub.documents.add(doc)
 
     triples = _graph_triples(pub, pub.shapes_graph)
-    doc = _document(pub, "shapes", triples, None, topic=f"{base}shapes")
+    doc = _document(pub, "shapes", triples, topic=ontology.shapes_iri(base))
     doc.render_html = partial(vocabulary.render_shapes, pub, doc)
     pub.documents.add(doc)
 
@@ -321,12 +349,12 @@ def add_dataset_documents(pub) -> None:
         )
     )
     listing = dumps.index(pub.dumps, base, pub.loaded_at.isoformat())
-    doc = _document(pub, dumps.INDEX_KEY, [], None, LISTING_FORMATS, topic=f"{base}dumps/")
+    doc = _document(pub, dumps.INDEX_KEY, [], LISTING_FORMATS, topic=f"{base}dumps/")
     doc.render_json = lambda: listing
     doc.render_html = partial(html.render_dumps, pub, doc, listing)
     pub.documents.add(doc)
 
     report = list(ox.parse(pub.validation.turtle.encode("utf-8"), ox.RdfFormat.TURTLE))
-    doc = _document(pub, "validation", sorted(report, key=str), None)
+    doc = _document(pub, "validation", sorted(report, key=str))
     doc.render_html = partial(vocabulary.render_validation, pub, doc)
     pub.documents.add(doc)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import pyoxigraph as ox
 
 from graph import dump
-from graph.dump import GraphSource
+from graph.store import Store
 
 NQUADS_DUMP = "policygraph.nq.gz"
 TURTLE_DUMP = "policygraph.ttl"
@@ -39,20 +41,6 @@ class Dump:
         return f"{self.name}.sha256"
 
 
-def _sources(store, data_graphs) -> list[GraphSource]:
-    """The named graphs to dump: every one of an embedded store; of an external store, the graphs
-    in its scope (under ``{base}graph/``), read back as N-Triples by pyoxigraph's writer."""
-    if isinstance(store, ox.Store):
-        return dump.store_graphs(store)
-
-    def read(name: str) -> bytes:
-        quads = store.quads_for_pattern(None, None, None, ox.NamedNode(name))
-        return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
-
-    names = getattr(store, "scope", None) or [g.value for g in data_graphs]
-    return [(name, lambda name=name: read(name)) for name in names]
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -68,8 +56,8 @@ def _finish(path: Path, media_type: str, description: str) -> Dump:
 
 
 def generate(
-    store: ox.Store,
-    data_graphs,
+    store: Store,
+    data_graphs: Sequence[ox.NamedNode],
     folder: str | os.PathLike | None,
     base: str,
 ) -> list[Dump]:
@@ -90,10 +78,10 @@ def generate(
         open(turtle_staging, "wb") as turtle,
     ):
         dump.write(
-            _sources(store, data_graphs),
+            dump.store_graphs(store),
             (g.value for g in data_graphs),
             base,
-            {"nq": zipped, "ttl": turtle},
+            {"nq": cast(BinaryIO, zipped), "ttl": turtle},
         )
     os.replace(quads_staging, quads_path)
     os.replace(turtle_staging, turtle_path)

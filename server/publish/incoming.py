@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import Namespace
 from rdflib.namespace import RDF, XSD
 
+from graph.store import Store
 from server.publish.describe import incoming_links, incoming_page_iri, label_quads
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -100,7 +101,7 @@ def _paging(page: IncomingPage) -> list[ox.Triple]:
 
 
 def incoming_page(
-    store: ox.Store,
+    store: Store,
     data_graphs,
     label_graphs,
     topic: str,
@@ -120,7 +121,9 @@ def incoming_page(
     page.incoming = ordered[(number - 1) * size : number * size]
     kept = set(page.incoming)
     chosen = {quad for quad in quads if quad.triple in kept}
-    for subject in sorted({t.subject.value for t in page.incoming}):
+    for subject in sorted(
+        {t.subject.value for t in page.incoming if isinstance(t.subject, ox.NamedNode)}
+    ):
         found = label_quads(store, label_graphs, ox.NamedNode(subject))
         page.labels += sorted({q.triple for q in found} - kept, key=str)
         chosen.update(found)
@@ -131,6 +134,6 @@ def incoming_page(
     return page
 
 
-def total(store: ox.Store, data_graphs, topic: str) -> int:
+def total(store: Store, data_graphs, topic: str) -> int:
     """How many incoming links ``topic`` has."""
     return len(incoming_links(store, frozenset(data_graphs), topic)[0])

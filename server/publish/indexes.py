@@ -28,7 +28,8 @@ import sys
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Any
+
+from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +76,13 @@ def code_digest() -> str:
 _running_code = cache(code_digest)
 
 
-def key(store: Path, settings: dict[str, Any]) -> bytes:
+def key(store: Path, settings: Settings) -> bytes:
     """The key the indexes of ``store`` are valid under (see the module docstring)."""
     parts = (
         VERSION,
         tuple(sys.version_info[:2]),
         _running_code(),
-        tuple((name, settings.get(name)) for name in SETTINGS),
+        tuple((name, getattr(settings, name)) for name in SETTINGS),
         tuple(fingerprint(store)),
     )
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest().encode()
@@ -104,7 +105,7 @@ def read(store: Path, expected: bytes) -> dict | None:
     return content if isinstance(content, dict) else None
 
 
-def write(store: Path, settings: dict[str, Any], made_under: bytes, content: dict) -> bool:
+def write(store: Path, settings: Settings, made_under: bytes, content: dict) -> bool:
     """Save ``content`` for ``store`` under ``made_under`` (the key when the store was read),
     unless the store changed meanwhile; True if written."""
     target = file_for(store)

@@ -10,6 +10,7 @@ import unicodedata
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
+from graph.store import Store
 from server.render.languages import DEFAULT_LANGUAGE, local_name, normalise_language
 
 #: Label sources, strongest first (a vocabulary's dcterms:title labels it when nothing else does).
@@ -38,7 +39,7 @@ class LabelIndex:
         self.alt = alt
 
     @classmethod
-    def from_store(cls, store: ox.Store, graphs=None) -> LabelIndex:
+    def from_store(cls, store: Store, graphs=None) -> LabelIndex:
         """The labels in ``graphs`` (None: every graph of the store)."""
         labels: dict[str, dict[str, str]] = {}
         graphs = [None] if graphs is None else list(graphs)

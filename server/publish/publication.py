@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,16 +25,17 @@ import pyoxigraph as ox
 from flask import current_app
 
 import graph
-import graph.store
+from graph.store import Store
 from server.publish import documents, indexes
 from server.publish.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
 from server.publish.dates import DateIndex
 from server.publish.dumps import Dump
 from server.publish.labels import LabelIndex
-from server.publish.store import _store_path, open_store
+from server.publish.store import open_store
 from server.render.document import Document
 from server.render.formats import BY_NAME, Format
 from server.render.languages import LANGUAGES
+from server.settings import Settings
 from shapes import Validation
 
 EXTENSION = "policygraph"
@@ -86,39 +86,40 @@ def slots(formats: tuple[str, ...]) -> dict[tuple[str, str | None], int]:
 class Publication:
     """Everything a request needs, read-only after :func:`build` (the caches aside).
 
-    ``documents`` is a :class:`server.publish.documents.Documents` once built: a thing's document is
-    described on first access. ``representations`` holds rendered representations: all of them
-    when precomputed (no eviction), else at most the setting ``cache_size`` bytes of them.
+    ``documents`` (:class:`server.publish.documents.Documents`, empty until the publication is
+    built): a thing's document is described on first access. ``representations`` holds rendered
+    representations: all of them when precomputed (no eviction), else at most the setting
+    ``cache_size`` bytes of them.
     """
 
     base: str
-    store: ox.Store
+    store: Store
     data_graphs: tuple[ox.NamedNode, ...]
     ontology_graph: ox.NamedNode
     shapes_graph: ox.NamedNode
     labels: LabelIndex
     validation: Validation
-    settings: dict[str, Any]
+    settings: Settings
     things: dict[str, str] = field(default_factory=dict)
     counts: dict[str, Any] = field(default_factory=dict)
-    documents: Any = field(default_factory=dict)
+    documents: documents.Documents = field(init=False)
     representations: ByteLRU = field(init=False)
     packed: Packed | None = field(default=None, init=False)
-    dumps: list = field(default_factory=list)
+    dumps: list[Dump] = field(default_factory=list)
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
-    load_seconds: float = 0.0
     date_index: DateIndex | None = None  # of the embedded store
     #: The data union alone, for queries that read only the default graph (setting
     #: ``sparql_union_store``); None: they read ``store``'s default graph.
-    union_store: ox.Store | None = None
+    union_store: Store | None = None
     #: The key of the indexes saved beside an on-disk store (:mod:`server.publish.indexes`), else
     #: None.
     indexes_key: bytes | None = None
     indexes_restored: bool = False
 
     def __post_init__(self) -> None:
-        self.representations = ByteLRU(self.settings.get("cache_size"))
+        self.representations = ByteLRU(self.settings.cache_size)
+        self.documents = documents.Documents(self)
 
     @cached_property
     def graph_iris(self) -> tuple[str, ...]:
@@ -138,7 +139,7 @@ class Publication:
     @property
     def precomputes(self) -> bool:
         """Whether every representation is rendered at startup (setting ``precompute``)."""
-        setting = self.settings.get("precompute", "auto")
+        setting = self.settings.precompute
         if setting == "auto":
             return len(self.things) <= AUTO_LIMIT
         return bool(setting)
@@ -148,7 +149,7 @@ class Publication:
         if not self.precomputes:
             return (
                 f"documents rendered on first request, cached up to "
-                f"{self.settings.get('cache_size') or 0:,} bytes per worker"
+                f"{self.settings.cache_size or 0:,} bytes per worker"
             )
         if self.packed is not None:
             return "every representation precomputed, packed with zlib"
@@ -193,7 +194,9 @@ class Publication:
 
     def _unpack(self, key: str, fmt: Format, lang: str | None) -> Representation | None:
         formats = self.documents.formats(key)
-        slot = slots(tuple(formats)).get((fmt.name, lang)) if formats else None
+        if self.packed is None or not formats:
+            return None
+        slot = slots(tuple(formats)).get((fmt.name, lang))
         found = None if slot is None else self.packed.unpack(key, slot, fmt.name)
         return None if found is None else self._representation(key, formats, fmt, *found)
 
@@ -228,7 +231,7 @@ class Publication:
         if not (len(self.things) > AUTO_LIMIT if pack is None else pack):
             self.representations = ByteLRU(None)
             for key in keys:
-                for name, lang in slots(tuple(self.documents.formats(key))):
+                for name, lang in slots(tuple(self.documents.formats(key) or ())):
                     self.representation(key, BY_NAME[name], lang)
             return len(self.representations)
         things = list(self.things.values())
@@ -243,7 +246,7 @@ class Publication:
         # A named graph's document is the graph itself, as large as the data over all graphs:
         # rendered on demand into the cache, not packed.
         for key in (key for key in keys if not self.documents.is_graph(key)):
-            parts = rendered.pop(key, None) or self._render_all(key)
+            parts = rendered.pop(key) if key in rendered else self._render_all(key)
             self.packed.pack(key, parts)
             count += len(parts)
         return count
@@ -264,24 +267,21 @@ def publication() -> Publication:
 
 
 def build(
-    settings: dict[str, Any], store: ox.Store | None = None, validation: Validation | None = None
+    settings: Settings, store: Store | None = None, validation: Validation | None = None
 ) -> Publication:
     """Load the data and build every index and document (never at import, never per request).
 
-    On an on-disk store, the indexes saved beside it (:mod:`server.publish.indexes`) are read
-    instead of computed when they are still those of this store, these settings and this code.
+    ``store`` and ``validation``: a store opened already (:func:`server.publish.store.open_store`)
+    and its report, else the setting ``store`` says which to open. On an on-disk store, the
+    indexes saved beside it (:mod:`server.publish.indexes`) are read instead of computed when
+    they are still those of this store, these settings and this code.
     """
-    started = time.monotonic()
-    base = settings["base"]
-    if store is None:
+    base = settings.base
+    if store is None or validation is None:
         store, validation = open_store(settings)
     ontology_graph = graph.graph_name(base, graph.ONTOLOGY_GRAPH)
     shapes_graph = graph.graph_name(base, graph.SHAPES_GRAPH)
     reserved = {str(ontology_graph), str(shapes_graph)}
-    embedded = isinstance(store, ox.Store)
-    union = embedded and settings.get("default_graph", "data") == "data"
-    if union and not graph.store.has_union(store):  # a store loaded by the caller
-        graph.store.materialize_union(store, sorted(reserved))
     data_graphs = tuple(
         sorted(
             (
@@ -294,9 +294,9 @@ def build(
             key=lambda g: g.value,
         )
     )
-    path = _store_path(settings["store"]) if embedded else None
+    path = store.folder
     indexes_key = indexes.key(path, settings) if path is not None and path.is_dir() else None
-    saved = indexes.read(path, indexes_key) if indexes_key else None
+    saved = indexes.read(path, indexes_key) if path is not None and indexes_key else None
     pub = Publication(
         base=base,
         store=store,
@@ -305,50 +305,36 @@ def build(
         shapes_graph=ox.NamedNode(str(shapes_graph)),
         labels=LabelIndex({}, {}),
         validation=validation,
-        settings=dict(settings),
+        settings=settings,
         indexes_key=indexes_key,
     )
     if saved is not None:
         _restore(pub, saved)
         documents.add_dataset_documents(pub)
     else:
-        _compute_indexes(pub, union, embedded)
-    if union and path is None and settings.get("sparql_union_store", True):
-        pub.union_store = union_store(store)
-    pub.load_seconds = time.monotonic() - started
+        _compute_indexes(pub)
+    if settings.sparql_union_store:
+        pub.union_store = store.union_alone()
     gc.collect()
     return pub
 
 
-def union_store(store: ox.Store) -> ox.Store:
-    """A store holding only ``store``'s default graph (the data union), as its default graph.
-
-    pyoxigraph's in-memory store keeps one list of quads per term across every graph, so a
-    pattern over the default graph of a store that also holds the named graphs walks each
-    triple twice: at 1M triples, a query scanning the union ran 1.2–1.5× slower there
-    (``python -m bench.engine --layout copy`` against ``--layout union-flag``).
-    """
-    alone = ox.Store()
-    # The same term objects: blank nodes keep their identities, so answers are the same bytes.
-    alone.extend(
-        ox.Quad(quad.subject, quad.predicate, quad.object)
-        for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-    )
-    return alone
-
-
-def _compute_indexes(pub: Publication, union: bool, embedded: bool) -> None:
+def _compute_indexes(pub: Publication) -> None:
     """Labels, things, counts, dumps, the date index and the dataset-level documents."""
     store = pub.store
     # Work done in the engine (the date index, the dumps) overlaps with work done in Python
     # (labels, documents) on a second core; every thread is joined before workers fork.
     with ThreadPoolExecutor(2, thread_name_prefix="policygraph-build") as pool:
-        dates = pool.submit(DateIndex.from_store, store) if embedded else None
+        # An engine without an index on literal values gets one for date ranges.
+        dates = None if store.indexes_values else pool.submit(DateIndex.from_store, store)
         # The union once (not each data graph's copy again), plus the vocabulary's labels.
-        graphs = [ox.DefaultGraph(), pub.ontology_graph, pub.shapes_graph] if union else None
+        graphs = (
+            [ox.DefaultGraph(), pub.ontology_graph, pub.shapes_graph]
+            if store.default_graph == "data"
+            else None
+        )
         pub.labels = LabelIndex.from_store(store, graphs)
-        # An external store's connections belong to the thread that opened them: no pool.
-        documents.populate(pub, pool if embedded else None)
+        documents.populate(pub, pool)
         pub.date_index = dates.result() if dates is not None else None
 
 
@@ -378,7 +364,9 @@ def save_indexes(pub: Publication) -> bool:
             if name.startswith(SAVED_FIXED)
         },
     }
-    path = _store_path(pub.settings["store"])
+    path = pub.store.folder
+    if path is None:
+        return False
     return indexes.write(path, pub.settings, pub.indexes_key, content)
 
 

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    from server.publish.publication import Publication
 
 #: Sitemaps protocol 0.9: "no more than 50,000 URLs" in one sitemap; more go in several,
 #: listed by a sitemap index.
@@ -11,7 +15,7 @@ SITEMAP_URLS = 50_000
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def sitemaps(pub, limit: int | None = None) -> dict[str, bytes]:
+def sitemaps(pub: Publication, limit: int | None = None) -> dict[str, bytes]:
     """``sitemap.xml`` listing every document, or, past ``limit`` URLs, ``sitemap.xml`` as an
     index of ``sitemap-1.xml``, ``sitemap-2.xml``… of at most ``limit`` each."""
     limit = limit or SITEMAP_URLS
@@ -33,7 +37,7 @@ def _xml(root: str, item: str, urls: list[str]) -> bytes:
     ).encode()
 
 
-def robots_txt(pub) -> bytes:
+def robots_txt(pub: Publication) -> bytes:
     return (
         f"User-agent: *\nDisallow: /sparql\nAllow: /\nSitemap: {pub.base}sitemap.xml\n"
     ).encode()

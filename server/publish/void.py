@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 import ontology
-from ontology import SCHEMA, SD
+from graph.store.base import Row, value_of
+from ontology import SCHEMA, SD, SPDX
 
-#: SPDX 2.3 RDF terms, for dump checksums (DCAT 2 §6.6 recommends ``spdx:checksum``).
-SPDX = Namespace("http://spdx.org/rdf/terms#")
+if TYPE_CHECKING:
+    from server.publish.publication import Publication
+
 #: The licence under which the curated data is published.
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 TITLE = {
@@ -36,30 +38,27 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(XSD.integer))
 
 
-def over_data_graphs(pub, query: str) -> tuple[list, list]:
+def over_data_graphs(pub: Publication, query: str) -> tuple[list[Row], list[Row]]:
     """Rows of ``query`` over the union of the data graphs, and rows to take away from them.
 
-    The embedded store holds that union as its default graph (:func:`graph.store.
-    materialize_union`). With ``default_graph`` = ``all`` it does not: the rows are then those
-    over every graph, and the second list holds the rows over the ontology and shapes alone.
-    An external store is given the graph list (a list of thousands of graphs in pyoxigraph would
-    be evaluated graph by graph).
+    That union is the store's default graph (:mod:`graph.store.base`), unless the store answers
+    by every graph (setting ``default_graph`` = ``all``): the rows are then those over every
+    graph, and the second list holds the rows over the ontology and shapes alone. (Naming the
+    data graphs instead would cost pyoxigraph one evaluation per graph, thousands at scale.)
     """
-    store, graphs = pub.store, pub.data_graphs
-    if not graphs:
+    store = pub.store
+    if not pub.data_graphs:
         return [], []
-    if not isinstance(store, ox.Store):
-        return list(store.query(query, default_graph=list(graphs))), []
-    if pub.settings.get("default_graph") != "all":
-        return list(store.query(query)), []
+    if store.default_graph != "all":
+        return store.rows(query), []
     vocabulary = [pub.ontology_graph, pub.shapes_graph]
     return (
-        list(store.query(query, use_default_graph_as_union=True)),
-        list(store.query(query, default_graph=vocabulary)),
+        store.rows(query, use_default_graph_as_union=True),
+        store.rows(query, default_graph=vocabulary),
     )
 
 
-def _count(pub, query: str) -> Counter:
+def _count(pub: Publication, query: str) -> Counter[tuple[str, ...]]:
     """``query`` (grouping keys, then a count) over the union of the data graphs; with
     ``default_graph`` = ``all``, every graph's counts minus the vocabulary's, exact because no
     subject is in both (data lives under ``{base}id/``, the vocabulary under ``ontology#`` and
@@ -70,27 +69,18 @@ def _count(pub, query: str) -> Counter:
     return +counts  # drops keys only the vocabulary had
 
 
-def _tally(rows) -> Counter:
-    counts = Counter()
-    for solution in rows:
-        values = [solution[i] for i in range(len(solution))]
-        key = tuple(v.value for v in values[:-1])
-        counts[key] += int(values[-1].value)
+def _tally(rows: list[Row]) -> Counter[tuple[str, ...]]:
+    """Rows of grouping keys (IRIs) and a count, summed by key."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    for row in rows:
+        key = tuple(value_of(v) for v in row[:-1])
+        counts[key] += int(value_of(row[-1]))
     return counts
 
 
-def compute_counts(pub) -> dict:
+def compute_counts(pub: Publication) -> dict:
     """Triples, things, distinct subjects, classes and properties of the data graphs (VoID §4.5)."""
-    store, graphs = pub.store, pub.data_graphs
-    if isinstance(store, ox.Store):
-        sizes = _tally(
-            store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        )
-        per_graph = {g.value: sizes[(g.value,)] for g in graphs}
-    else:
-        per_graph = {
-            g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in graphs
-        }
+    per_graph = pub.store.graph_sizes(pub.data_graphs)
     classes = _count(pub, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
     properties = _count(pub, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
     subjects = _count(pub, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
@@ -104,7 +94,7 @@ def compute_counts(pub) -> dict:
     }
 
 
-def _slug(pub, iri: str) -> str:
+def _slug(pub: Publication, iri: str) -> str:
     """A fragment naming a partition: ``class-schema-Person``, ``property-pg-claimant``."""
     for prefix, namespace in ontology.prefixes(pub.base).items():
         if iri.startswith(namespace) and iri != namespace:
@@ -114,7 +104,7 @@ def _slug(pub, iri: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in iri)
 
 
-def vocabularies(pub) -> list[str]:
+def vocabularies(pub: Publication) -> list[str]:
     """Namespaces of the classes and properties used (VoID §4.7); ours is ``{base}ontology``."""
     used = set(pub.counts["classes"]) | set(pub.counts["properties"])
     found = set()
@@ -122,10 +112,10 @@ def vocabularies(pub) -> list[str]:
         if any(iri.startswith(namespace) for iri in used):
             found.add(namespace)
     own = str(ontology.pg(pub.base))
-    return sorted(f"{pub.base}ontology" if ns == own else ns for ns in found)
+    return sorted(ontology.ontology_iri(pub.base) if ns == own else ns for ns in found)
 
 
-def dataset_triples(pub) -> list[ox.Triple]:
+def dataset_triples(pub: Publication) -> list[ox.Triple]:
     """The VoID + DCAT description of the whole dataset at ``{base}dataset``."""
     base, counts = pub.base, pub.counts
     ds = ox.NamedNode(f"{base}dataset")
@@ -141,7 +131,7 @@ def dataset_triples(pub) -> list[ox.Triple]:
             _n(DCTERMS.modified),
             ox.Literal(pub.loaded_at.isoformat(), datatype=_n(XSD.dateTime)),
         ),
-        (ds, _n(DCTERMS.conformsTo), ox.NamedNode(f"{base}shapes")),
+        (ds, _n(DCTERMS.conformsTo), ox.NamedNode(ontology.shapes_iri(base))),
         (ds, _n(DCAT.landingPage), ox.NamedNode(base)),
         (ds, _n(VOID.sparqlEndpoint), ox.NamedNode(f"{base}sparql")),
         (ds, _n(VOID.uriSpace), ox.Literal(f"{base}id/")),
@@ -207,10 +197,10 @@ def dataset_triples(pub) -> list[ox.Triple]:
     return [ox.Triple(*t) for t in out]
 
 
-def graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
+def graph_triples(pub: Publication, graph: ox.NamedNode) -> list[ox.Triple]:
     """A named graph as a VoID subset (VoID §5), named by its IRI (SPARQL 1.1 SD §3.4)."""
     triples = pub.counts["graphs"].get(graph.value, 0)
-    out = [
+    out: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = [
         (graph, _n(RDF.type), _n(VOID.Dataset)),
         (graph, _n(RDF.type), _n(SD.Graph)),
         (graph, _n(VOID.triples), _int(triples)),
@@ -222,7 +212,7 @@ def graph_triples(pub, graph: ox.NamedNode) -> list[ox.Triple]:
     return [ox.Triple(*t) for t in out]
 
 
-def _graph_sources(pub, graph: ox.NamedNode) -> list[str]:
+def _graph_sources(pub: Publication, graph: ox.NamedNode) -> list[str]:
     found = {
         q.subject.value
         for cls in (SCHEMA.OpinionNewsArticle, SCHEMA.CreativeWork, SCHEMA.Article)

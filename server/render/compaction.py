@@ -33,9 +33,11 @@ such blank nodes), which rdflib leaves out, gets a node of its own in ``@graph``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import RDF, XSD
@@ -50,7 +52,7 @@ _DELIMITERS = (":", "/", "?", "#", "[", "]", "@")
 _NATIVE = {str(XSD.boolean), str(XSD.integer), str(XSD.double)}
 #: Datatype → (lexical form → value, value → the lexical form rdflib writes). rdflib rewrites a
 #: lexical form to that one on reading ("01" → "1", "Z" → "+00:00"): other forms fall back.
-_VALUES = {
+_VALUES: dict[str, tuple[Callable[[str], Any], Callable[[Any], str]]] = {
     str(XSD.integer): (int, str),
     str(XSD.nonNegativeInteger): (int, str),
     str(XSD.boolean): ({"true": True, "false": False}.__getitem__, lambda v: str(v).lower()),
@@ -173,7 +175,7 @@ def _compile(source) -> _Compiled | None:
             return None
         if not shape:
             out.plain[iri] = name
-        elif shape == {"@type"}:
+        elif shape == {"@type"} and coercion is not None:
             out.typed[iri, coercion] = name
         elif definition.get("@container") == "@language" and shape == {"@container"}:
             out.language[iri] = name
@@ -272,7 +274,8 @@ class _Document:
         """One value of ``node``: under its term, else a compact IRI (rdflib's
         ``Converter.add_to_node``; Term Selection, simplified as rdflib simplifies it)."""
         compiled = self.compiled
-        key = value = None
+        key: str | None = None
+        value: object = None
         truthy = True
         if isinstance(obj, ox.Literal):
             language = obj.language

@@ -9,24 +9,31 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 
+def _no_html(lang: str) -> str:
+    raise LookupError("this document has no HTML rendering yet")
+
+
 @dataclass
 class Document:
     """What every format serializes: triples (or quads) plus an HTML renderer.
 
     ``key`` is the document's path under the base without suffix (``doc/actor/china``,
     ``ontology``); ``formats`` lists the format names offered, the first being the default
-    for ``Accept: */*``.
+    for ``Accept: */*``; ``context`` and ``context_url`` are the JSON-LD context it is compacted
+    against and where that is published (none for a document offered only as HTML and plain
+    JSON). ``render_html(lang)`` is set once the page's renderer,
+    which reads the document, exists.
     """
 
     key: str
     triples: list[ox.Triple]
-    render_html: Callable[[str], str]
     formats: tuple[str, ...]
+    context: dict | None = None
+    context_url: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
     quads: list[ox.Quad] | None = None
     topic: str | None = None
-    context: dict | None = None
-    context_url: str | None = None
+    render_html: Callable[[str], str] = _no_html
     #: For a document offered as plain JSON (format ``json``): its content as a JSON value.
     render_json: Callable[[], object] | None = None
     #: ``Link`` header values (RFC 8288) beyond the alternates: a page's neighbours, a graph's

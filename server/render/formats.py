@@ -16,6 +16,7 @@ from flask import request
 from server.errors import NotAcceptable
 from server.render import jsonld
 from server.render.document import Document
+from server.render.languages import DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Format:
 def _triples(rdf_format: ox.RdfFormat, prefixed: bool = True):
     def serialize(document: Document, lang: str | None) -> bytes:
         prefixes = document.prefixes if prefixed else None
-        return ox.serialize(document.triples, format=rdf_format, prefixes=prefixes)
+        return ox.serialize(document.triples, format=rdf_format, prefixes=prefixes) or b""
 
     return serialize
 
@@ -46,21 +47,26 @@ def _triples(rdf_format: ox.RdfFormat, prefixed: bool = True):
 def _quads(rdf_format: ox.RdfFormat, prefixed: bool = True):
     def serialize(document: Document, lang: str | None) -> bytes:
         prefixes = document.prefixes if prefixed else None
-        return ox.serialize(document.dataset_quads(), format=rdf_format, prefixes=prefixes)
+        quads = document.dataset_quads()
+        return ox.serialize(quads, format=rdf_format, prefixes=prefixes) or b""
 
     return serialize
 
 
 def _jsonld(document: Document, lang: str | None) -> bytes:
+    if document.context is None or document.context_url is None:
+        raise LookupError(f"{document.key} has no JSON-LD context")
     return jsonld.compact(document.triples, document.context, document.context_url)
 
 
 def _html(document: Document, lang: str | None) -> bytes:
-    return document.render_html(lang).encode("utf-8")
+    return document.render_html(lang or DEFAULT_LANGUAGE).encode("utf-8")
 
 
 def _json(document: Document, lang: str | None) -> bytes:
     """Plain JSON (RFC 8259, UTF-8), for the few documents that are lists, not RDF."""
+    if document.render_json is None:
+        raise LookupError(f"{document.key} is not offered as plain JSON")
     return (json.dumps(document.render_json(), ensure_ascii=False, indent=2) + "\n").encode()
 
 

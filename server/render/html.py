@@ -6,20 +6,23 @@ Pages work without JavaScript; links between pages carry ``?lang=`` so a chosen 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 import pyoxigraph as ox
 from flask import Flask, render_template
 from markupsafe import Markup, escape
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 import ontology
 from ontology import OA
+from server.render.document import Document
 from server.render.formats import BY_NAME
 from server.render.languages import LANGUAGE_NAMES, LANGUAGES, local_name, normalise_language
+from server.render.published import Described, Published
 
 TYPE = RDF.type
 NAME_PREDICATES = {str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)}
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = str(XSD.string)
 LANG_STRING = str(RDF.langString)
 
 
@@ -29,10 +32,10 @@ SAFE_LINK_SCHEMES = ("http://", "https://")
 class Linker:
     """Turns IRIs into page URLs and labels for one publication and one language."""
 
-    def __init__(self, pub, lang: str):
+    def __init__(self, pub: Published, lang: str):
         self.pub, self.lang, self.base = pub, lang, pub.base
 
-    def href(self, iri: str) -> str:
+    def href(self, iri: str) -> str | None:
         """The page of an IRI: things go to their document, terms to their vocabulary page.
 
         Only http(s) IRIs become links: a ``javascript:`` or ``data:`` IRI in the data is shown
@@ -157,12 +160,19 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(value=value_html, table=table_html)
 
 
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """A term's value (an RDF-star triple term by its N-Triples form)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
 def _short(iri: str, base: str) -> str:
     rest = iri[len(base) :]
     return rest.split("#", 1)[1] if "#" in rest else rest
 
 
-def rows(linker: Linker, triples: Iterable[ox.Triple], skip: set[str] = frozenset()) -> list[dict]:
+def rows(
+    linker: Linker, triples: Iterable[ox.Triple], skip: AbstractSet[str] = frozenset()
+) -> list[dict]:
     """Property rows (predicate label → values), sorted by label, skipping ``skip`` predicates."""
     grouped: dict[str, list] = {}
     for triple in triples:
@@ -181,15 +191,15 @@ def rows(linker: Linker, triples: Iterable[ox.Triple], skip: set[str] = frozense
     return sorted(out, key=lambda row: row["predicate"]["text"].casefold())
 
 
-def names(pub, iri: str, triples: Iterable[ox.Triple]) -> list[dict]:
+def names(pub: Published, iri: str, triples: Iterable[ox.Triple]) -> list[dict]:
     """The thing's labels in each language, then its other names."""
     found = []
     for triple in triples:
-        if triple.subject.value == iri and triple.predicate.value in NAME_PREDICATES:
+        if _value(triple.subject) == iri and triple.predicate.value in NAME_PREDICATES:
             kind = "alt" if triple.predicate.value == str(SKOS.altLabel) else "pref"
             entry = {
                 "kind": kind,
-                "text": triple.object.value,
+                "text": _value(triple.object),
                 "lang": normalise_language(getattr(triple.object, "language", None)),
             }
             if entry not in found:
@@ -199,12 +209,15 @@ def names(pub, iri: str, triples: Iterable[ox.Triple]) -> list[dict]:
 
 
 def sections(
-    linker: Linker, subjects: list[str], triples: list[ox.Triple], skip: set[str] = frozenset()
+    linker: Linker,
+    subjects: list[str],
+    triples: list[ox.Triple],
+    skip: AbstractSet[str] = frozenset(),
 ) -> list[dict]:
     """One section per subject (the thing, then each hash sub-node, anchored by fragment)."""
     by_subject: dict[str, list[ox.Triple]] = {}
     for triple in triples:
-        by_subject.setdefault(triple.subject.value, []).append(triple)
+        by_subject.setdefault(_value(triple.subject), []).append(triple)
     out = []
     for subject in subjects:
         own = by_subject.get(subject, [])
@@ -243,7 +256,7 @@ def evidence(linker: Linker, description) -> list[dict]:
     return quotes
 
 
-def render_resource(pub, document, description, lang: str) -> str:
+def render_resource(pub: Published, document: Document, description: Described, lang: str) -> str:
     """The page of one thing: labels, types, properties, sub-nodes, evidence, incoming links."""
     linker = Linker(pub, lang)
     topic = description.topic
@@ -267,8 +280,8 @@ def render_resource(pub, document, description, lang: str) -> str:
 
 
 def render_generic(
-    pub,
-    document,
+    pub: Published,
+    document: Document,
     title: str,
     lang: str,
     intro: str | None = None,

@@ -7,9 +7,11 @@ import pyoxigraph as ox
 from flask import render_template
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from ontology import SH
+from ontology import SH, ontology_iri
+from server.render.document import Document
 from server.render.html import Linker
 from server.render.languages import LANGUAGES, normalise_language
+from server.render.published import Published
 
 CLASS_TYPES = {str(OWL.Class), str(RDFS.Class)}
 PROPERTY_TYPES = {
@@ -74,7 +76,7 @@ def _term(linker: Linker, iri: str, triples) -> dict:
     }
 
 
-def render_ontology(pub, document, lang: str) -> str:
+def render_ontology(pub: Published, document: Document, lang: str) -> str:
     """Every class, property and concept scheme with labels (three languages), comments,
     domain and range."""
     linker = Linker(pub, lang)
@@ -102,10 +104,11 @@ def render_ontology(pub, document, lang: str) -> str:
                 "concepts": [_term(linker, i, grouped[i]) for i in members],
             }
         )
-    header = grouped.get(f"{pub.base}ontology", [])
+    vocabulary = ontology_iri(pub.base)
+    header = grouped.get(vocabulary, [])
     return render_template(
         "ontology.html",
-        title=linker.label(f"{pub.base}ontology") if header else "policygraph ontology",
+        title=linker.label(vocabulary) if header else "policygraph ontology",
         about=_text(header, lang),
         classes=[_term(linker, i, grouped[i]) for i in classes],
         properties=[_term(linker, i, grouped[i]) for i in properties],
@@ -114,7 +117,7 @@ def render_ontology(pub, document, lang: str) -> str:
     )
 
 
-def render_shapes(pub, document, lang: str) -> str:
+def render_shapes(pub: Published, document: Document, lang: str) -> str:
     """Every node shape with its target, severity and property shapes (SHACL §2.1, §2.3)."""
     linker = Linker(pub, lang)
     grouped = _by_subject(document.triples)
@@ -166,7 +169,7 @@ def render_shapes(pub, document, lang: str) -> str:
     )
 
 
-def render_validation(pub, document, lang: str) -> str:
+def render_validation(pub: Published, document: Document, lang: str) -> str:
     """The SHACL validation report (SHACL §3.6) of the published data."""
     linker = Linker(pub, lang)
     results = [{**r, "focus_href": linker.href(r["focus"])} for r in pub.validation.results]

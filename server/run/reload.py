@@ -19,32 +19,29 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
-import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
 
 from gunicorn.arbiter import Arbiter
 
 import graph
+from server import logs
 from server.app import create_app
-from server.publish.publication import EXTENSION, build
-from server.publish.store import STORE_PREFIX, open_store
+from server.publish.publication import EXTENSION, Publication, build
+from server.publish.store import open_store
+from server.settings import Settings
 
-
-def say(message: str) -> None:
-    """One line on the master's standard error (where gunicorn logs too)."""
-    sys.stderr.write(f"policygraph: {message}\n")
-    sys.stderr.flush()
+log = logging.getLogger(__name__)
 
 
 def status_path(pid_file: str | os.PathLike) -> Path:
     return Path(f"{pid_file}.reload.json")
 
 
-def rebuild(settings: dict[str, Any]):
+def rebuild(settings: Settings):
     """A new app from the sources, built completely; raises :class:`graph.DataError` if refused.
 
     Nothing that is being served is touched before this returns: an on-disk store is built in a
@@ -52,7 +49,7 @@ def rebuild(settings: dict[str, Any]):
     """
     store, validation = open_store(settings, rebuild=True)
     pub = build(settings, store, validation)
-    return create_app({**settings, "publication": pub})
+    return create_app(settings, publication=pub)
 
 
 def refusal(error: graph.DataError) -> str:
@@ -79,13 +76,18 @@ class ReloadingArbiter(Arbiter):
 
     generation = 0
 
+    def setup(self, app) -> None:
+        """Gunicorn's setup; then the publisher logs through gunicorn's error log."""
+        super().setup(app)
+        logs.to_handlers_of(self.log.error_log)
+
     def handle_hup(self) -> None:
         self.generation += 1
         app = self.app.application
         old = app.extensions[EXTENSION]
-        settings = dict(old.settings)
+        settings = old.settings
         started = time.monotonic()
-        say(f"reload {self.generation}: re-reading the sources (serving the current version)")
+        log.info("reload %d: re-reading the sources (serving the current version)", self.generation)
         try:
             new_app = rebuild(settings)
         except Exception as error:  # noqa: BLE001 - the master must outlive any bad version
@@ -94,7 +96,7 @@ class ReloadingArbiter(Arbiter):
                 report = refusal(error)
             else:
                 report = "".join(traceback.format_exception(error)).rstrip()
-            say(
+            log.error(
                 f"reload {self.generation} REFUSED after {seconds:.2f} s; still serving the "
                 f"previous version ({old.counts.get('triples')} triples, loaded at "
                 f"{old.loaded_at.isoformat()}):\n{report}"
@@ -103,23 +105,23 @@ class ReloadingArbiter(Arbiter):
             return
         new = new_app.extensions[EXTENSION]
         seconds = time.monotonic() - started
-        if _disk_path(settings) is not None:
-            new.store = None  # reopened read-only in each new worker (post_fork)
+        new.store.before_fork()  # an on-disk store is reopened in each new worker (post_fork)
         self.app.application = new_app
         self.app.callable = new_app
         del app, old
         gc.unfreeze()
         gc.collect()
         gc.freeze()
-        say(
+        log.info(
             f"reload {self.generation}: new version validated and built in {seconds:.2f} s "
             f"({new.counts.get('triples')} triples, {len(new.things)} things); starting new "
             "workers, stopping the old ones gracefully"
         )
-        super().handle_hup()
+        super().handle_hup()  # gunicorn makes its log handlers anew
+        logs.to_handlers_of(self.log.error_log)
         self._record("reloaded", seconds, new)
 
-    def _record(self, outcome: str, seconds: float, pub, report: str = "") -> None:
+    def _record(self, outcome: str, seconds: float, pub: Publication, report: str = "") -> None:
         if not self.cfg.pidfile:
             return
         status = {
@@ -135,9 +137,3 @@ class ReloadingArbiter(Arbiter):
         staging = path.with_name(path.name + ".tmp")
         staging.write_text(json.dumps(status, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(staging, path)
-
-
-def _disk_path(settings: dict[str, Any]) -> Path | None:
-    """The folder of an on-disk store, else None (memory, or a remote ``sparql:`` store)."""
-    store = str(settings.get("store") or "")
-    return Path(store[len(STORE_PREFIX) :]) if store.startswith(STORE_PREFIX) else None

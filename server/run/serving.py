@@ -2,8 +2,9 @@
 
 The in-memory store is loaded before the workers fork and shared copy-on-write; an on-disk
 store (``--store oxigraph:PATH``) is built or opened before fork for the precomputation, then
-reopened read-only in each worker (a RocksDB handle must not cross a fork). ``--dev`` runs
-Flask's development server with the reloader instead.
+reopened read-only in each worker (a RocksDB handle must not cross a fork): the store lets go of
+what must not cross a fork and takes it up again after (:class:`graph.store.base.Store`).
+``--dev`` runs Flask's development server with the reloader instead.
 
 SIGHUP to the master (or ``policygraph reload --pid-file F``) reloads the data without downtime;
 see :mod:`server.run.reload`. gthread workers: a slow or vanished client holds one thread of one
@@ -13,19 +14,23 @@ worker, never the others; a long query holds a query child (:mod:`server.sparql.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import signal
 import sys
 import time
-from typing import Any
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-import graph.store
+import ontology
 from server.app import create_app
 from server.publish.publication import EXTENSION
-from server.run.reload import ReloadingArbiter, _disk_path
+from server.run.reload import ReloadingArbiter
+from server.settings import Settings
 from server.sparql import engine as sparql_engine
+
+log = logging.getLogger(__name__)
 
 THREADS = 4
 
@@ -35,55 +40,55 @@ def endpoints(base: str) -> list[tuple[str, str]]:
         ("home", base),
         ("things", f"{base}id/{{kind}}/{{slug}} → 303 {base}doc/{{kind}}/{{slug}}"),
         ("SPARQL", f"{base}sparql"),
-        ("ontology", f"{base}ontology"),
-        ("shapes", f"{base}shapes"),
+        ("ontology", ontology.ontology_iri(base)),
+        ("shapes", ontology.shapes_iri(base)),
         ("VoID", f"{base}.well-known/void"),
         ("dumps", f"{base}dumps/"),
         ("validation", f"{base}validation"),
     ]
 
 
-def announce(app, started: float, out=sys.stderr) -> None:
+def announce(app: Flask, started: float) -> None:
+    """What is served: the base, the counts, the load time and the endpoints (logged)."""
     pub = app.extensions[EXTENSION]
-    print(f"policygraph: base IRI {pub.base}", file=out)
-    print(
-        f"policygraph: {pub.counts['triples']} triples in {len(pub.data_graphs)} graph(s), "
-        f"{len(pub.things)} things; {pub.rendering()}",
-        file=out,
+    log.info("base IRI %s", pub.base)
+    log.info(
+        "%s triples in %d graph(s), %d things; %s",
+        pub.counts["triples"],
+        len(pub.data_graphs),
+        len(pub.things),
+        pub.rendering(),
     )
-    print(f"policygraph: loaded in {time.monotonic() - started:.2f} s", file=out)
-    for name, url in endpoints(pub.base):
-        print(f"  {name:<11} {url}", file=out)
-    out.flush()
+    listed = "".join(f"\n  {name:<11} {url}" for name, url in endpoints(pub.base))
+    log.info("loaded in %.2f s%s", time.monotonic() - started, listed)
 
 
-def announce_reload(settings: dict[str, Any], out=sys.stderr) -> None:
-    """How to reload this server, printed once gunicorn is about to start."""
-    pid_file = settings.get("pid_file")
+def announce_reload(pid_file: str | None) -> None:
+    """How to reload this server, logged once gunicorn is about to start."""
     how = f"kill -HUP {os.getpid()}"
     if pid_file:
         how += f"  or  policygraph reload --pid-file {pid_file}"
-    print(f"policygraph: master pid {os.getpid()}; reload the data with: {how}", file=out)
-    out.flush()
+    log.info("master pid %d; reload the data with: %s", os.getpid(), how)
 
 
 class PublisherApplication(BaseApplication):
     """Gunicorn on our app factory; ``preload_app`` so the data is loaded once, before fork."""
 
-    def __init__(self, app, settings: dict[str, Any]):
+    def __init__(self, app, settings: Settings, pid_file: str | None = None):
         self.application = app
         self.settings = settings
+        self.pid_file = pid_file
         super().__init__()
 
     def load_config(self) -> None:
-        workers = self.settings.get("workers") or os.cpu_count() or 1
+        workers = self.settings.workers or os.cpu_count() or 1
         options = {
-            "bind": f"{self.settings['host']}:{self.settings['port']}",
+            "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": workers,
             "worker_class": "server.run.worker.PublisherWorker",
             # The app limits a SPARQL query's length itself (setting sparql_max_query_length).
             "limit_request_line": 0,
-            "threads": self.settings.get("threads") or THREADS,
+            "threads": self.settings.threads or THREADS,
             "preload_app": True,
             "timeout": 60,
             "graceful_timeout": 10,
@@ -91,11 +96,11 @@ class PublisherApplication(BaseApplication):
             "accesslog": None,
             "post_fork": _post_fork,
             "worker_exit": _worker_exit,
-            "pidfile": self.settings.get("pid_file"),
+            "pidfile": self.pid_file,
             # The proxies whose forwarding headers gunicorn believes (X-Forwarded-Proto and the
             # like): those the app believes (setting trusted_proxies), none by default, never
             # gunicorn's own default of 127.0.0.1.
-            "forwarded_allow_ips": ",".join(self.settings.get("trusted_proxies") or ()),
+            "forwarded_allow_ips": ",".join(str(net) for net in self.settings.trusted_proxies),
             "control_socket_disable": True,
         }
         for key, value in options.items():
@@ -109,12 +114,13 @@ class PublisherApplication(BaseApplication):
         try:
             ReloadingArbiter(self).run()
         except RuntimeError as error:
-            print(f"\npolicygraph: gunicorn could not start: {error}\n", file=sys.stderr)
+            log.error("gunicorn could not start: %s", error)
             sys.exit(1)
 
 
 def _post_fork(server, worker) -> None:
-    """Reopen an on-disk store read-only in each worker, after fork.
+    """Take up the store again in each worker, after fork (an on-disk one is reopened read-only,
+    :meth:`graph.store.base.Store.after_fork`).
 
     Until gunicorn installs the worker's own signal handlers (after this hook), the master's
     handlers are still in place and would swallow a SIGTERM sent while the store is being
@@ -124,10 +130,7 @@ def _post_fork(server, worker) -> None:
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         signal.signal(number, signal.SIG_DFL)
     app = worker.app.application
-    pub = app.extensions[EXTENSION]
-    path = _disk_path(pub.settings)
-    if path is not None:
-        pub.store = graph.store.open_read_only(path)
+    app.extensions[EXTENSION].store.after_fork()
 
 
 def _worker_exit(server, worker) -> None:
@@ -147,18 +150,17 @@ def _worker_exit(server, worker) -> None:
     os._exit(code if isinstance(code, int) else 1)
 
 
-def run(settings: dict[str, Any]) -> None:
-    """Load the publication once, print what is served, then serve until interrupted."""
+def run(settings: Settings, pid_file: str | None = None) -> None:
+    """Load the publication once, print what is served, then serve until interrupted
+    (``pid_file``: where gunicorn writes the master's process id)."""
     started = time.monotonic()
     app = create_app(settings)
     announce(app, started)
-    if settings.get("dev"):
-        app.run(host=settings["host"], port=int(settings["port"]), use_reloader=True)
+    if settings.dev:
+        app.run(host=settings.host, port=settings.port, use_reloader=True)
         return
-    pub = app.extensions[EXTENSION]
-    if _disk_path(pub.settings) is not None:
-        pub.store = None  # reopened per worker in post_fork
+    app.extensions[EXTENSION].store.before_fork()  # taken up again per worker in post_fork
     gc.collect()
     gc.freeze()
-    announce_reload(settings)
-    PublisherApplication(app, settings).run()
+    announce_reload(pid_file)
+    PublisherApplication(app, settings, pid_file).run()

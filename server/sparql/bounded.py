@@ -30,8 +30,9 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from server.sparql.ranges import _readable, _Reader, _Unsure
-from server.sparql.safety import Token, tokenize
+from graph.sparql_lexer import Token, tokenize
+from graph.store import Store
+from server.sparql.reader import Reader, Unsure, readable
 
 #: Longest query text answered in the request thread (lookups are a few hundred characters).
 MAX_LENGTH = 1024
@@ -53,28 +54,30 @@ WORDS = frozenset(
 )  # fmt: skip
 
 
-def _node(reader: _Reader, token) -> ox.NamedNode | None:
+def _node(reader: Reader, token) -> ox.NamedNode | None:
     """The IRI a subject or object token names, else None (a variable, a literal, a blank node)."""
     if token[0] not in ("iri", "pname"):
         return None
     iri = reader.iri(token)
     if iri is None:
-        raise _Unsure(f"prefix of {token[1]!r}")
+        raise Unsure(f"prefix of {token[1]!r}")
     try:
         return ox.NamedNode(iri)
     except ValueError:
-        raise _Unsure(f"IRI {iri!r}") from None
+        raise Unsure(f"IRI {iri!r}") from None
 
 
-def _count(store: ox.Store, subject, predicate, obj, most: int) -> int:
+def _count(store: Store, subject, predicate, obj, most: int) -> int:
     """How many quads of any graph match (at most ``most + 1`` read)."""
     return sum(1 for _ in islice(store.quads_for_pattern(subject, predicate, obj), most + 1))
 
 
-def _described(store: ox.Store, iris: list[ox.NamedNode], budget: int) -> int | None:
+def _described(store: Store, iris: list[ox.NamedNode], budget: int) -> int | None:
     """Triples of the descriptions of ``iris`` (their triples, then their blank-node objects'),
     or None past ``budget``."""
-    seen, waiting, total = set(), list(iris), 0
+    seen: set[ox.NamedNode | ox.BlankNode] = set()
+    waiting: list[ox.NamedNode | ox.BlankNode] = list(iris)
+    total = 0
     while waiting:
         node = waiting.pop()
         if node in seen:
@@ -90,19 +93,19 @@ def _described(store: ox.Store, iris: list[ox.NamedNode], budget: int) -> int | 
 
 
 def bound(
-    store: ox.Store, text: str, base: str, budget: int, tokens: list[Token] | None = None
+    store: Store, text: str, base: str, budget: int, tokens: list[Token] | None = None
 ) -> int | None:
     """At most how many solutions (or described triples) ``text`` can have, when that is at
     most ``budget`` and known before it runs (see the module's rules); else None. ``tokens``:
-    ``text``'s, if already read (:func:`server.sparql.safety.tokenize`)."""
+    ``text``'s, if already read (:func:`graph.sparql_lexer.tokenize`)."""
     if budget <= 0 or len(text) > MAX_LENGTH or "\\u" in text.lower():
         return None
     try:
-        tokens = _readable(tokenize(text) if tokens is None else tokens)
+        tokens = readable(tokenize(text) if tokens is None else tokens)
         words = {token[1].upper() for token in tokens if token[0] == "word"}
         if not words <= WORDS:
             return None
-        reader = _Reader(tokens, base)
+        reader = Reader(tokens, base)
         reader.read()
         if reader.subquery:
             return None
@@ -124,11 +127,11 @@ def bound(
             if product > budget:
                 return None
         return product
-    except (_Unsure, ValueError):
+    except (Unsure, ValueError):
         return None
 
 
-def _describe_bound(store: ox.Store, reader: _Reader, tokens, budget: int) -> int | None:
+def _describe_bound(store: Store, reader: Reader, tokens, budget: int) -> int | None:
     """``[PREFIX …]* DESCRIBE iri+`` and nothing else: the size of the descriptions."""
     start = next(
         i
@@ -138,4 +141,5 @@ def _describe_bound(store: ox.Store, reader: _Reader, tokens, budget: int) -> in
     named = tokens[start + 1 :]
     if reader.groups or not named or any(kind not in ("iri", "pname") for kind, *_ in named):
         return None
-    return _described(store, [_node(reader, token) for token in named], budget)
+    nodes = [_node(reader, token) for token in named]
+    return _described(store, [node for node in nodes if node is not None], budget)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import VOID as VOID_NS
 
+import ontology
+from server.publish.publication import Publication
 from server.sparql.engine import RDF_WRITERS
 from server.sparql.service import TRUNCATED_HEADER, union_of_all
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
-DCTERMS_TITLE = "http://purl.org/dc/terms/title"
+SD = str(ontology.SD)
+FORMATS_NS = str(ontology.FORMATS)
+VOID = str(VOID_NS)
+RDF_TYPE = str(RDF.type)
+RDFS_COMMENT = str(RDFS.comment)
+DCTERMS_TITLE = str(DCTERMS.title)
 #: W3C format IRIs (https://www.w3.org/ns/formats/) of what the endpoint writes.
 FORMAT_IRIS = (
     "SPARQL_Results_JSON",
@@ -28,13 +32,13 @@ FORMAT_IRIS = (
 )
 
 
-def _default_graph_words(pub) -> str:
+def _default_graph_words(pub: Publication) -> str:
     if union_of_all(pub):
         return "the union of every graph, the ontology and shapes included"
     return "the union of the data graphs"
 
 
-def service_description_triples(pub) -> list[ox.Triple]:
+def service_description_triples(pub: Publication) -> list[ox.Triple]:
     """SPARQL 1.1 Service Description §3: the service, its languages, formats and dataset."""
     endpoint_iri = f"{pub.base}sparql"
     service = ox.NamedNode(endpoint_iri)
@@ -56,9 +60,9 @@ def service_description_triples(pub) -> list[ox.Triple]:
                 f"Read-only. The default graph is {_default_graph_words(pub)}; the ontology and "
                 "shapes graphs are queryable by name. SERVICE, SPARQL Update and dataset clauses "
                 "naming other graphs are refused. "
-                f"Limits: {pub.settings['sparql_timeout']:g} s a query, "
-                f"{pub.settings['sparql_row_cap']} rows, "
-                f"{pub.settings['sparql_triple_cap']} triples "
+                f"Limits: {pub.settings.sparql_timeout:g} s a query, "
+                f"{pub.settings.sparql_row_cap} rows, "
+                f"{pub.settings.sparql_triple_cap} triples "
                 f"(a cut result carries the header {TRUNCATED_HEADER}: true). "
                 "pyoxigraph lower-cases language tags: match them with "
                 'langMatches(lang(?l), "zh-Hans").',
@@ -90,7 +94,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
             (
                 described,
                 iri(VOID + "triples"),
-                ox.Literal(str(size), datatype=iri("http://www.w3.org/2001/XMLSchema#integer")),
+                ox.Literal(str(size), datatype=iri(str(XSD.integer))),
             ),
         ]
         if name in data or everything:
@@ -99,7 +103,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
         (
             default_node,
             iri(VOID + "triples"),
-            ox.Literal(str(total), datatype=iri("http://www.w3.org/2001/XMLSchema#integer")),
+            ox.Literal(str(total), datatype=iri(str(XSD.integer))),
         )
     )
     return [ox.Triple(*triple) for triple in triples]
@@ -108,7 +112,7 @@ def service_description_triples(pub) -> list[ox.Triple]:
 _descriptions: dict[tuple[int, str], bytes] = {}
 
 
-def service_description(pub, name: str) -> bytes:
+def service_description(pub: Publication, name: str) -> bytes:
     """The service description in one RDF format, computed once per publication and format."""
     key = (id(pub), name)
     if key not in _descriptions:
@@ -123,8 +127,8 @@ def service_description(pub, name: str) -> bytes:
             "sd": SD,
             "formats": FORMATS_NS,
             "void": VOID,
-            "dcterms": "http://purl.org/dc/terms/",
-            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "dcterms": str(DCTERMS),
+            "rdfs": str(RDFS),
         }
-        _descriptions[key] = ox.serialize(items, format=rdf_format, prefixes=prefixes)
+        _descriptions[key] = ox.serialize(items, format=rdf_format, prefixes=prefixes) or b""
     return _descriptions[key]

@@ -40,9 +40,12 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from typing import Any
 
 import pyoxigraph as ox
 
+from graph.store import Store, StoreError, StoreTimeout, UnreadableAnswer
+from graph.store.base import Solutions
 from server.errors import PolicygraphError, QueryTimeout, ServiceUnavailable
 from server.sparql import process as sparql_process
 from server.sparql import results as sparql_results
@@ -81,14 +84,13 @@ class Job:
 
     query: str
     base: str
-    default_graphs: list[str] | None  # None: the graphs the query's FROM clauses name
-    named_graphs: list[str] | None
+    default_graphs: list[str] | None  # None: the store's default graph (graph.store.base)
+    named_graphs: list[str] | None  # None: every graph of the store
     result_format: str  # json | xml | csv | tsv, for SELECT and ASK
     rdf_format: str  # a name of RDF_WRITERS, for CONSTRUCT and DESCRIBE
     row_cap: int
     triple_cap: int
     prefixes: dict[str, str] = field(default_factory=dict)
-    union_of_all: bool = False  # the default graph is the union of every named graph
     inline: bool = False  # its work is bounded: answered in the request thread (sparql_bounded)
     default_only: bool = False  # reads only the store's default graph: the union store answers
 
@@ -103,28 +105,53 @@ class Answer:
     truncated: bool
     variables: list[str] | None = None
     boolean: bool | None = None
-    elapsed: float = 0.0
+    elapsed: float = 0.0  # seconds, shown on the query page
 
 
-def execute(store: ox.Store, job: Job) -> Answer:
-    """Run ``job`` on ``store`` and serialize its result, in the calling thread."""
+#: What the store may answer a SELECT with (pyoxigraph's solutions, or the seam's own).
+SOLUTIONS = (ox.QuerySolutions, Solutions)
+#: Advice given with every 503 for a query past its deadline.
+NARROW = "narrow it (a LIMIT, more specific patterns) and try again"
+
+
+def execute(store: Store, job: Job, timeout: float | None = None) -> Answer:
+    """Run ``job`` on ``store`` and serialize its result, in the calling thread; ``timeout``:
+    seconds, for a store that stops a query at its deadline itself (``Store.stops_queries``)."""
     started = time.perf_counter()
-    options = {}
-    if job.union_of_all:
-        options["use_default_graph_as_union"] = True
+    options: dict = {}
     if job.default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
     if job.named_graphs is not None:
         options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
+    if timeout is not None:
+        options["timeout"] = timeout
     try:
         result = store.query(job.query, base_iri=job.base, **options)
     except SyntaxError as error:
         raise QuerySyntaxError(f"malformed query: {error}") from None
+    except StoreTimeout as error:
+        what = (
+            "the SPARQL engine estimates this query would run past its time limit and did "
+            "not start it"
+            if error.estimated
+            else f"the query ran longer than the {timeout or 0:g} s limit and was stopped"
+        )
+        raise QueryTimeout(f"{what}; {NARROW}") from None
+    except UnreadableAnswer as error:
+        log.error("SPARQL engine answered something unreadable: %s", error)
+        raise ServiceUnavailable("the SPARQL engine's answer could not be read") from None
+    except StoreError as error:
+        log.error("SPARQL engine failed: %s", error)
+        raise ServiceUnavailable("the SPARQL engine failed on this query") from None
+    # The engine may have cut the answer short itself (``partial``), which is flagged as a cap is.
+    partial = bool(getattr(result, "partial", False))
     try:
-        if isinstance(result, ox.QuerySolutions):
+        if isinstance(result, SOLUTIONS):
             out = sparql_results.serialize_solutions(result, job.result_format, job.row_cap)
-            answer = Answer("solutions", out.body, out.count, out.truncated, out.variables)
-        elif isinstance(result, ox.QueryBoolean):
+            answer = Answer(
+                "solutions", out.body, out.count, out.truncated or partial, out.variables
+            )
+        elif isinstance(result, bool | ox.QueryBoolean):
             value = bool(result)
             out = sparql_results.serialize_boolean(value, job.result_format)
             answer = Answer("boolean", out.body, 1, False, boolean=value)
@@ -132,14 +159,14 @@ def execute(store: ox.Store, job: Job) -> Answer:
             out = sparql_results.serialize_triples(
                 result, RDF_WRITERS[job.rdf_format], job.triple_cap, job.prefixes
             )
-            answer = Answer("triples", out.body, out.count, out.truncated)
+            answer = Answer("triples", out.body, out.count, out.truncated or partial)
     except (OSError, ValueError, TypeError) as error:
         raise QueryFailed(f"the query could not be evaluated: {error}") from None
     answer.elapsed = time.perf_counter() - started
     return answer
 
 
-def store_for(job: Job, store: ox.Store, union_store: ox.Store | None) -> ox.Store:
+def store_for(job: Job, store: Store, union_store: Store | None) -> Store:
     """The store that answers ``job``: the data union alone (``Publication.union_store``) when
     the job reads only the default graph and there is one, else the whole store."""
     return union_store if job.default_only and union_store is not None else store
@@ -161,9 +188,7 @@ def _isolate_network() -> None:
 QUERY_NICENESS = 5
 
 
-def _child_process(
-    store: ox.Store, union_store: ox.Store | None, conn: Connection, parent: int
-) -> None:
+def _child_process(store: Store, union_store: Store | None, conn: Connection, parent: int) -> None:
     """A child's setup, then its loop in a thread with a deep stack."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -174,9 +199,7 @@ def _child_process(
     sparql_process.in_deep_stack(_child_main, store, union_store, conn, parent)
 
 
-def _child_main(
-    store: ox.Store, union_store: ox.Store | None, conn: Connection, parent: int
-) -> None:
+def _child_main(store: Store, union_store: Store | None, conn: Connection, parent: int) -> None:
     """The loop of one child: receive a job, answer it, until the parent goes away."""
     while True:
         try:
@@ -190,6 +213,7 @@ def _child_main(
         job = pickle.loads(message)
         if job is None:
             return
+        reply: tuple[str, Any]
         try:
             conn.send_bytes(b"")  # received: from now on the job is this process's
         except (OSError, ValueError):
@@ -233,11 +257,11 @@ class Pool:
 
     def __init__(
         self,
-        store: ox.Store,
+        store: Store,
         size: int = 2,
         memory_limit: int = 0,
         watch_seconds: float = WATCH_SECONDS,
-        union_store: ox.Store | None = None,
+        union_store: Store | None = None,
     ):
         self.store = store
         self.union_store = union_store  # answers the jobs that read only the default graph

@@ -26,11 +26,10 @@ after an operand, inside parentheses, is counted character by character as an ex
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from server.settings import BY_NAME
+from server.settings import BY_NAME, Settings
 
 NESTING_SETTING = "sparql_max_nesting"
 CHAIN_SETTING = "sparql_max_chain"
@@ -60,11 +59,8 @@ class Limits:
     chain: int = DEFAULT_CHAIN
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
-        return cls(
-            int(settings.get(NESTING_SETTING, DEFAULT_NESTING)),
-            int(settings.get(CHAIN_SETTING, DEFAULT_CHAIN)),
-        )
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(settings.sparql_max_nesting, settings.sparql_max_chain)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from flask import render_template, request
 
 from server.errors import BadRequest
+from server.publish.publication import Publication
 from server.render.html import Linker
 from server.render.languages import LANGUAGE_NAMES, LANGUAGES, choose_language
 from server.sparql import page_text as sparql_page_text
@@ -100,7 +101,7 @@ def examples() -> tuple[Example, ...]:
     return tuple(found)
 
 
-def permalink(pub, query: str) -> str:
+def permalink(pub: Publication, query: str) -> str:
     return f"{pub.base}sparql?" + urlencode({"query": query}, quote_via=quote)
 
 
@@ -122,7 +123,7 @@ def _cell(linker: Linker, value: dict | None) -> dict | None:
     }
 
 
-def _term(linker: Linker, term) -> dict:
+def _term(linker: Linker, term) -> dict | None:
     if isinstance(term, ox.NamedNode):
         return _cell(linker, {"type": "uri", "value": term.value})
     if isinstance(term, ox.BlankNode):
@@ -133,7 +134,7 @@ def _term(linker: Linker, term) -> dict:
     return {"text": str(term)}
 
 
-def table(pub, answer, linker: Linker) -> dict:
+def table(pub: Publication, answer, linker: Linker) -> dict:
     """The view model of an answer: columns and rows of cells, or a boolean."""
     if answer.kind == "boolean":
         return {"boolean": answer.boolean}
@@ -153,17 +154,17 @@ def table(pub, answer, linker: Linker) -> dict:
     return {"columns": ["subject", "predicate", "object"], "rows": rows}
 
 
-def _shown(pub, query: str | None) -> str:
+def _shown(pub: Publication, query: str | None) -> str:
     """The query the page shows: the one it ran, else a share link's (``z``), else an example."""
     token = request.args.get(sparql_share.QUERY)
     if token is None:
         return query if query is not None else DEFAULT_QUERY
     if query is not None:
         raise BadRequest("give the query either in 'query' (to run it) or in 'z', not both")
-    return sparql_share.decode(token, int(pub.settings["sparql_max_query_length"]))
+    return sparql_share.decode(token, pub.settings.sparql_max_query_length)
 
 
-def _downloads(pub, query: str | None, answer) -> list[tuple[str, str]]:
+def _downloads(pub: Publication, query: str | None, answer) -> list[tuple[str, str]]:
     if not query:
         return []
     graph = answer is not None and answer.kind == "triples"
@@ -171,7 +172,7 @@ def _downloads(pub, query: str | None, answer) -> list[tuple[str, str]]:
     return [(label, permalink(pub, query) + f"&format={name}") for name, label in names]
 
 
-def _switch(pub, text: str, ran: bool, chosen: str) -> list[dict]:
+def _switch(pub: Publication, text: str, ran: bool, chosen: str) -> list[dict]:
     """The language links: each keeps the query (run again, or restored unrun) and format."""
     links = []
     for code in LANGUAGES:
@@ -188,7 +189,7 @@ def _switch(pub, text: str, ran: bool, chosen: str) -> list[dict]:
     return links
 
 
-def render(pub, query: str | None, answer) -> str:
+def render(pub: Publication, query: str | None, answer) -> str:
     """The query page, with the results of ``query`` when there are some; without a query, the
     one a share link holds (``z``, :mod:`server.sparql.share`), else an example."""
     lang = choose_language(request.args.get("lang"), request.accept_languages)
@@ -208,7 +209,7 @@ def render(pub, query: str | None, answer) -> str:
         "lang": lang,
         "vocabulary": f"{pub.base}sparql/vocabulary",
         "things": f"{pub.base}sparql/things",
-        "maxQueryLength": int(pub.settings["sparql_max_query_length"]),
+        "maxQueryLength": pub.settings.sparql_max_query_length,
         "portableLink": sparql_share.PORTABLE_LINK,
         "text": words,
         "tables": sparql_snippets.client_tables(),

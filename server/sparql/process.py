@@ -110,9 +110,9 @@ def wait(pid: int, grace: float) -> int:
         time.sleep(0.002)
 
 
-def describe(status: int) -> str:
+def describe(status: int | None) -> str:
     """How a process ended, in words (``killed by SIGKILL``, ``exited with status 1``)."""
-    if status < 0:
+    if status is None or status < 0:
         return "ended (its exit status was collected elsewhere)"
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)

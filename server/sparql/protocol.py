@@ -253,4 +253,4 @@ def _by_name(form: str | None) -> dict[str, Choice]:
 @lru_cache(maxsize=512)
 def _best_match(accept: str, form: str | None) -> str | None:
     """RFC 9110 §12.5.1 negotiation by Werkzeug, memoized by header: clients repeat theirs."""
-    return parse_accept_header(accept, MIMEAccept).best_match(list(offered(form)), default=None)
+    return parse_accept_header(accept, MIMEAccept).best_match(list(offered(form)))

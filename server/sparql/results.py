@@ -19,11 +19,16 @@ from itertools import islice
 from json.encoder import encode_basestring
 
 import pyoxigraph as ox
+from rdflib.namespace import RDF
+from rdflib.namespace import XSD as XSD_NS
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-XSD_STRING = XSD + "string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+from graph.store.base import Solutions
+
+XSD = str(XSD_NS)
+XSD_STRING = str(XSD_NS.string)
+RDF_LANG_STRING = str(RDF.langString)
+#: RDF 1.2's directional language-tagged string (not a term of rdflib's RDF namespace yet).
+RDF_DIR_LANG_STRING = f"{RDF}dirLangString"
 PLAIN = {XSD_STRING, RDF_LANG_STRING, RDF_DIR_LANG_STRING}
 
 
@@ -253,7 +258,9 @@ class Serialized:
     variables: list[str] | None = None
 
 
-def serialize_solutions(solutions: ox.QuerySolutions, name: str, cap: int) -> Serialized:
+def serialize_solutions(
+    solutions: ox.QuerySolutions | Solutions, name: str, cap: int
+) -> Serialized:
     """Write at most ``cap`` solutions; ``truncated`` is true when there were more."""
     variables = [variable.value for variable in solutions.variables]
     width = range(len(variables))
@@ -279,7 +286,8 @@ def serialize_triples(
     kept = list(islice(triples, cap + 1))
     truncated = len(kept) > cap
     del kept[cap:]
+    items: list[ox.Triple] | list[ox.Quad] = kept
     if rdf_format.supports_datasets:
-        kept = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in kept]
-    body = ox.serialize(kept, format=rdf_format, prefixes=prefixes or None)
+        items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in kept]
+    body = ox.serialize(items, format=rdf_format, prefixes=prefixes or None) or b""
     return Serialized(body, len(kept), truncated)

@@ -20,6 +20,7 @@ by Flask's error handlers; requests without a query, for the HTML page or by POS
 from __future__ import annotations
 
 from server.errors import PolicygraphError
+from server.publish.publication import Publication
 from server.render.formats import by_suffix, negotiate
 from server.render.languages import choose_language
 from server.sparql import protocol as sparql_protocol
@@ -36,12 +37,12 @@ class FastPath:
     """WSGI middleware in front of the Flask app, serving rendered documents and query answers
     directly."""
 
-    def __init__(self, app, pub):
+    def __init__(self, app, pub: Publication):
         self.app, self.pub, self.flask = app, pub, app.wsgi_app
         self._formats: dict = {}
         self._languages: dict = {}
         self._limiter = app.extensions.get(RATE_LIMITER)
-        self._max_query = int(pub.settings["sparql_max_query_length"])
+        self._max_query = pub.settings.sparql_max_query_length
 
     def _negotiate(self, accept: str, formats: tuple[str, ...]):
         key = (accept, formats)

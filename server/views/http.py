@@ -6,7 +6,7 @@ from flask import Flask, request
 from werkzeug.wrappers import Response
 
 from server.errors import NotFound, URITooLong
-from server.publish.publication import Representation, publication
+from server.publish.publication import Publication, Representation, publication
 from server.render.formats import by_suffix, negotiate
 from server.render.languages import choose_language
 from server.sparql.protocol import form_pairs
@@ -36,7 +36,9 @@ def current_language() -> str:
     return choose_language(request.args.get("lang"), request.accept_languages)
 
 
-def representation_headers(pub, rep: Representation, negotiated: bool, html: bool) -> dict:
+def representation_headers(
+    pub: Publication, rep: Representation, negotiated: bool, html: bool
+) -> dict:
     """Validators (RFC 9110 §8.8), ``Content-Location``, ``Link`` alternates and ``Vary``."""
     headers = {
         "ETag": f'"{rep.etag}"',

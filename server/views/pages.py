@@ -12,7 +12,7 @@ from rdflib.namespace import RDF, RDFS
 from werkzeug.wrappers import Response
 
 from server.errors import NotAcceptable
-from server.publish.publication import publication
+from server.publish.publication import Publication, publication
 from server.render.html import Linker
 from server.render.languages import LANGUAGES
 from server.views.http import current_language, represent
@@ -36,7 +36,7 @@ SEARCH_LIMIT = 50
 HOME_LIST = 100
 
 
-def instances(pub) -> dict[str, set[str]]:
+def instances(pub: Publication) -> dict[str, set[str]]:
     """Class IRI → the things typed with it in the data graphs."""
     found: dict[str, set[str]] = {}
     for graph in pub.data_graphs:
@@ -51,13 +51,13 @@ def _first(linker, iris) -> list[str]:
     return heapq.nsmallest(HOME_LIST, iris, key=lambda iri: (linker.label(iri).casefold(), iri))
 
 
-def things_only(pub, under: str = "id/") -> str:
+def things_only(pub: Publication, under: str = "id/") -> str:
     """A FILTER keeping things (``{base}id/{kind}/{slug}``), not their hash sub-nodes
     (DESIGN.md § IRIs)."""
     return f'FILTER(STRSTARTS(STR(?thing), "{pub.base}{under}") && !CONTAINS(STR(?thing), "#"))'
 
 
-def more_query(pub, pattern: str, lang: str) -> str:
+def more_query(pub: Publication, pattern: str, lang: str) -> str:
     """A SPARQL query URL listing every ``?thing`` of ``pattern`` with its label in ``lang``."""
     query = (
         "SELECT DISTINCT ?thing ?label WHERE { "
@@ -67,7 +67,7 @@ def more_query(pub, pattern: str, lang: str) -> str:
     return f"{pub.base}sparql?query={quote(query, safe='')}"
 
 
-def home_html(pub, lang: str, classes_found: dict[str, set[str]] | None = None) -> str:
+def home_html(pub: Publication, lang: str, classes_found: dict[str, set[str]] | None = None) -> str:
     """What the dataset is, counts, classes with their first instances, the first sources and
     graphs (each list capped at :data:`HOME_LIST`, with a query for the rest), a search box."""
     linker = Linker(pub, lang)
@@ -106,7 +106,7 @@ def _node(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
-def precompute_home(pub) -> None:
+def precompute_home(pub: Publication) -> None:
     found = instances(pub)
     for lang in LANGUAGES:
         pub.add_fixed(
@@ -136,7 +136,7 @@ def home() -> Response:
     return response
 
 
-def search_results(pub, query: str, lang: str) -> list[dict]:
+def search_results(pub: Publication, query: str, lang: str) -> list[dict]:
     linker = Linker(pub, lang)
     results = []
     for iri, matched, matched_lang, rank in pub.labels.search(query, SEARCH_LIMIT):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from server.publish.publication import publication
+from server.settings import CONFIG_KEY
 from server.sparql import page as sparql_page
 from server.sparql import protocol as sparql_protocol
 from server.sparql.description import service_description
@@ -38,9 +39,9 @@ RATE_LIMITER = "policygraph.sparql_rate_limiter"
 @blueprint.record_once
 def _create_rate_limiter(state) -> None:
     """Built with the app, before workers fork, so that they share one count per client."""
-    config = state.app.config.get("POLICYGRAPH", {})
-    limit = int(config.get("sparql_rate_limit") or 0)
-    trusted = config.get("trusted_proxies") or ()
+    settings = state.app.config.get(CONFIG_KEY)
+    limit = settings.sparql_rate_limit if settings is not None else 0
+    trusted = settings.trusted_proxies if settings is not None else ()
     state.app.extensions[RATE_LIMITER] = (
         RateLimiter(limit, trusted_proxies=trusted) if limit > 0 else None
     )
@@ -65,10 +66,9 @@ def endpoint():
     :class:`server.views.fastpath.FastPath` answers GET and HEAD queries in a result format with
     the same steps (:func:`plan`, :func:`run`, :func:`answer_headers`) without Flask."""
     pub = publication()
-    settings = pub.settings
     rate_limit()
     parsed = sparql_protocol.read(
-        request, int(settings["sparql_max_query_length"]), int(settings["sparql_max_body"])
+        request, pub.settings.sparql_max_query_length, pub.settings.sparql_max_body
     )
     choice, job = plan(pub, parsed, request.headers.get("Accept", ""))
     if job is None:

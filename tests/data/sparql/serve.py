@@ -35,14 +35,15 @@ def make_app(base: str | None = None, **config):
         (g for g in store.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value
     )
     reserved = {f"{base}graph/ontology", f"{base}graph/shapes"}
-    graph.store.materialize_union(store, reserved)  # the default graph, as a real build makes it
+    # The default graph: the union of the data graphs, as a real build makes it.
+    embedded = graph.store.EmbeddedStore.loaded(store, reserved)
     pub = Publication(
         base=base,
-        store=store,
+        store=embedded,
         data_graphs=tuple(g for g in names if g.value not in reserved),
         ontology_graph=ox.NamedNode(f"{base}graph/ontology"),
         shapes_graph=ox.NamedNode(f"{base}graph/shapes"),
-        labels=LabelIndex.from_store(store),
+        labels=LabelIndex.from_store(embedded),
         validation=None,
         settings=resolved,
     )

@@ -1,0 +1,214 @@
+"""The one store seam: what the publisher asks of a query store, whichever engine answers.
+
+DESIGN.md § Store and scale. :class:`Store` is implemented by the embedded pyoxigraph store, in
+memory or on disk (:class:`graph.store.embedded.EmbeddedStore`), and by an external SPARQL 1.1
+endpoint (:class:`graph.store.remote.RemoteStore`). Both answer with pyoxigraph terms. What
+differs between engines is said by what a store *is* (its default graph, whether it stops a
+query at its deadline, whether it finds literal values by range, where it lives), never by
+which class it is: the publisher never asks.
+
+Datasets (SPARQL 1.1 Query §13): ``default_graph=None`` is the store's default graph — the union
+of the data graphs, each triple once (``default_graph == "data"``), or every graph's triples
+taken together, the vocabulary included (``"all"``); ``named_graphs=None`` is every graph of the
+store. Lists name the graphs exactly (an empty list: none).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Literal
+
+import pyoxigraph as ox
+
+#: A graph named in a dataset: its IRI, or the node.
+GraphName = str | ox.NamedNode
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+#: One solution of a SELECT, by position (None: unbound).
+Row = tuple[Term | None, ...]
+
+
+def value_of(term: Term | None) -> str:
+    """The value of an IRI, a literal or a blank node (its label); a TypeError for anything
+    else (an unbound variable, an RDF-star triple), where a query's shape promised one."""
+    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return term.value
+    raise TypeError(f"expected an IRI, a literal or a blank node, not {term!r}")
+
+
+class StoreError(Exception):
+    """The store failed to answer (unreachable, or an answer that makes no sense)."""
+
+
+class StoreTimeout(StoreError):
+    """The store did not answer within the timeout; ``estimated``: it refused up front, its
+    own estimate of the time being over its limit."""
+
+    estimated = False
+
+
+class UnreadableAnswer(StoreError):
+    """The store answered something that cannot be read as what was asked."""
+
+
+class Solution:
+    """One solution, indexable like ``pyoxigraph.QuerySolution`` (by position, name or Variable)."""
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, names: dict[str, int], values: tuple[Term | None, ...]):
+        self._names = names
+        self._values = values
+
+    def __getitem__(self, key: int | str | ox.Variable) -> Term | None:
+        if isinstance(key, int):
+            return self._values[key]
+        if isinstance(key, ox.Variable):
+            key = key.value
+        return self._values[self._names[key]]
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self) -> Iterator[Term | None]:
+        return iter(self._values)
+
+    def __repr__(self) -> str:
+        pairs = " ".join(f"{name}={self._values[i]}" for name, i in self._names.items())
+        return f"<Solution {pairs}>"
+
+
+class Solutions:
+    """The solutions of a SELECT, iterable once or more, with ``variables`` as pyoxigraph's
+    ``QuerySolutions`` has; ``partial``: the engine cut the answer short itself."""
+
+    def __init__(self, variables: list[str], rows: list[tuple], partial: bool = False):
+        self.variables = [ox.Variable(name) for name in variables]
+        self._names = {name: i for i, name in enumerate(variables)}
+        self._rows = rows
+        self.partial = partial
+
+    def __iter__(self) -> Iterator[Solution]:
+        return (Solution(self._names, row) for row in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+class Triples(list):
+    """The triples of a CONSTRUCT or DESCRIBE; ``partial``: the engine cut the answer short."""
+
+    partial = False
+
+
+#: What :meth:`Store.query` answers: the solutions of a SELECT (pyoxigraph's, or
+#: :class:`Solutions`), the boolean of an ASK, or the triples of a CONSTRUCT or DESCRIBE.
+QueryResult = ox.QuerySolutions | Solutions | bool | ox.QueryBoolean | Iterable[ox.Triple]
+
+
+class Store(ABC):
+    """A query store: SPARQL 1.1 queries, quad patterns, named graphs, counts and dumps."""
+
+    #: The default graph a query without a dataset reads: ``"data"`` or ``"all"`` (module doc).
+    default_graph: Literal["data", "all"] = "data"
+    #: Whether :meth:`query` stops a query at its ``timeout`` itself. When it cannot, the
+    #: publisher runs a query whose work is not bounded where it can stop it (a process it
+    #: kills, :mod:`server.sparql.engine`).
+    stops_queries: bool = False
+    #: Whether the engine finds the literals in a range without reading them all; when it does
+    #: not, the publisher keeps a date index to narrow date-range queries.
+    indexes_values: bool = False
+    #: The folder an on-disk store lives in (what is kept about it goes beside it), else None.
+    folder: Path | None = None
+
+    @abstractmethod
+    def query(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+        use_default_graph_as_union: bool = False,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Evaluate a SPARQL 1.1 query over the dataset given (module doc); the query's own
+        ``FROM`` clauses count only where no list is given. ``use_default_graph_as_union``: the
+        default graph is every graph's triples together. ``timeout``: seconds, for a store that
+        :attr:`stops_queries`. Raises ``SyntaxError`` for a query the engine refuses to read,
+        :class:`StoreTimeout` past the timeout, :class:`StoreError` when the store fails."""
+
+    def rows(
+        self,
+        query: str,
+        *,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+        use_default_graph_as_union: bool = False,
+    ) -> list[Row]:
+        """The solutions of a SELECT as tuples of terms (None: unbound), in the engine's order,
+        over the dataset :meth:`query` would read."""
+        result = self.query(
+            query,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+            use_default_graph_as_union=use_default_graph_as_union,
+        )
+        if not isinstance(result, ox.QuerySolutions | Solutions):
+            raise TypeError(f"not a SELECT: {query[:60]!r}")
+        return [tuple(solution) for solution in result]
+
+    def triples(
+        self, query: str, *, named_graphs: Sequence[GraphName] | None = None
+    ) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE (its graph patterns over the store's dataset,
+        or over ``named_graphs`` by name)."""
+        result = self.query(query, named_graphs=named_graphs)
+        if isinstance(result, bool | ox.QueryBoolean | ox.QuerySolutions | Solutions):
+            raise TypeError(f"not a CONSTRUCT or DESCRIBE: {query[:60]!r}")
+        return list(result)
+
+    @abstractmethod
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None = None,
+        predicate: ox.NamedNode | None = None,
+        object: Term | None = None,  # noqa: A002 - pyoxigraph's name
+        graph_name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching the pattern; ``graph_name`` None: every named graph, and
+        ``DefaultGraph()``: the store's default graph."""
+
+    @abstractmethod
+    def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]:
+        """The named graphs of the store."""
+
+    @abstractmethod
+    def graph_sizes(self, graphs: Iterable[ox.NamedNode]) -> dict[str, int]:
+        """Graph IRI → its number of triples, for each of ``graphs``."""
+
+    @abstractmethod
+    def graph_ntriples(self, graph: ox.NamedNode) -> bytes:
+        """The triples of the named graph ``graph`` as N-Triples (§2), in the store's order."""
+
+    def dumped_graphs(self) -> list[str]:
+        """The named graphs a dump of this store holds, by IRI in order: every named graph."""
+        return sorted(g.value for g in self.named_graphs() if isinstance(g, ox.NamedNode))
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """The number of quads."""
+
+    def union_alone(self) -> Store | None:
+        """A store holding this one's default graph alone (as its default graph), for queries
+        that read nothing else; None when this store keeps none (the default)."""
+        return None
+
+    @abstractmethod
+    def before_fork(self) -> None:
+        """Let go of what a forked process must not share (an on-disk store's handle)."""
+
+    @abstractmethod
+    def after_fork(self) -> None:
+        """Take up again, in a forked process, what :meth:`before_fork` let go of."""
