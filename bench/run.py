@@ -112,7 +112,7 @@ def machine() -> dict:
 
 
 def workloads_for(
-    server: systems.Server, manifest: Manifest, pool: int, seed: int
+    server: systems.System, manifest: Manifest, pool: int, seed: int
 ) -> dict[str, list[tuple[str, str]]]:
     work: dict[str, list[tuple[str, str]]] = {}
     if server.name == "hello":
@@ -138,12 +138,12 @@ def median_case(runs: list[dict]) -> dict:
     return merged
 
 
-def bench_server(server: systems.Server, manifest: Manifest, args, results: dict) -> None:
+def bench_server(server: systems.System, manifest: Manifest, args, results: dict) -> None:
     record = results["systems"][server.name] = {
         "startup_seconds": server.startup_seconds,
         "peak_startup_rss_mb": server.peak_startup_rss_mb,
         "memory_after_start": server.memory(),
-        "extra": {k: v for k, v in server.extra.items() if k != "t0"},
+        "extra": dict(server.extra),
         "cases": {},
     }
     for workload, requests in workloads_for(server, manifest, args.pool, args.seed).items():
@@ -210,7 +210,7 @@ def run_engine(corpus: Path, args, results: dict) -> None:
         )
 
 
-def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> systems.Server:
+def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> systems.System:
     settings = systems.gunicorn_settings(args.workers)
     if name == "hello":
         return systems.start_hello(logdir, settings)
@@ -218,19 +218,7 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
         # A policygraph already serving this corpus (started by hand, e.g. bench.pgserve):
         # measured as is, never stopped by the harness.
         url, _, pid = args.attach.partition(",")
-        server = systems.Server(
-            "policygraph",
-            url.rstrip("/"),
-            None,
-            "/sparql",
-            True,
-            extra={"attached": True, **({"pid": int(pid)} if pid else {})},
-        )
-        systems.wait_ready(
-            server, "/sparql?query=ASK%7B%7D", args.attach_wait, "application/sparql-results+json"
-        )
-        server.startup_seconds = float("nan")
-        return server
+        return systems.attach(url, int(pid) if pid else None, args.attach_wait)
     if name == "policygraph":
         return systems.start_policygraph(logdir, settings, corpus, manifest.base, args.store)
     if name == "rdflib-endpoint":

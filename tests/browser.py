@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import need_binary
+from helpers import need_binary
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

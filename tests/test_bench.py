@@ -12,15 +12,12 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from helpers import ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # bench/ is a folder of the checkout, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from bench import generate  # noqa: E402
-from bench.progress import Progress, load_with_progress  # noqa: E402
+from bench import generate
+from bench.progress import Progress, load_with_progress
 
 BASE = "http://127.0.0.1:8080/"
 OA = "http://www.w3.org/ns/oa#"
