@@ -96,6 +96,7 @@ class Server:
         self.pid_file: Path | None = None
         self.ready_seconds: float | None = None
         self.peak_startup_rss_mb = 0.0
+        Path(folder).mkdir(parents=True, exist_ok=True)
         self.log_path = Path(folder) / f"{name}-{port}.log"
         self.log = open(self.log_path, "w+b")  # noqa: SIM115 - closed in stop() / kill_all()
         self.started = time.monotonic()
