@@ -1,5 +1,6 @@
-"""bench/crawl.py, the same-bytes check: what it normalises, and that two starts of the same data
-crawl the same (else every comparison of two commits would report differences that are not)."""
+"""The same-bytes check (bench/crawl.py, bench/snapshot.py): what it normalises, and that two
+starts of the same data crawl the same (else every comparison of two commits would report
+differences that are not)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import pytest
 from helpers import ROOT, TINY
 
-from bench import crawl
+from bench import crawl, snapshot
 
 LOADED = 1_765_000_000.0  # 2025-12-06T05:46:40Z
 STAMPS = (
@@ -19,7 +20,7 @@ STAMPS = (
 
 
 def test_the_loading_time_is_normalised_in_every_spelling_and_no_other_time():
-    normalise = crawl.Normaliser(LOADED)
+    normalise = snapshot.Normaliser(LOADED)
     for stamp in STAMPS:
         assert normalise(b'"' + stamp + b'"') == '"⟨loaded⟩"'.encode()
     other = b'"2013-01-25T00:00:00Z" "Fri, 25 Jan 2013 00:00:00 GMT"'
@@ -27,7 +28,7 @@ def test_the_loading_time_is_normalised_in_every_spelling_and_no_other_time():
 
 
 def test_blank_nodes_are_renamed_in_order_of_appearance():
-    normalise = crawl.Normaliser()
+    normalise = snapshot.Normaliser()
     one = b'_:f3a1 <p> _:x9 .\n_:x9 <q> "v" .\n<a> <b> "_:inside a literal stays? no" .'
     two = b'_:zz <p> _:k2 .\n_:k2 <q> "v" .\n<a> <b> "_:inside a literal stays? no" .'
     assert normalise(one) == normalise(two)
@@ -38,7 +39,7 @@ def test_blank_nodes_are_renamed_in_order_of_appearance():
 
 
 def test_rdf_with_blank_nodes_compares_as_a_graph_whatever_the_statement_order():
-    normalise = crawl.Normaliser()
+    normalise = snapshot.Normaliser()
     one = b'_:a <http://x/p> _:b .\n_:b <http://x/q> "1" .\n_:c <http://x/q> "2" .\n'
     two = b'_:c9 <http://x/q> "2" .\n_:q <http://x/p> _:r .\n_:r <http://x/q> "1" .\n'
     assert one != two
@@ -52,7 +53,7 @@ def test_rdf_with_blank_nodes_compares_as_a_graph_whatever_the_statement_order()
 
 
 def test_dump_checksums_and_sizes_become_those_of_the_normalised_dump():
-    normalise = crawl.Normaliser(
+    normalise = snapshot.Normaliser(
         checksums={b"ab" * 32: b"sha256:" + b"cd" * 32}, sizes={4321: 4000}
     )
     body = b'"' + b"ab" * 32 + b'" <dcat:byteSize>4321</dcat:byteSize> "14321"'
@@ -64,7 +65,7 @@ def test_dump_checksums_and_sizes_become_those_of_the_normalised_dump():
 
 
 def test_headers_etags_are_masked_and_method_lists_compared_as_sets():
-    normalise = crawl.Normaliser(LOADED)
+    normalise = snapshot.Normaliser(LOADED)
     assert normalise.header("ETag", '"abc"') == "⟨etag⟩"
     assert normalise.header("Allow", "HEAD, OPTIONS, GET") == normalise.header(
         "Allow", "GET, HEAD, OPTIONS"
@@ -78,8 +79,8 @@ def test_two_starts_of_the_same_data_crawl_the_same(tmp_path):
     """Two crawls of this checkout over tests/data/tiny agree on every request; a change to one
     answer is reported by name (about a minute)."""
     queries = ROOT / "server" / "queries"
-    first = crawl.crawl([str(TINY)], str(tmp_path / "one"), queries)
-    second = crawl.crawl([str(TINY)], str(tmp_path / "two"), queries)
+    first = snapshot.crawl([str(TINY)], str(tmp_path / "one"), queries)
+    second = snapshot.crawl([str(TINY)], str(tmp_path / "two"), queries)
     assert len(first["answers"]) > 500
     statuses = {answer[0] for answer in first["answers"].values()}
     assert {200, 303, 304, 400, 404, 406} <= statuses
