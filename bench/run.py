@@ -3,7 +3,7 @@
 Generates (or reuses) a synthetic corpus, starts every system under test as a real server process
 on loopback, drives each with wrk (random requests from a large pool of random parameters, over
 keep-alive connections, at each concurrency level), and prints one table plus the ratios the
-targets of issue 5 are stated in. Raw numbers go to bench/results/*.json (gitignored).
+targets of bench/targets.toml are stated in. Raw numbers go to bench/results/*.json (gitignored).
 
 Systems:
   policygraph      the publisher's app factory under gunicorn (data loaded before fork)
@@ -38,12 +38,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import generate, load, queries, systems
+from bench import generate, load, queries, report, systems, targets
 from bench.generate import Manifest
 
 HERE = Path(__file__).resolve().parent
 
-SYSTEMS = ("engine", "hello", "policygraph", "rdflib-endpoint", "virtuoso")
+SYSTEMS = report.SYSTEMS
 DEFAULT_BASE = "http://127.0.0.1:8080/"
 
 
@@ -112,7 +112,7 @@ def machine() -> dict:
 
 
 def workloads_for(
-    server: systems.Server, manifest: Manifest, pool: int, seed: int
+    server: systems.System, manifest: Manifest, pool: int, seed: int
 ) -> dict[str, list[tuple[str, str]]]:
     work: dict[str, list[tuple[str, str]]] = {}
     if server.name == "hello":
@@ -138,12 +138,12 @@ def median_case(runs: list[dict]) -> dict:
     return merged
 
 
-def bench_server(server: systems.Server, manifest: Manifest, args, results: dict) -> None:
+def bench_server(server: systems.System, manifest: Manifest, args, results: dict) -> None:
     record = results["systems"][server.name] = {
         "startup_seconds": server.startup_seconds,
         "peak_startup_rss_mb": server.peak_startup_rss_mb,
         "memory_after_start": server.memory(),
-        "extra": {k: v for k, v in server.extra.items() if k != "t0"},
+        "extra": dict(server.extra),
         "cases": {},
     }
     for workload, requests in workloads_for(server, manifest, args.pool, args.seed).items():
@@ -210,7 +210,7 @@ def run_engine(corpus: Path, args, results: dict) -> None:
         )
 
 
-def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> systems.Server:
+def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> systems.System:
     settings = systems.gunicorn_settings(args.workers)
     if name == "hello":
         return systems.start_hello(logdir, settings)
@@ -218,19 +218,7 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
         # A policygraph already serving this corpus (started by hand, e.g. bench.pgserve):
         # measured as is, never stopped by the harness.
         url, _, pid = args.attach.partition(",")
-        server = systems.Server(
-            "policygraph",
-            url.rstrip("/"),
-            None,
-            "/sparql",
-            True,
-            extra={"attached": True, **({"pid": int(pid)} if pid else {})},
-        )
-        systems.wait_ready(
-            server, "/sparql?query=ASK%7B%7D", args.attach_wait, "application/sparql-results+json"
-        )
-        server.startup_seconds = float("nan")
-        return server
+        return systems.attach(url, int(pid) if pid else None, args.attach_wait)
     if name == "policygraph":
         return systems.start_policygraph(logdir, settings, corpus, manifest.base, args.store)
     if name == "rdflib-endpoint":
@@ -238,214 +226,6 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
     if name == "virtuoso":
         return systems.start_virtuoso(logdir, corpus, manifest.triples)
     raise ValueError(name)
-
-
-def case(results: dict, system: str, workload: str, connections: int) -> dict | None:
-    found = (
-        results["systems"].get(system, {}).get("cases", {}).get(workload, {}).get(str(connections))
-    )
-    return found if found and "rps" in found else None
-
-
-def best(results: dict, system: str, workload: str, connections: list[int]):
-    """(concurrency, case) with the highest throughput measured for that system and workload."""
-    measured = [(c, case(results, system, workload, c)) for c in connections]
-    return max(
-        ((c, found) for c, found in measured if found),
-        key=lambda m: m[1]["rps"],
-        default=(None, None),
-    )
-
-
-def _target(target: str, mine: dict, theirs: dict, key: str, goal: float, higher: bool) -> dict:
-    """One target as measured ÷ reference; a side that completed no request gets no number."""
-    item = {"target": target, "goal": goal, "higher": higher, "value": None}
-    if not mine["requests"]:
-        item.update(met=False, note="policygraph completed no request in the window")
-    elif not theirs["requests"] or not theirs[key]:
-        item.update(met=True, note="the reference completed no request in the window")
-    else:
-        item["value"] = mine[key] / theirs[key]
-        item["met"] = item["value"] >= goal if higher else item["value"] <= goal
-    return item
-
-
-def ratios(results: dict, connections: list[int]) -> list[dict]:
-    """The targets of issue 5, each as measured ÷ floor (or peer)."""
-    high, low = max(connections), min(connections)
-    out = []
-    hello = case(results, "hello", "hello", high)
-    for name in queries.DEREF_FORMATS:
-        mine = case(results, "policygraph", f"deref_{name}", high)
-        if mine and hello:
-            out.append(
-                _target(
-                    f"deref {name}: throughput ≥ 0.85× HTTP floor (c={high})",
-                    mine,
-                    hello,
-                    "rps",
-                    0.85,
-                    True,
-                )
-            )
-            out.append(
-                _target(
-                    f"deref {name}: p99 ≤ 2× HTTP floor p99 (c={high})",
-                    mine,
-                    hello,
-                    "p99_ms",
-                    2.0,
-                    False,
-                )
-            )
-    engine = results["systems"].get("engine", {}).get("workloads", {})
-    hello_low = case(results, "hello", "hello", low)
-    for name in queries.SPARQL_MIX:
-        # Each side at its best measured concurrency (a single-process peer may do better with
-        # one connection than with a queue of 32; a slow system is not driven at 32).
-        level, mine = best(results, "policygraph", name, connections)
-        for peer, goal in (("rdflib-endpoint", 20.0), ("virtuoso", 1.0)):
-            their_level, theirs = best(results, peer, name, connections)
-            if mine and theirs:
-                out.append(
-                    _target(
-                        f"{name}: throughput ≥ {goal:g}× {peer} (best: c={level} "
-                        f"vs c={their_level})",
-                        mine,
-                        theirs,
-                        "rps",
-                        goal,
-                        True,
-                    )
-                )
-        theirs_low = case(results, "virtuoso", name, low)
-        mine_low = case(results, "policygraph", name, low)
-        if mine_low and theirs_low:
-            out.append(
-                _target(
-                    f"{name}: p50 ≤ virtuoso p50 (c={low})",
-                    mine_low,
-                    theirs_low,
-                    "p50_ms",
-                    1.0,
-                    False,
-                )
-            )
-        if low == 1 and mine_low and hello_low and name in engine:
-            item = {
-                "target": f"{name}: (HTTP p50 − HTTP floor p50) ≤ 1.3× engine p50 (c=1)",
-                "goal": 1.3,
-                "higher": False,
-                "value": None,
-            }
-            if mine_low["requests"]:
-                extra = mine_low["p50_ms"] - hello_low["p50_ms"]
-                item["value"] = extra / max(engine[name]["p50_ms"], 1e-6)
-                item["met"] = item["value"] <= 1.3
-            else:
-                item.update(met=False, note="policygraph completed no request in the window")
-            out.append(item)
-    _, rdflib_deref = best(results, "rdflib-endpoint", "resource_construct", connections)
-    for name in queries.DEREF_FORMATS:
-        mine = case(results, "policygraph", f"deref_{name}", high)
-        if mine and rdflib_deref:
-            out.append(
-                _target(
-                    f"deref {name}: ≥ 20× rdflib-endpoint CONSTRUCT at its best (c={high})",
-                    mine,
-                    rdflib_deref,
-                    "rps",
-                    20.0,
-                    True,
-                )
-            )
-    return out
-
-
-def table(results: dict, connections: list[int]) -> str:
-    lines = [
-        f"{'system':16} {'workload':22} {'conn':>4} {'req/s':>9} {'p50 ms':>8} "
-        f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'RSS MB':>7} {'PSS MB':>7}"
-    ]
-    lines.append("-" * len(lines[0]))
-    engine = results["systems"].get("engine")
-    if engine:
-        for name, f in engine["workloads"].items():
-            lines.append(
-                f"{'engine (1 thread)':16} {name:22} {'-':>4} "
-                f"{f['rps_one_thread']:9.1f} {f['p50_ms']:8.3f} {f['p95_ms']:8.3f} "
-                f"{f['p99_ms']:8.3f} {0:6d} {'-':>7} {'-':>7}"
-            )
-    for system in SYSTEMS[1:]:
-        record = results["systems"].get(system)
-        if not record or "cases" not in record:
-            continue
-        for workload, cases in record["cases"].items():
-            for connections in connections_list(cases):
-                c = cases[str(connections)]
-                pss = c["memory"]["pss_mb"]
-                latency = (
-                    f"{c['p50_ms']:8.2f} {c['p95_ms']:8.2f} {c['p99_ms']:8.2f}"
-                    if c["requests"]
-                    else f"{'>' + str(c['seconds']) + ' s':>26}"
-                )
-                lines.append(
-                    f"{system:16} {workload:22} {connections:4d} {c['rps']:9.1f} {latency} "
-                    f"{c['error_count']:6.0f} {c['memory']['rss_mb']:7.0f} "
-                    f"{'-' if pss is None else f'{pss:.0f}':>7}"
-                )
-    lines.append("")
-    for system in SYSTEMS[1:]:
-        record = results["systems"].get(system)
-        if record and record.get("extra", {}).get("attached"):
-            lines.append(f"startup {system}: attached to a server started outside the harness")
-        elif record and "startup_seconds" in record:
-            lines.append(
-                f"startup {system}: {record['startup_seconds']:.1f} s, "
-                f"peak RSS while starting {record['peak_startup_rss_mb']:.0f} MB"
-            )
-        elif record and "skipped" in record:
-            lines.append(f"skipped {system}: {record['skipped']}")
-    lines.append("")
-    for item in results.get("ratios", []):
-        value = "—" if item["value"] is None else f"{item['value']:.2f}"
-        lines.append(
-            f"{'MET ' if item['met'] else 'MISS'} {value:>8}  {item['target']}"
-            + (f" ({item['note']})" if item.get("note") else "")
-        )
-    mismatches = same_answers(results)
-    lines.append("")
-    lines.append(
-        "same answers (rows of the first 3 queries of each workload): "
-        + ("all systems agree" if not mismatches else "MISMATCH")
-    )
-    lines.extend(f"  {line}" for line in mismatches)
-    return "\n".join(lines)
-
-
-def same_answers(results: dict) -> list[str]:
-    """Workloads where the systems' SELECT answers to the same queries differ in row count
-    (a query a system did not answer, e.g. a timeout, is reported by the check, not here)."""
-    by_workload: dict[str, dict[str, list]] = {}
-    for system, record in results["systems"].items():
-        for workload, cases in record.get("cases", {}).items():
-            if any(count is not None for count in cases.get("rows", [])):
-                by_workload.setdefault(workload, {})[system] = cases["rows"]
-    out = []
-    for workload, rows in by_workload.items():
-        width = min(len(r) for r in rows.values())
-        for index in range(width):
-            counts = {system: r[index] for system, r in rows.items() if r[index] is not None}
-            if len(set(counts.values())) > 1:
-                out.append(
-                    f"{workload} query {index + 1}: "
-                    + ", ".join(f"{s} {n}" for s, n in counts.items())
-                )
-    return out
-
-
-def connections_list(cases: dict) -> list[int]:
-    return sorted(int(key) for key in cases if key.isdigit() and "rps" in cases[key])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -555,30 +335,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def print_report(results: dict) -> None:
-    machine_info = results["machine"]
-    print(
-        f"\npolicygraph benchmark: {results['corpus']['triples']:,} triples, "
-        f"{machine_info.get('nproc')} CPUs, {machine_info.get('cpu', '?')}, "
-        f"{machine_info.get('ram_gb', '?')} GB RAM"
-    )
-    print(f"command: {results['command']}")
-    loads = [machine_info.get(key) for key in ("loadavg_at_start", "loadavg_at_end")]
-    print(
-        "load average (1, 5, 15 min) at start {} and at end {}: figures are only comparable "
-        "on an otherwise idle machine\n".format(
-            *(" / ".join(f"{x:.1f}" for x in load) if load else "?" for load in loads)
-        )
-    )
-    print(table(results, results["settings"]["connections"]))
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.report:
         results = json.loads(args.report.read_text(encoding="utf-8"))
-        results["ratios"] = ratios(results, results["settings"]["connections"])
-        print_report(results)
+        results["ratios"] = targets.ratios(results, results["settings"]["connections"])
+        report.print_report(results)
         return 0
     if not load.wrk_available():
         log("wrk is not installed (apt-get install wrk): cannot drive servers")
@@ -654,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             (args.results / "partial.json").write_text(
                 json.dumps(results, indent=1), encoding="utf-8"
             )
-    results["ratios"] = ratios(results, args.connections)
+    results["ratios"] = targets.ratios(results, args.connections)
     results["machine"]["loadavg_at_end"] = os.getloadavg()
     results["seconds"] = time.perf_counter() - started
     args.results.mkdir(parents=True, exist_ok=True)
@@ -662,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.results / f"{stamp}-{manifest.triples}.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     (args.results / "latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print_report(results)
+    report.print_report(results)
     print(f"\nraw numbers: {out} ({results['seconds']:.0f} s in all)")
     return 1 if broken else 0
 

@@ -7,8 +7,12 @@ with the same flags, through chromedriver (its WebDriver client needs the live D
 from __future__ import annotations
 
 import subprocess
+import time
 
-from conftest import need_binary
+import requests
+from helpers import need_binary
+
+from bench.servers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -54,11 +58,6 @@ class WebDriver:
     """
 
     def __init__(self, profile):
-        import time
-
-        import requests
-        from servers import free_port
-
         self._requests = requests
         self.port = free_port()
         self.process = subprocess.Popen(

@@ -12,15 +12,12 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from helpers import ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # bench/ is a folder of the checkout, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from bench import generate  # noqa: E402
-from bench.progress import Progress, load_with_progress  # noqa: E402
+from bench import generate, targets
+from bench.progress import Progress, load_with_progress
 
 BASE = "http://127.0.0.1:8080/"
 OA = "http://www.w3.org/ns/oa#"
@@ -238,3 +235,36 @@ def test_profile_summary_splits_processes_and_counts_our_frames():
     leaves = dict(summary["leaves"])
     assert leaves["server.sparql.engine.execute"] == 50.0
     assert leaves["Arbiter.wait_for_signals (arbiter.py)"] == 10.0
+
+
+def _results(ours_rps: float, floor_rps: float) -> dict:
+    case = {"rps": ours_rps, "p50_ms": 1.0, "p99_ms": 5.0, "requests": 100}
+    floor = {"rps": floor_rps, "p50_ms": 1.0, "p99_ms": 5.0, "requests": 100}
+    return {
+        "systems": {
+            "policygraph": {"cases": {"deref_turtle": {"32": case}}},
+            "hello": {"cases": {"hello": {"32": floor}}},
+        }
+    }
+
+
+def test_the_targets_are_data(tmp_path):
+    """bench/run checks what bench/targets.toml says: a goal changed in the file changes the
+    verdict, and only the targets whose figures were both measured are reported."""
+    written = targets.load()
+    assert len(written) == 7 and {t.workloads for t in written} == {"deref", "sparql"}
+    toml = tmp_path / "targets.toml"
+    entry = (
+        '[[target]]\nworkloads = "deref"\nmeasure = "rps"\nours = "high"\n'
+        'reference = {{ system = "hello", workload = "hello", at = "high" }}\n'
+        "goal = {goal}\nhigher = true\n"
+        'title = "deref {{label}}: ≥ {{goal:g}}× floor (c={{high}})"\n'
+    )
+    toml.write_text(entry.format(goal=0.85), encoding="utf-8")
+    [item] = targets.ratios(_results(900, 1000), [32], targets.load(toml))
+    assert item["target"] == "deref turtle: ≥ 0.85× floor (c=32)"
+    assert item["value"] == pytest.approx(0.9) and item["met"] is True
+    toml.write_text(entry.format(goal=0.95), encoding="utf-8")
+    [item] = targets.ratios(_results(900, 1000), [32], targets.load(toml))
+    assert item["met"] is False
+    assert targets.ratios(_results(900, 1000), [1], targets.load(toml)) == []

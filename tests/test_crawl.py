@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
-from conftest import BASE, BROWSER, sample_things
+from helpers import BASE, BROWSER, sample_things
 
 DEPTH = 2
 

@@ -12,7 +12,7 @@ import json
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, data_paths
+from helpers import BASE, data_paths
 from rdflib import Graph
 
 from server.app import create_app

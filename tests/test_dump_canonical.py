@@ -14,12 +14,12 @@ import pyld.jsonld
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import ROOT
+from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, URIRef
-from servers import Server
 
+from bench.servers import Server
 from graph import dump
 from graph.store import EmbeddedStore
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 import requests
-from conftest import BASE, BROWSER
+from helpers import BASE, BROWSER
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, VOID
 

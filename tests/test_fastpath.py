@@ -6,7 +6,7 @@ import json
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import BASE, TINY
+from helpers import BASE, TINY
 from werkzeug.test import Client
 
 from server.app import create_app

@@ -22,12 +22,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import ROOT
+from helpers import ROOT
 from hostile.support import http_request
-from servers import Server
 from test_reload import COUNT_QUERY, NEW_TRIPLE, ReloadServer, data_folder
 
 import graph.store
+from bench.servers import Server
 
 pytestmark = pytest.mark.server
 

@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from hostile.support import XSS_DATA, corpus, error_problems, shared_server
-from servers import Server
+
+from bench.servers import Server
 
 pytestmark = pytest.mark.server
 

@@ -15,7 +15,8 @@ import urllib.parse
 
 import pytest
 from hostile.support import XSS_DATA, error_problems, http_request, raw_request
-from servers import Server
+
+from bench.servers import Server
 
 pytestmark = pytest.mark.server
 

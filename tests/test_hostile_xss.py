@@ -20,7 +20,8 @@ import pytest
 import requests
 from browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_ARGS
 from hostile.support import shared_server
-from servers import free_port
+
+from bench.servers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 

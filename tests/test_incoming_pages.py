@@ -10,12 +10,12 @@ import math
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import BASE, local_loader
+from helpers import BASE, local_loader
 from pyld import jsonld
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDFS
-from servers import Server
 
+from bench.servers import Server
 from server.app import create_app
 from server.publish.describe import incoming_links
 

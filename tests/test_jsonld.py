@@ -11,27 +11,22 @@ from __future__ import annotations
 import difflib
 import json
 import random
-import sys
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, ROOT, local_loader
+from helpers import BASE, local_loader
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld import jsonld
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
+from bench import generate, pgserve
 from ontology import OA, SCHEMA, pg
 from server.publish.publication import build
 from server.render import compaction
 from server.render.jsonld import _compact_fast, _compact_rdflib, compact, context_document
 from server.settings import resolve
 from shapes import Validation
-
-if str(ROOT) not in sys.path:  # bench/ is a folder of the checkout, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from bench import generate, pgserve  # noqa: E402
 
 CONTEXT = context_document(BASE)
 CONTEXT_URL = f"{BASE}context.jsonld"

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import BASE, data_paths
-from servers import Server
+from helpers import BASE, data_paths
 
+from bench.servers import Server
 from server import settings
 from server.app import create_app
 from server.publish.cache import ByteLRU

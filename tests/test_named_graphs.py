@@ -15,7 +15,7 @@ import subprocess
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import BASE, BROWSER, TINY, local_loader, need_binary
+from helpers import BASE, BROWSER, TINY, local_loader, need_binary
 from pyld import jsonld
 from rdflib import Graph
 

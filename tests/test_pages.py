@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from urllib.parse import unquote
 
 import pytest
-from conftest import BASE, BROWSER, sample_things
+from helpers import BASE, BROWSER, sample_things
 
 from server.views import pages
 

@@ -16,10 +16,10 @@ import time
 import urllib.parse
 
 import pytest
-from conftest import ROOT, need_binary
+from helpers import ROOT, need_binary
 from hostile.support import XSS_DATA, http_request, raw_request
-from servers import Server, free_port
 
+from bench.servers import Server, free_port
 from server.app import create_app
 from server.run.serving import PublisherApplication
 from server.settings import resolve

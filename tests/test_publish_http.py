@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PREFLIGHT
+from helpers import PREFLIGHT
 
 PATHS = [
     "/doc/actor/china",

@@ -8,7 +8,7 @@ import warnings
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, local_loader, need_binary, sample_things
+from helpers import BASE, local_loader, need_binary, sample_things
 from pyld import jsonld
 from rdflib import BNode, Graph, Literal
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic

@@ -6,9 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import BROWSER, HERE, PREFLIGHT
+from helpers import BROWSER, HERE, PREFLIGHT
 from rdflib import Graph
-from servers import Server
+
+from bench.servers import Server
 
 pytestmark = pytest.mark.server
 

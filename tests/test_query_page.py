@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
-from conftest import BASE, BROWSER, PREFLIGHT
+from helpers import BASE, BROWSER, PREFLIGHT
 from hostile.support import error_problems
 from query_page import read_page
 from rdflib import Graph

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from conftest import BROWSER, ROOT, need_binary
+from helpers import BROWSER, ROOT, need_binary
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from query_page import read_page

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import TINY
-from servers import Server
+from helpers import TINY
+
+from bench.servers import Server
 
 pytestmark = pytest.mark.server
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, need_binary, sample_things
+from helpers import BASE, need_binary, sample_things
 from rdflib import Dataset, Graph
 
 from server.publish.describe import describe

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import Server, free_port
 
+from bench.servers import Server, free_port
 from graph import discovery
 from server.cli import main as cli
 from server.publish.store import SOURCES_FILE, open_store

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from helpers import SPARQL_APP
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from servers import SPARQL_APP
 
 from server.errors import QueryTimeout
 from server.sparql import page as sparql_page

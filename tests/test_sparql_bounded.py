@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, TINY
+from helpers import BASE, TINY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, data_paths
+from helpers import BASE, data_paths
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import sparql_app
 from hostile.support import Listener
 from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
-from servers import Server
 
 pytestmark = pytest.mark.server
 
@@ -44,7 +44,7 @@ CONFIG = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn, 2 preloaded gthread workers, on a free loopback port; yields the base IRI."""
-    process = Server.sparql_app(tmp_path_factory.mktemp("gunicorn"), CONFIG)
+    process = sparql_app(tmp_path_factory.mktemp("gunicorn"), CONFIG)
     try:
         yield process.wait(timeout=30).base
     finally:

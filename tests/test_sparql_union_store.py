@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, data_paths
+from helpers import BASE, data_paths
 
 from graph.store import EmbeddedStore
 from server.app import create_app

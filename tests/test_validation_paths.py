@@ -8,8 +8,9 @@ import shutil
 
 import pytest
 import requests
-from conftest import BROWSER, ROOT
-from servers import Server
+from helpers import BROWSER, ROOT
+
+from bench.servers import Server
 
 SUFFIXES = ("html", "ttl", "nt", "rdf", "jsonld", "nq", "trig")
 #: A path starting at the root of a file system: ``/`` after a quote, space, bracket or line

@@ -17,12 +17,13 @@ from argparse import ArgumentParser
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, data_paths, sample_things
+from helpers import BASE, data_paths, sample_things
 from rdflib import Graph
-from servers import free_port
 
 import graph
 import graph.store
+from bench import virtuoso
+from bench.servers import free_port
 from graph.store import client, remote
 from graph.store.load import load_into
 from server import settings as server_settings
@@ -32,8 +33,6 @@ from server.errors import QueryTimeout
 from server.publish.publication import build
 from server.publish.store import open_remote
 from server.sparql.engine import Job, execute
-
-virtuoso = pytest.importorskip("virtuoso", reason="tests/virtuoso.py is the fixture helper")
 
 pytestmark = [
     pytest.mark.virtuoso,

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from servers import Server
+from bench.servers import Server
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
