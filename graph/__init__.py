@@ -2,26 +2,35 @@
 
 Data flow (DESIGN.md): ``graph/sources/*/*.ttl`` + ``ontology/`` → parse (rdflib, relative IRIs
 resolved against the base) → validate (pyshacl) → refuse on any Violation → a dataset with one named
-graph per source document, plus the ontology and the shapes in named graphs of their own.
+graph per source document (``{base}graph/{slug}``, what the source says), one curator graph per
+source that has a ``curator.ttl`` (``{base}graph/{slug}/curator``, cited context a curator adds),
+plus the ontology and the shapes in named graphs of their own. Each source folder ships its text
+(``source.txt``); validation checks every anchor against it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
+from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 import ontology
 import shapes
+from ontology import OA, SCHEMA
 
 DEFAULT_BASE = ontology.DEFAULT_BASE
 SOURCES_FOLDER = "sources"
 ONTOLOGY_GRAPH = "ontology"
 SHAPES_GRAPH = "shapes"
+#: In a source folder: the curator's additions (their own named graph) and the source's text.
+CURATOR_FILE = "curator.ttl"
+TEXT_FILE = "source.txt"
 
 
 class DataError(Exception):
@@ -50,6 +59,12 @@ def graph_name(base: str, slug: str) -> URIRef:
     return URIRef(f"{base}graph/{slug}")
 
 
+def curator_graph_name(base: str, slug: str) -> URIRef:
+    """The curator graph of one source: ``{base}graph/{slug}/curator`` (a slug has no ``/``, so
+    it can never be another source's graph)."""
+    return URIRef(f"{graph_name(base, slug)}{shapes.CURATOR_SUFFIX}")
+
+
 def vocabulary_graph_names(base: str) -> list[str]:
     """The ontology and shapes graphs: queryable by name, left out of the default graph."""
     return [str(graph_name(base, ONTOLOGY_GRAPH)), str(graph_name(base, SHAPES_GRAPH))]
@@ -70,11 +85,14 @@ def bundled_sources() -> list[Path]:
 
 @dataclass
 class Parsed:
-    """Parsed data: the dataset, and the file each subject was first described in."""
+    """Parsed data: the dataset, the file each subject was first described in (over all graphs
+    and per graph), and each source's text by source graph."""
 
     dataset: Dataset
     origins: dict[URIRef, str] = field(default_factory=dict)
     data_graphs: list[URIRef] = field(default_factory=list)
+    graph_origins: dict[URIRef, dict[URIRef, str]] = field(default_factory=dict)
+    texts: dict[URIRef, str] = field(default_factory=dict)
 
     def union(self) -> Graph:
         """All data graphs merged into one graph (what the shapes validate)."""
@@ -98,14 +116,28 @@ def _turtle_files(paths: list[Path]) -> list[tuple[str, Path]]:
     return found
 
 
+def read_text(folder: Path) -> str | None:
+    """The source text of a folder (UTF-8, newlines kept as they are), or None without one."""
+    path = folder / TEXT_FILE
+    if not path.is_file():
+        return None
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnreadableData(str(path), str(error)) from None
+
+
 def parse(base: str, paths: list[Path] | None = None) -> Parsed:
     """Parse curated Turtle into a dataset, one named graph per source folder."""
     check_base(base)
     dataset = Dataset()
     ontology.bind_prefixes(dataset, base)
     parsed = Parsed(dataset)
+    folders: dict[URIRef, Path] = {}
     for slug, file in _turtle_files(paths if paths is not None else bundled_sources()):
-        name = graph_name(base, slug)
+        own = graph_name(base, slug)
+        name = curator_graph_name(base, slug) if file.name == CURATOR_FILE else own
+        folders.setdefault(own, file.parent)
         if name not in parsed.data_graphs:
             parsed.data_graphs.append(name)
         single = Graph()
@@ -117,9 +149,19 @@ def parse(base: str, paths: list[Path] | None = None) -> Parsed:
         except (OSError, UnicodeDecodeError, ValueError) as error:
             raise UnreadableData(str(file), str(error)) from None
         target = dataset.graph(name)
+        in_graph = parsed.graph_origins.setdefault(name, {})
         for triple in single:
             target.add(triple)
             parsed.origins.setdefault(triple[0], str(file))
+            in_graph.setdefault(triple[0], str(file))
+    for name, folder in folders.items():
+        text = read_text(folder)
+        if text is not None:
+            parsed.texts[name] = text
+        elif (None, OA.hasSource, None) in dataset.graph(name):
+            raise UnreadableData(
+                str(folder / TEXT_FILE), "no source text: the anchors of this source need it"
+            )
     vocabulary = dataset.graph(graph_name(base, ONTOLOGY_GRAPH))
     vocabulary += _stable_blank_nodes(ontology.load(base))
     constraints = dataset.graph(graph_name(base, SHAPES_GRAPH))
@@ -136,15 +178,54 @@ def _stable_blank_nodes(source: Graph) -> Graph:
     return stable
 
 
+@cache
+def _shapes(base: str, kind: str) -> Graph:
+    return shapes.load(base, kind)
+
+
+def _with_texts(graph: Graph, parsed: Parsed, names: list[URIRef], base: str) -> Graph:
+    """``graph`` plus each source text on its document (pg:sourceText), for validation only:
+    the text is never added to the dataset that is published."""
+    pg = ontology.pg(base)
+    for name in names:
+        text = parsed.texts.get(name)
+        if text is None:
+            continue
+        for document in parsed.dataset.graph(name).subjects(RDF.type, SCHEMA.OpinionNewsArticle):
+            graph.add((document, pg.sourceText, Literal(text)))
+    return graph
+
+
 def validate(parsed: Parsed, base: str) -> shapes.ValidationReport:
-    """Validate the data graphs of ``parsed`` against the shapes, the ontology as ``ont_graph``."""
-    return shapes.validate(
-        parsed.union(),
-        base,
-        ontology_graph=parsed.dataset.graph(graph_name(base, ONTOLOGY_GRAPH)),
-        shapes_graph=parsed.dataset.graph(graph_name(base, SHAPES_GRAPH)),
-        origins=parsed.origins,
-    )
+    """Validate ``parsed`` (SHACL §3): the union of its data graphs, with each source's text
+    attached to its document, against the core and recommended shapes (the ontology as
+    ``ont_graph``); then each source's own graph against the source-graph rules and each curator
+    graph against the curator-graph rules (shapes/__init__.py)."""
+    sources = [n for n in parsed.data_graphs if shapes.graph_kind(base, str(n)) == "source"]
+    parts = [
+        shapes.validate_graph(
+            _with_texts(parsed.union(), parsed, sources, base),
+            base,
+            ontology_graph=parsed.dataset.graph(graph_name(base, ONTOLOGY_GRAPH)),
+            shapes_graph=_shapes(base, "union"),
+            origins=parsed.origins,
+        )
+    ]
+    for name in parsed.data_graphs:
+        kind = shapes.graph_kind(base, str(name))
+        data = Graph()
+        data += parsed.dataset.graph(name)
+        parts.append(
+            shapes.validate_graph(
+                _with_texts(data, parsed, [name], base) if kind == "source" else data,
+                base,
+                kind=kind,
+                shapes_graph=_shapes(base, kind),
+                origins=parsed.graph_origins.get(name, {}),
+                graph=str(name),
+            )
+        )
+    return shapes.merge(parts)
 
 
 def load(base: str = DEFAULT_BASE, paths: list[Path] | None = None) -> Dataset:

@@ -20,6 +20,7 @@ WDT = Namespace("http://www.wikidata.org/prop/direct/")
 GEONAMES = Namespace("https://sws.geonames.org/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VANN = Namespace("http://purl.org/vocab/vann/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 #: Prefixes used in every serialization, in a fixed order (base-dependent ones are added by
 #: :func:`prefixes`).
@@ -40,6 +41,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "dcat": str(DCAT),
     "sd": str(SD),
     "vann": str(VANN),
+    "spdx": str(SPDX),
     "wd": str(WD),
     "wdt": str(WDT),
     "gn": str(GEONAMES),
