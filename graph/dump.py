@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rdflib import Dataset, Graph
+from rdflib.plugins.serializers.trig import TrigSerializer
 
 import ontology
 from graph.store import dataset_nquads
@@ -36,6 +38,15 @@ def _turtle(dataset: Dataset, base: str) -> bytes:
     return _union(dataset, base).serialize(format="turtle", encoding="utf-8")
 
 
+class _SortedTrig(TrigSerializer):
+    """rdflib's TriG serializer with the named graphs in IRI order (its own order follows the
+    store's set of contexts, which changes with the hash seed once there are several graphs)."""
+
+    def __init__(self, store: Dataset):
+        super().__init__(store)
+        self.contexts = sorted(self.contexts, key=lambda g: str(g.identifier))
+
+
 def _trig(dataset: Dataset, base: str) -> bytes:
     ordered = Dataset()
     ontology.bind_prefixes(ordered, base)
@@ -43,7 +54,9 @@ def _trig(dataset: Dataset, base: str) -> bytes:
         target = ordered.graph(context.identifier)
         for triple in context:
             target.add(triple)
-    return ordered.serialize(format="trig", encoding="utf-8")
+    stream = io.BytesIO()
+    _SortedTrig(ordered).serialize(stream, encoding="utf-8")
+    return stream.getvalue()
 
 
 def _jsonld(dataset: Dataset, base: str) -> bytes:

@@ -106,7 +106,7 @@ class ValidationReport:
     def text(self) -> str:
         """Results grouped by severity, then by shape, each naming file and focus node."""
         if not self.results:
-            return "Conforms: no violations, no warnings.\n"
+            return "Conforms: yes — nothing to report.\n"
         lines = [
             f"Conforms: {'yes' if self.conforms else 'no'} — "
             + ", ".join(f"{self.count(s)} {s.lower()}(s)" for s in SEVERITY_ORDER if self.count(s))

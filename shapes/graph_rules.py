@@ -50,14 +50,24 @@ def source_findings(graph: Graph, base: str) -> Iterator[tuple[URIRef, URIRef, o
     typed = set(graph.subjects(RDF.type, None))
     things = f"{base}id/"
     for s, p, o in sorted(graph):
-        if p in NOT_FACTS:
+        if p in NOT_FACTS or p == pg.sourceText:  # the text is attached for validation only
             continue
         if s not in reachable and not (p in _direct(pg) and (s, o) in sides):
-            yield (s, p, o, f"{s} has a fact ({p}) that no evidence anchored in this source "
-                   "reaches: move it to the curator graph with a citation, or anchor it.")
+            yield (
+                s,
+                p,
+                o,
+                f"{s} has a fact ({p}) that no evidence anchored in this source "
+                "reaches: move it to the curator graph with a citation, or anchor it.",
+            )
         if isinstance(o, URIRef) and str(o).startswith(things) and o not in typed:
-            yield (s, p, o, f"{s} refers to {o} ({p}), which this source graph does not "
-                   "describe: a thing the source does not mention belongs in the curator graph.")
+            yield (
+                s,
+                p,
+                o,
+                f"{s} refers to {o} ({p}), which this source graph does not "
+                "describe: a thing the source does not mention belongs in the curator graph.",
+            )
 
 
 def curator_findings(graph: Graph, base: str) -> Iterator[tuple[URIRef, URIRef, object, str]]:
@@ -67,7 +77,9 @@ def curator_findings(graph: Graph, base: str) -> Iterator[tuple[URIRef, URIRef, 
     described = list(graph.subjects(RDF.type, pg.CuratorGraph))
     if len(described) != 1:
         yield (
-            pg.CuratorGraph, RDF.type, None,
+            pg.CuratorGraph,
+            RDF.type,
+            None,
             "A curator graph describes itself once: <graph/{slug}/curator> a pg:CuratorGraph ; "
             "pg:addsContextTo <graph/{slug}>.",
         )
