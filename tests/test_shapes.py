@@ -307,3 +307,18 @@ def test_turtle_uses_relative_iris_only(path):
     text = path.read_text(encoding="utf-8")
     assert not re.search(r"^\s*(@base|BASE)\b", text, re.MULTILINE | re.IGNORECASE)
     assert "localhost" not in text and "127.0.0.1" not in text
+
+
+@pytest.mark.parametrize("scheme", ["ModalityScheme", "EventStatusScheme"])
+def test_modality_and_status_concepts_are_labelled_and_defined_in_three_languages(
+    scheme, ontology_graph
+):
+    """The modality and status schemes are published with a label and a definition in en,
+    zh-Hans and zh-Hant for the scheme and every concept."""
+    pg = ontology.pg(BASE)
+    concepts = set(ontology_graph.subjects(SKOS.inScheme, pg[scheme]))
+    assert len(concepts) >= 4
+    for node in sorted(concepts | {pg[scheme]}):
+        for prop in (SKOS.prefLabel, SKOS.definition):
+            languages = sorted(v.language for v in ontology_graph.objects(node, prop))
+            assert languages == ["en", "zh-Hans", "zh-Hant"], (node, prop)
