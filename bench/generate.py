@@ -408,7 +408,7 @@ class Document:
         """The text's SHA-256 (UTF-8) and length in code points on the document (contract:
         `policygraph validate` checks them against source.txt)."""
         text, checksum = self.text, f"{self.iri[:-1]}#text-sha256>"
-        self.add(self.iri, pg("textLength"), typed(str(len(text)), "nonNegativeInteger"))
+        self.add(self.iri, pg("textLength"), typed(str(len(text)), "integer"))
         self.add(self.iri, iri(SPDX, "checksum"), checksum)
         self.add(checksum, A, iri(SPDX, "Checksum"))
         self.add(checksum, iri(SPDX, "algorithm"), iri(SPDX, "checksumAlgorithm_sha256"))

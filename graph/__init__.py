@@ -3,7 +3,7 @@
 Data flow (DESIGN.md): ``graph/sources/*/*.ttl`` + ``ontology/`` → parse (rdflib, relative IRIs
 resolved against the base) → validate (pyshacl) → refuse on any Violation → a dataset with one named
 graph per source document (``{base}graph/{slug}``, what the source says), one curator graph per
-source that has a ``curator.ttl`` (``{base}graph/{slug}/curator``, cited context a curator adds),
+source that has a ``curator.ttl`` (``{base}graph/{slug}--curator``, cited context a curator adds),
 plus the ontology and the shapes in named graphs of their own. Each source folder ships its text
 (``source.txt``); validation checks every anchor against it.
 """
@@ -60,7 +60,7 @@ def graph_name(base: str, slug: str) -> URIRef:
 
 
 def curator_graph_name(base: str, slug: str) -> URIRef:
-    """The curator graph of one source: ``{base}graph/{slug}/curator`` (a slug has no ``/``, so
+    """The curator graph of one source: ``{base}graph/{slug}--curator`` (a slug has no ``/``, so
     it can never be another source's graph)."""
     return URIRef(f"{graph_name(base, slug)}{shapes.CURATOR_SUFFIX}")
 

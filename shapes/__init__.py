@@ -31,8 +31,10 @@ SHAPE_FILES = {
     "curator": ("curator-graph.ttl",),
 }
 SEVERITY_ORDER = ("Violation", "Warning", "Info")
-#: The curator graph of a source is ``{base}graph/{slug}`` + this suffix (DESIGN.md § IRIs).
-CURATOR_SUFFIX = "/curator"
+#: The curator graph of a source is ``{base}graph/{slug}`` + this suffix: one path segment, so it
+#: is served like any named graph (``/graph/{name}``), and never another source's graph (a slug is
+#: ``[a-z0-9]+(-[a-z0-9]+)*``: no ``--``).
+CURATOR_SUFFIX = "--curator"
 
 
 def _files(kind: str) -> tuple[str, ...]:
@@ -64,11 +66,9 @@ def graph_kind(base: str, name: str) -> str | None:
     if not name.startswith(prefix):
         return None
     slug = name[len(prefix) :]
-    if slug.endswith(CURATOR_SUFFIX) and "/" not in slug.removesuffix(CURATOR_SUFFIX):
-        return "curator"
-    if "/" in slug or slug in ("ontology", "shapes"):
+    if "/" in slug or "#" in slug or slug in ("ontology", "shapes"):
         return None
-    return "source"
+    return "curator" if slug.endswith(CURATOR_SUFFIX) else "source"
 
 
 @dataclass(frozen=True)

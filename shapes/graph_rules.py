@@ -80,8 +80,8 @@ def curator_findings(graph: Graph, base: str) -> Iterator[tuple[URIRef, URIRef, 
             pg.CuratorGraph,
             RDF.type,
             None,
-            "A curator graph describes itself once: <graph/{slug}/curator> a pg:CuratorGraph ; "
-            "pg:addsContextTo <graph/{slug}>.",
+            "A curator graph describes itself once: <graph/{slug}--curator> a pg:CuratorGraph ; "
+            "pg:addsContextTo <id/document/{slug}>.",
         )
     citations = set(graph.subjects(RDF.type, pg.Citation))
     exempt = citations | set(described)
