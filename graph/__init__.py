@@ -10,13 +10,13 @@ plus the ontology and the shapes in named graphs of their own. Each source folde
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
@@ -170,12 +170,53 @@ def parse(base: str, paths: list[Path] | None = None) -> Parsed:
 
 
 def _stable_blank_nodes(source: Graph) -> Graph:
-    """The same graph with blank nodes labelled canonically (the shapes' lists and inline
-    shapes), so that equal data serializes to equal bytes in every process."""
+    """The same graph with each blank node labelled by a digest of where it hangs (its parent's
+    label and the property from it) and of what it holds (its properties and values, blank ones
+    by their own digests), so that equal vocabulary serializes to equal bytes in every process.
+
+    The shapes' blank nodes (lists, inline shapes, SPARQL constraints) form trees under named
+    shapes, which this labels in linear time; rdflib's general canonicalization
+    (``to_canonical_graph``) took most of the time of :func:`parse`.
+    """
+    content: dict[BNode, str] = {}
+
+    def held(node: BNode, path: frozenset = frozenset()) -> str:
+        if node not in content:
+            if node in path:  # a cycle of blank nodes: label it by position only
+                return "cycle"
+            parts = sorted(
+                f"{p.n3()} {held(o, path | {node}) if isinstance(o, BNode) else o.n3()}"
+                for p, o in source.predicate_objects(node)
+            )
+            content[node] = _digest("\n".join(parts))
+        return content[node]
+
+    labels: dict[BNode, BNode] = {}
+
+    def label(node: BNode, path: frozenset = frozenset()) -> BNode:
+        if node not in labels:
+            parents = sorted(
+                f"{label(s, path | {node}) if isinstance(s, BNode) and s not in path else s.n3()}"
+                f" {p.n3()}"
+                for s, p in source.subject_predicates(node)
+            )
+            labels[node] = BNode("b" + _digest("\n".join(parents) + "\n" + held(node))[:20])
+        return labels[node]
+
     stable = Graph()
-    for triple in to_canonical_graph(source):
-        stable.add(triple)
+    for s, p, o in source:
+        stable.add(
+            (
+                label(s) if isinstance(s, BNode) else s,
+                p,
+                label(o) if isinstance(o, BNode) else o,
+            )
+        )
     return stable
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @cache
