@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import random
 import sys
@@ -42,6 +43,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+SPDX = "http://spdx.org/rdf/terms#"
 MARK = "\0"
 
 A = f"<{RDF}type>"
@@ -124,6 +126,9 @@ RELATION_TYPES = (
     "hostility",
     "influence",
 )
+# The class a source graph types a thing of another document with, when it refers to it (the
+# source-graph rule: a graph describes every thing it refers to).
+KIND_CLASSES = {"actor": "Actor", "place": "Place", "dispute": "Dispute"}
 # Relation types with a direct triple the source asserts too (contract § Relations).
 DIRECT = {
     "alliance": "allyOf",
@@ -317,7 +322,10 @@ class Document:
         """A thing of ``kind`` from this or an earlier document (recent ones more likely)."""
         count = getattr(SHAPE, kind + "s")
         back = min(self.number - 1, int(self.rng.expovariate(1 / 20)))
-        return thing(kind, slug(kind, self.number - back, self.rng.randint(1, count)))
+        found = thing(kind, slug(kind, self.number - back, self.rng.randint(1, count)))
+        if back:  # a thing of another document: this document's graph types it too
+            self.referred.add((kind, found))
+        return found
 
     def sentence(self) -> str:
         rng = self.rng
@@ -338,8 +346,10 @@ class Document:
         for owner, start, exact in self.pending:
             end = start + len(exact)
             assert text[start:end] == exact
-            base = owner[:-1]
-            evidence, quote, position = (f"{base}#{f}>" for f in ("evidence", "quote", "position"))
+            base, sep = owner[:-1], "-" if "#" in owner else "#"
+            evidence, quote, position = (
+                f"{base}{sep}{f}>" for f in ("evidence", "quote", "position")
+            )
             self.add(owner, pg("evidence"), evidence)
             self.add(evidence, A, iri(OA, "SpecificResource"))
             self.add(evidence, iri(OA, "hasSource"), self.iri)
@@ -360,20 +370,17 @@ class Document:
     # -- the document ----------------------------------------------------------------------
     def build(self) -> Document:
         self.pending: list[tuple[str, int, str]] = []
+        self.referred: set[tuple[str, str]] = set()
         n, rng = self.number, self.rng
         english, hans, hant = _name(rng)
         self.add(self.iri, A, iri(SCHEMA, "OpinionNewsArticle"))
         self.labels(
             self.iri, f"Synthetic essay {n}: {english}", f"合成文章{n}{hans}", f"合成文章{n}{hant}"
         )
-        self.add(
-            self.iri,
-            iri(SCHEMA, "datePublished"),
-            typed(
-                f"{rng.randint(1995, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                "date",
-            ),
+        self.published = typed(
+            f"{rng.randint(1995, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", "date"
         )
+        self.add(self.iri, iri(SCHEMA, "datePublished"), self.published)
         self.add(self.iri, iri(SCHEMA, "inLanguage"), '"en"')
         for i in range(1, SHAPE.actors + 1):
             self.actor(i)
@@ -389,8 +396,24 @@ class Document:
         for i in range(1, SHAPE.relations + 1):
             self.relation(i)
         self.text_parts.append("\nEnd of synthetic source.\n")
+        self.pending.append((self.iri, 0, f"Synthetic source {n}."))  # the document's own line
         self.finish_anchors()
+        self.record_text()
+        for kind, referred in sorted(self.referred):
+            cls = KIND_CLASSES[kind]
+            self.add(referred, A, iri(SCHEMA, cls) if cls == "Place" else pg(cls))
         return self
+
+    def record_text(self) -> None:
+        """The text's SHA-256 (UTF-8) and length in code points on the document (contract:
+        `policygraph validate` checks them against source.txt)."""
+        text, checksum = self.text, f"{self.iri[:-1]}#text-sha256>"
+        self.add(self.iri, pg("textLength"), typed(str(len(text)), "integer"))
+        self.add(self.iri, iri(SPDX, "checksum"), checksum)
+        self.add(checksum, A, iri(SPDX, "Checksum"))
+        self.add(checksum, iri(SPDX, "algorithm"), iri(SPDX, "checksumAlgorithm_sha256"))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self.add(checksum, iri(SPDX, "checksumValue"), typed(digest, "hexBinary"))
 
     def actor(self, i: int) -> None:
         rng, s = self.rng, thing("actor", slug("actor", self.number, i))
@@ -408,8 +431,9 @@ class Document:
             self.add(s, iri(SCHEMA, "jobTitle"), lang("Minister", "en"))
             self.add(s, iri(SCHEMA, "jobTitle"), lang("部长", "zh-Hans"))
             self.add(s, iri(SCHEMA, "affiliation"), thing("actor", slug("actor", self.number, 3)))
-        if klass != "Country":
+        if klass != "Country":  # whom it acts for (and a person's job) is anchored in the text
             self.add(s, pg("actsFor"), thing("actor", slug("actor", self.number, 1)))
+            self.anchor(s, f"{english} speaks for itself here.")
 
     def place(self, i: int) -> None:
         s = thing("place", slug("place", self.number, i))
@@ -437,9 +461,9 @@ class Document:
                 self.add(s, pg("nameUsage"), usage)
                 self.add(usage, A, pg("NameUsage"))
                 self.add(usage, pg("usedBy"), party)
-                self.add(
-                    usage, pg("name"), lang(f"{hans}{'岛' if number == 1 else '礁'}", "zh-Hans")
-                )
+                name = f"{hans}{'岛' if number == 1 else '礁'}"
+                self.add(usage, pg("name"), lang(name, "zh-Hans"))
+                self.anchor(usage, f"They call it {name}.")
         else:
             word = rng.choice(TOPIC_WORDS)
             self.add(s, pg("issue"), lang(f"{word} policy", "en"))
@@ -470,6 +494,7 @@ class Document:
             self.add(participation, pg("role"), pg(f"role-{role}"))
         self.add(s, iri(SEM, "hasPlace"), self.earlier("place"))
         self.add(s, iri(SEM, "hasTimeStamp"), _date(rng))
+        self.add(s, pg("status"), pg("status-occurred"))
         self.add(s, pg("about"), self.earlier("dispute"))
         self.anchor(s, self.sentence())
 
@@ -482,8 +507,11 @@ class Document:
         self.add(s, pg("claimant"), claimant)
         self.add(s, iri(PROV, "wasAttributedTo"), claimant)
         self.add(s, pg("stance"), pg(f"stance-{rng.choice(STANCES)}"))
+        self.add(s, pg("modality"), pg("modality-asserted"))
         if rng.random() < 0.7:
             self.add(s, pg("claimDate"), _date(rng))
+        else:
+            self.add(s, iri(SEM, "hasLatestEndTimeStamp"), self.published)
         self.add(s, pg("about"), self.earlier("dispute"))
         proposition = f"{s[:-1]}#proposition>"
         self.add(s, pg("proposition"), proposition)
@@ -491,6 +519,7 @@ class Document:
         self.add(proposition, f"<{RDF}subject>", self.earlier("actor"))
         self.add(proposition, f"<{RDF}predicate>", pg(rng.choice(PROPOSITION_PREDICATES)))
         self.add(proposition, f"<{RDF}object>", self.earlier("actor"))
+        self.add(proposition, pg("modality"), pg("modality-asserted"))
         self.add(s, iri(PROV, "hadPrimarySource"), self.iri)
         spoken = self.sentence()
         self.add(s, pg("quote"), lang(spoken, "en"))

@@ -2,27 +2,36 @@
 
 Data flow (DESIGN.md): ``graph/sources/*/*.ttl`` + ``ontology/`` → parse (rdflib, relative IRIs
 resolved against the base) → validate (pyshacl) → refuse on any Violation → a dataset with one named
-graph per source document, plus the ontology and the shapes in named graphs of their own.
+graph per source document (``{base}graph/{slug}``, what the source says), one curator graph per
+source that has a ``curator.ttl`` (``{base}graph/{slug}--curator``, cited context a curator adds),
+plus the ontology and the shapes in named graphs of their own. Each source folder ships its text
+(``source.txt``); validation checks every anchor against it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 import ontology
 import shapes
 from graph import discovery
+from ontology import OA, SCHEMA
 
 DEFAULT_BASE = ontology.DEFAULT_BASE
 SOURCES_FOLDER = "sources"
 ONTOLOGY_GRAPH = "ontology"
 SHAPES_GRAPH = "shapes"
+#: In a source folder: the curator's additions (their own named graph) and the source's text.
+CURATOR_FILE = "curator.ttl"
+TEXT_FILE = "source.txt"
 
 
 class DataError(Exception):
@@ -55,6 +64,12 @@ def graph_name(base: str, slug: str) -> URIRef:
     return URIRef(f"{base}graph/{slug}")
 
 
+def curator_graph_name(base: str, slug: str) -> URIRef:
+    """The curator graph of one source: ``{base}graph/{slug}--curator`` (a slug has no ``/``, so
+    it can never be another source's graph)."""
+    return URIRef(f"{graph_name(base, slug)}{shapes.CURATOR_SUFFIX}")
+
+
 def vocabulary_graph_names(base: str) -> list[str]:
     """The ontology and shapes graphs: queryable by name, left out of the default graph."""
     return [str(graph_name(base, ONTOLOGY_GRAPH)), str(graph_name(base, SHAPES_GRAPH))]
@@ -75,11 +90,14 @@ def bundled_sources() -> list[Path]:
 
 @dataclass
 class Parsed:
-    """Parsed data: the dataset, and the file each subject was first described in."""
+    """Parsed data: the dataset, the file each subject was first described in (over all graphs
+    and per graph), and each source's text by source graph."""
 
     dataset: Dataset
     origins: dict[URIRef, str] = field(default_factory=dict)
     data_graphs: list[URIRef] = field(default_factory=list)
+    graph_origins: dict[URIRef, dict[URIRef, str]] = field(default_factory=dict)
+    texts: dict[URIRef, str] = field(default_factory=dict)
 
     def union(self) -> Graph:
         """All data graphs merged into one graph (what the shapes validate)."""
@@ -101,14 +119,28 @@ def _turtle_files(paths: list[Path]) -> list[tuple[str, Path]]:
     return [(source.name, file) for source in sources for file in source.files]
 
 
+def read_text(folder: Path) -> str | None:
+    """The source text of a folder (UTF-8, newlines kept as they are), or None without one."""
+    path = folder / TEXT_FILE
+    if not path.is_file():
+        return None
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnreadableData(str(path), str(error)) from None
+
+
 def parse(base: str, paths: list[Path] | None = None) -> Parsed:
     """Parse curated Turtle into a dataset, one named graph per source folder."""
     check_base(base)
     dataset = Dataset()
     ontology.bind_prefixes(dataset, base)
     parsed = Parsed(dataset)
+    folders: dict[URIRef, Path] = {}
     for slug, file in _turtle_files(paths if paths is not None else bundled_sources()):
-        name = graph_name(base, slug)
+        own = graph_name(base, slug)
+        name = curator_graph_name(base, slug) if file.name == CURATOR_FILE else own
+        folders.setdefault(own, file.parent)
         if name not in parsed.data_graphs:
             parsed.data_graphs.append(name)
         single = Graph()
@@ -120,9 +152,19 @@ def parse(base: str, paths: list[Path] | None = None) -> Parsed:
         except (OSError, UnicodeDecodeError, ValueError) as error:
             raise UnreadableData(str(file), str(error)) from None
         target = dataset.graph(name)
+        in_graph = parsed.graph_origins.setdefault(name, {})
         for triple in single:
             target.add(triple)
             parsed.origins.setdefault(triple[0], str(file))
+            in_graph.setdefault(triple[0], str(file))
+    for name, folder in folders.items():
+        text = read_text(folder)
+        if text is not None:
+            parsed.texts[name] = text
+        elif (None, OA.hasSource, None) in dataset.graph(name):
+            raise UnreadableData(
+                str(folder / TEXT_FILE), "no source text: the anchors of this source need it"
+            )
     if not any(len(dataset.graph(name)) for name in parsed.data_graphs):
         searched = ", ".join(str(p) for p in paths) if paths is not None else "the bundled sources"
         raise NoData(f"no data in {searched}: its sources hold no triple")
@@ -134,23 +176,103 @@ def parse(base: str, paths: list[Path] | None = None) -> Parsed:
 
 
 def _stable_blank_nodes(source: Graph) -> Graph:
-    """The same graph with blank nodes labelled canonically (the shapes' lists and inline
-    shapes), so that equal data serializes to equal bytes in every process."""
+    """The same graph with each blank node labelled by a digest of where it hangs (its parent's
+    label and the property from it) and of what it holds (its properties and values, blank ones
+    by their own digests), so that equal vocabulary serializes to equal bytes in every process.
+
+    The shapes' blank nodes (lists, inline shapes, SPARQL constraints) form trees under named
+    shapes, which this labels in linear time; rdflib's general canonicalization
+    (``to_canonical_graph``) took most of the time of :func:`parse`.
+    """
+    content: dict[BNode, str] = {}
+
+    def held(node: BNode, path: frozenset = frozenset()) -> str:
+        if node not in content:
+            if node in path:  # a cycle of blank nodes: label it by position only
+                return "cycle"
+            parts = sorted(
+                f"{p.n3()} {held(o, path | {node}) if isinstance(o, BNode) else o.n3()}"
+                for p, o in source.predicate_objects(node)
+            )
+            content[node] = _digest("\n".join(parts))
+        return content[node]
+
+    labels: dict[BNode, BNode] = {}
+
+    def label(node: BNode, path: frozenset = frozenset()) -> BNode:
+        if node not in labels:
+            parents = sorted(
+                f"{label(s, path | {node}) if isinstance(s, BNode) and s not in path else s.n3()}"
+                f" {p.n3()}"
+                for s, p in source.subject_predicates(node)
+            )
+            labels[node] = BNode("b" + _digest("\n".join(parents) + "\n" + held(node))[:20])
+        return labels[node]
+
     stable = Graph()
-    for triple in to_canonical_graph(source):
-        stable.add(triple)
+    for s, p, o in source:
+        stable.add(
+            (
+                label(s) if isinstance(s, BNode) else s,
+                p,
+                label(o) if isinstance(o, BNode) else o,
+            )
+        )
     return stable
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@cache
+def _shapes(base: str, kind: str) -> Graph:
+    return shapes.load(base, kind)
+
+
+def _with_texts(graph: Graph, parsed: Parsed, names: list[URIRef], base: str) -> Graph:
+    """``graph`` plus each source text on its document (pg:sourceText), for validation only:
+    the text is never added to the dataset that is published."""
+    pg = ontology.pg(base)
+    for name in names:
+        text = parsed.texts.get(name)
+        if text is None:
+            continue
+        for document in parsed.dataset.graph(name).subjects(RDF.type, SCHEMA.OpinionNewsArticle):
+            graph.add((document, pg.sourceText, Literal(text)))
+    return graph
+
+
 def validate(parsed: Parsed, base: str) -> shapes.ValidationReport:
-    """Validate the data graphs of ``parsed`` against the shapes, the ontology as ``ont_graph``."""
-    return shapes.validate(
-        parsed.union(),
-        base,
-        ontology_graph=parsed.dataset.graph(graph_name(base, ONTOLOGY_GRAPH)),
-        shapes_graph=parsed.dataset.graph(graph_name(base, SHAPES_GRAPH)),
-        origins=parsed.origins,
-    )
+    """Validate ``parsed`` (SHACL §3): the union of its data graphs, with each source's text
+    attached to its document, against the core and recommended shapes (the ontology as
+    ``ont_graph``); then each source's own graph against the source-graph rules and each curator
+    graph against the curator-graph rules (shapes/__init__.py)."""
+    sources = [n for n in parsed.data_graphs if shapes.graph_kind(base, str(n)) == "source"]
+    parts = [
+        shapes.validate_graph(
+            _with_texts(parsed.union(), parsed, sources, base),
+            base,
+            ontology_graph=parsed.dataset.graph(graph_name(base, ONTOLOGY_GRAPH)),
+            shapes_graph=_shapes(base, "union"),
+            origins=parsed.origins,
+        )
+    ]
+    for name in parsed.data_graphs:
+        kind = shapes.graph_kind(base, str(name))
+        data = Graph()
+        data += parsed.dataset.graph(name)
+        parts.append(
+            shapes.validate_graph(
+                _with_texts(data, parsed, [name], base) if kind == "source" else data,
+                base,
+                kind=kind,
+                shapes_graph=_shapes(base, kind),
+                origins=parsed.graph_origins.get(name, {}),
+                graph=str(name),
+            )
+        )
+    return shapes.merge(parts)
 
 
 def load(base: str = DEFAULT_BASE, paths: list[Path] | None = None) -> Dataset:

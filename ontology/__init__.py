@@ -46,6 +46,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "dcat": str(DCAT),
     "sd": str(SD),
     "vann": str(VANN),
+    "spdx": str(SPDX),
     "wd": str(WD),
     "wdt": str(WDT),
     "gn": str(GEONAMES),

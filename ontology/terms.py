@@ -37,7 +37,9 @@ def shapes_iri(base: str) -> str:
 
 Actor = "Actor"
 ActorGroup = "ActorGroup"
+Citation = "Citation"
 Claim = "Claim"
+CuratorGraph = "CuratorGraph"
 Dispute = "Dispute"
 Event = "Event"
 NameUsage = "NameUsage"
@@ -47,14 +49,19 @@ Relation = "Relation"
 TerritorialDispute = "TerritorialDispute"
 TradeDispute = "TradeDispute"
 
+
 # -- policygraph.ttl: properties
 
 about = "about"
 actsFor = "actsFor"
+addsContextTo = "addsContextTo"
 allyOf = "allyOf"
 before = "before"
+citedProperty = "citedProperty"
+citedSubject = "citedSubject"
 claimant = "claimant"
 claimDate = "claimDate"
+condition = "condition"
 courts = "courts"
 disputedTerritory = "disputedTerritory"
 disputeKind = "disputeKind"
@@ -63,6 +70,7 @@ hasParticipation = "hasParticipation"
 inTensionWith = "inTensionWith"
 issue = "issue"
 ledBy = "ledBy"
+modality = "modality"
 name = "name"
 nameUsage = "nameUsage"
 originalSource = "originalSource"
@@ -77,25 +85,36 @@ reportedIn = "reportedIn"
 role = "role"
 seat = "seat"
 source = "source"
+sourceText = "sourceText"
 stance = "stance"
+status = "status"
 suppliedGoods = "suppliedGoods"
 supplies = "supplies"
 target = "target"
+textLength = "textLength"
+timeInferredFrom = "timeInferredFrom"
+timeNote = "timeNote"
+timeWords = "timeWords"
 usedBy = "usedBy"
+
 
 # -- schemes.ttl: concept schemes
 
 DisputeKindScheme = "DisputeKindScheme"
+EventStatusScheme = "EventStatusScheme"
 EventTypeScheme = "EventTypeScheme"
+ModalityScheme = "ModalityScheme"
 RelationTypeScheme = "RelationTypeScheme"
 RoleScheme = "RoleScheme"
 StanceScheme = "StanceScheme"
+
 
 # -- schemes.ttl: concepts of pg:DisputeKindScheme
 
 dispute_policy = "dispute-policy"
 dispute_territorial = "dispute-territorial"
 dispute_trade = "dispute-trade"
+
 
 # -- schemes.ttl: concepts of pg:EventTypeScheme
 
@@ -106,6 +125,7 @@ event_criticize = "event-criticize"
 event_defy_norms = "event-defy-norms"
 event_diplomatic_cooperation = "event-diplomatic-cooperation"
 event_disapprove = "event-disapprove"
+event_domestic_development = "event-domestic-development"
 event_ease_sanctions = "event-ease-sanctions"
 event_economic_cooperation = "event-economic-cooperation"
 event_exhibit_force = "event-exhibit-force"
@@ -138,7 +158,10 @@ event_root_12 = "event-root-12"
 event_root_15 = "event-root-15"
 event_root_16 = "event-root-16"
 event_sign_agreement = "event-sign-agreement"
+event_standing_strategy = "event-standing-strategy"
+event_unspecified_action = "event-unspecified-action"
 event_veto = "event-veto"
+
 
 # -- schemes.ttl: concepts of pg:RelationTypeScheme
 
@@ -150,6 +173,7 @@ relation_partnership = "relation-partnership"
 relation_supply = "relation-supply"
 relation_tension = "relation-tension"
 
+
 # -- schemes.ttl: concepts of pg:RoleScheme
 
 role_initiator = "role-initiator"
@@ -160,6 +184,7 @@ role_speaker = "role-speaker"
 role_subject = "role-subject"
 role_target = "role-target"
 role_voter = "role-voter"
+
 
 # -- schemes.ttl: concepts of pg:StanceScheme
 
@@ -175,6 +200,25 @@ stance_recommends = "stance-recommends"
 stance_reports = "stance-reports"
 stance_warns = "stance-warns"
 
+
+# -- schemes.ttl: concepts of pg:ModalityScheme
+
+modality_asserted = "modality-asserted"
+modality_conditional = "modality-conditional"
+modality_denied = "modality-denied"
+modality_hedged = "modality-hedged"
+modality_hoped = "modality-hoped"
+modality_reported = "modality-reported"
+
+
+# -- schemes.ttl: concepts of pg:EventStatusScheme
+
+status_occurred = "status-occurred"
+status_ongoing = "status-ongoing"
+status_prospective = "status-prospective"
+status_reported = "status-reported"
+
+
 # -- propositions.ttl: properties
 
 annoys = "annoys"
@@ -182,33 +226,36 @@ backs = "backs"
 characterizedAs = "characterizedAs"
 contributesTo = "contributesTo"
 controlsBehindTheScenes = "controlsBehindTheScenes"
+cooperatesWith = "cooperatesWith"
 develops = "develops"
 drivesIntoIsolation = "drivesIntoIsolation"
 exacerbates = "exacerbates"
+focusesOn = "focusesOn"
+fosters = "fosters"
 fuels = "fuels"
-harborsSuspicionAndHostilityToward = "harborsSuspicionAndHostilityToward"
+goesFarBeyond = "goesFarBeyond"
+growsIn = "growsIn"
 hasConsiderableInfluenceOn = "hasConsiderableInfluenceOn"
+hasImprovedSince = "hasImprovedSince"
+helpsPromote = "helpsPromote"
+heralds = "heralds"
 increasesRapidly = "increasesRapidly"
 isDirectedAgainst = "isDirectedAgainst"
 isEssentialFacilitatorFor = "isEssentialFacilitatorFor"
-mayDepartFrom = "mayDepartFrom"
-mightExpandCooperationWith = "mightExpandCooperationWith"
-neverPrioritized = "neverPrioritized"
+isMajorWinFor = "isMajorWinFor"
+obsessesAbout = "obsessesAbout"
 offersOpportunityFor = "offersOpportunityFor"
 overestimates = "overestimates"
+presses = "presses"
+prioritizes = "prioritizes"
 prods = "prods"
 reachedTentativeDealWith = "reachedTentativeDealWith"
+seeksCooperationWith = "seeksCooperationWith"
 seeksToDeterRiseOf = "seeksToDeterRiseOf"
-shouldAdopt = "shouldAdopt"
-shouldCooperateWith = "shouldCooperateWith"
-shouldFocusOn = "shouldFocusOn"
-shouldNotObsessAbout = "shouldNotObsessAbout"
-shouldNotPress = "shouldNotPress"
-shouldSeekCooperationWith = "shouldSeekCooperationWith"
-shouldUndertake = "shouldUndertake"
 showsInterestIn = "showsInterestIn"
 showsSignsOf = "showsSignsOf"
+undertakes = "undertakes"
 unfairTradePracticesIn = "unfairTradePracticesIn"
-warrantsWarinessFrom = "warrantsWarinessFrom"
+viewsWithWariness = "viewsWithWariness"
+wantsToDepartFrom = "wantsToDepartFrom"
 wishesToReopenEmbassyIn = "wishesToReopenEmbassyIn"
-wouldAdvance = "wouldAdvance"

@@ -53,10 +53,18 @@ def test_curated_graph_conforms():
     assert report.conforms, report.text
 
 
-def test_dataset_has_one_named_graph_per_source(dataset):
+def test_dataset_has_one_named_graph_per_source_and_its_curator_graph(dataset):
+    """Each source folder is a named graph; its curator.ttl, when it has one, is another."""
     names = graph.data_graph_names(dataset, BASE)
-    assert names == [graph.graph_name(BASE, folder.name) for folder in graph.bundled_sources()]
-    assert all(len(dataset.graph(name)) > 500 for name in names)
+    sources = [graph.graph_name(BASE, folder.name) for folder in graph.bundled_sources()]
+    curators = [
+        graph.curator_graph_name(BASE, folder.name)
+        for folder in graph.bundled_sources()
+        if (folder / graph.CURATOR_FILE).is_file()
+    ]
+    assert curators and names == sorted(sources + curators)
+    assert all(len(dataset.graph(name)) > 500 for name in sources)
+    assert all(len(dataset.graph(name)) > 20 for name in curators)
 
 
 def test_no_blank_nodes_in_curated_data(data):

@@ -133,6 +133,7 @@ def data_folder(tmp: Path) -> Path:
     folder = tmp / "sources" / SLUG
     folder.mkdir(parents=True)
     shutil.copy(TINY / "things.ttl", folder / "things.ttl")
+    shutil.copy(TINY / "source.txt", folder / "source.txt")
     return folder
 
 

@@ -347,12 +347,20 @@ _PAIR = re.compile(r'(\w+)=(<[^>]*>|"[^"]*")')
 
 @pytest.fixture(scope="module")
 def curated():
-    """The curated sources loaded as they are (parsed by pyoxigraph, one named graph each)."""
+    """The curated sources loaded as they are (parsed by pyoxigraph): each source in its named
+    graph, its curator.ttl in the source's curator graph."""
     store, names = ox.Store(), []
-    for folder in sorted((ROOT / "graph" / "sources").iterdir()):
-        name = f"{graph_base()}graph/{folder.name}"
-        names.append(name)
+    import graph
+
+    for folder in graph.bundled_sources():
         for file in sorted(folder.glob("*.ttl")):
+            name = str(
+                graph.curator_graph_name(graph_base(), folder.name)
+                if file.name == graph.CURATOR_FILE
+                else graph.graph_name(graph_base(), folder.name)
+            )
+            if name not in names:
+                names.append(name)
             store.load(
                 path=str(file),
                 format=ox.RdfFormat.TURTLE,

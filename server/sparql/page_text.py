@@ -154,6 +154,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind-prefix": {"en": "prefix", "zh-Hans": "前缀", "zh-Hant": "前綴"},
     "kind-actor": {"en": "actor", "zh-Hans": "行为体", "zh-Hant": "行為體"},
     "kind-place": {"en": "place", "zh-Hans": "地点", "zh-Hant": "地點"},
+    "kind-agent": {"en": "agent", "zh-Hans": "主体", "zh-Hant": "主體"},
     "kind-event": {"en": "event", "zh-Hans": "事件", "zh-Hant": "事件"},
     "kind-dispute": {"en": "dispute", "zh-Hans": "争端", "zh-Hant": "爭端"},
     "kind-claim": {"en": "claim", "zh-Hans": "主张", "zh-Hant": "主張"},
