@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 import requests
-from helpers import BROWSER, ROOT
+from helpers import BROWSER, ROOT, TINY
 
 from bench.servers import Server
 
@@ -23,10 +23,12 @@ def problems(body: str, machine_paths: list[str]) -> list[str]:
     return found + ABSOLUTE.findall(body)
 
 
-def test_the_page_shows_relative_files(client):
-    """The curated graph's warnings each name ``north-korea-opportunity/{file}.ttl``."""
+def test_the_page_shows_relative_files(tiny_app):
+    """The tiny graph's warnings each name ``north-korea-opportunity/{file}.ttl`` (the curated
+    graph has none to show)."""
+    client = tiny_app.test_client()
     page = client.get("/validation", headers={"Accept": BROWSER}).get_data(as_text=True)
-    assert "Warning" in page, "the curated graph has warnings, each with its file"
+    assert "Warning" in page, "the tiny graph has warnings, each with its file"
     files = re.findall(r"<td>(north-korea-opportunity/[a-z-]+\.ttl)</td>", page)
     assert files, "each result names its file relative to the source folder"
 
@@ -42,10 +44,11 @@ def test_no_machine_path_in_any_representation(client, suffix, lang):
 
 @pytest.mark.server
 def test_a_server_with_an_on_disk_store_and_its_saved_report(tmp_path):
-    """Sources given by absolute path, a report saved beside an on-disk store and read back at a
-    warm restart: still no path of the machine in any representation."""
+    """Sources given by absolute path (the tiny graph, which has warnings), a report saved beside
+    an on-disk store and read back at a warm restart: still no path of the machine in any
+    representation."""
     source = tmp_path / "sources" / "north-korea-opportunity"
-    shutil.copytree(ROOT / "graph" / "sources" / "north-korea-opportunity", source)
+    shutil.copytree(TINY, source)
     store = tmp_path / "store"
     machine = [str(tmp_path), str(ROOT)]
     for start in ("cold", "warm"):
@@ -61,6 +64,6 @@ def test_a_server_with_an_on_disk_store_and_its_saved_report(tmp_path):
                 found = problems(response.text, machine)
                 assert not found, f"{start} start, .{suffix}: {found[:3]}"
             page = requests.get(f"{server.base}validation.html", timeout=30).text
-            assert "<td>north-korea-opportunity/events.ttl</td>" in page
+            assert "<td>north-korea-opportunity/things.ttl</td>" in page
         finally:
             server.stop()
