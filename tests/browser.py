@@ -6,6 +6,7 @@ with the same flags, through chromedriver (its WebDriver client needs the live D
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 
@@ -14,8 +15,9 @@ from helpers import need_binary
 
 from bench.servers import free_port
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+#: Found on PATH (Debian installs them in /usr/bin); a bare name when absent, so tests skip.
+CHROMIUM = shutil.which("chromium") or "chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "chromedriver"
 #: Headless, no sandbox (containers), and no network of its own beyond the pages it is sent to.
 CHROMIUM_ARGS = [
     "--headless",

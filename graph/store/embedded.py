@@ -127,8 +127,8 @@ def build_on_disk(
 
 def drop_spent_log(path: Path) -> None:
     """Open and close the store read-write once, so that RocksDB deletes the write-ahead log its
-    memtables were flushed from (after a bulk load and the union's INSERT, ~35% of the folder
-    at 1M triples: 818 MB before, 467 MB after)."""
+    memtables were flushed from (after a bulk load and the union's INSERT, a large part of the
+    folder)."""
     store = pyoxigraph.Store(str(path))
     del store
 

@@ -1,7 +1,7 @@
 """The indexes of an on-disk store, kept beside it so that a restart reads them, not the store.
 
 Finding the things, the labels, the VoID counts, the date index and the dumps of an on-disk store
-takes ~20 s at 1M triples and ~100 s at 5M, and none of it changes until the store does. After
+takes time that grows with the store, and none of it changes until the store does. After
 a publication is built on ``oxigraph:PATH`` they are written to ``PATH.indexes`` under a key
 that changes with anything they are computed from:
 

@@ -2,7 +2,7 @@
 
 A query normally crosses to a query process that can be killed at its deadline
 (:mod:`server.sparql.engine`), because pyoxigraph cannot stop one. For a one-resource lookup that
-crossing (about 0.2 ms) costs more than the lookup. A query may skip it when, before it runs, its
+crossing costs more than the lookup. A query may skip it when, before it runs, its
 work is known to be small, whatever join order the engine picks:
 
 - every triple pattern names a fixed subject or object (an IRI), so it can match only triples of

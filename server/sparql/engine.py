@@ -21,8 +21,8 @@ pool, created lazily on first use after any fork; children of a pool exit when t
 (they notice the parent change) or when the pool closes (at interpreter exit).
 
 Reading pyoxigraph's in-memory store writes to some of the pages it reads, so a child slowly
-copies the store it shares with its parent: at 1M triples the publisher's memory (PSS) grew from
-0.75 GB to 5.6 GB under the benchmark's SPARQL mix. A watcher thread reads each child's private
+copies the store it shares with its parent, and its private memory grows under a long SPARQL
+mix. A watcher thread reads each child's private
 memory (Linux ``/proc/PID/smaps_rollup``) every :data:`WATCH_SECONDS`; a child past the limit
 (setting ``sparql_process_memory``) is replaced by a fresh fork once it has answered.
 """
