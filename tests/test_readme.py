@@ -90,7 +90,8 @@ def fetch(client, path: str, accept: str = "*/*", **headers):
 
 
 def test_readme_is_for_users_and_short():
-    assert len(README.splitlines()) <= 300
+    """Room for what a user needs (the endpoint table, the commands, the settings), not a diary."""
+    assert len(README.splitlines()) <= 400
 
 
 def test_readme_leads_with_the_two_commands():
