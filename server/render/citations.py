@@ -47,11 +47,9 @@ BIBTEX_TYPES = {"claim": "misc", "event": "misc", "document": "online"}
 RIS_TYPES = {"claim": "DBASE", "event": "DBASE", "document": "NEWS"}
 #: biblatex ``langid`` values (babel names) of the language tags the data uses.
 LANGIDS = {"en": "english", "zh": "chinese"}
-#: TeX's special characters and what stands for each in a BibTeX value.
+#: TeX's special characters and what stands for each in a BibTeX value (braces apart).
 TEX = {
     "\\": r"\textbackslash{}",
-    "{": r"\textbraceleft{}",
-    "}": r"\textbraceright{}",
     "%": r"\%",
     "&": r"\&",
     "$": r"\$",
@@ -59,6 +57,20 @@ TEX = {
     "_": r"\_",
     "^": r"\textasciicircum{}",
     "~": r"\textasciitilde{}",
+}
+#: Braces when a value's braces do not pair up: commands without braces of their own.
+LONE_BRACES = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+#: Pairs of characters TeX's fonts join into one (``--`` an en dash, two backquotes an opening
+#: quote, ``!``` ¡): an empty group between them keeps both.
+LIGATURES = {
+    ("-", "-"),
+    ("`", "`"),
+    ("'", "'"),
+    ("!", "`"),
+    ("?", "`"),
+    (",", ","),
+    ("<", "<"),
+    (">", ">"),
 }
 
 
@@ -168,9 +180,28 @@ def csl_json(citation: Citation) -> bytes:
     return (json.dumps([csl_item(citation)], ensure_ascii=False, indent=2) + "\n").encode()
 
 
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def tex(text: str) -> str:
-    """``text`` as a BibTeX value: TeX specials escaped, whitespace made single spaces."""
-    return "".join(TEX.get(char, char) for char in " ".join(text.split()))
+    """``text`` as a BibTeX value: TeX specials escaped, ligatures broken, whitespace made
+    single spaces. BibTeX counts every brace of a value, escaped or not, and needs them paired:
+    braces that pair up are written ``\\{`` ``\\}``, others as commands without braces."""
+    text = " ".join(text.split())
+    braces = {"{": r"\{", "}": r"\}"} if _balanced(text) else LONE_BRACES
+    out, previous = [], ""
+    for char in text:
+        if (previous, char) in LIGATURES:
+            out.append("{}")
+        out.append(braces.get(char) or TEX.get(char, char))
+        previous = char
+    return "".join(out)
 
 
 def bibtex_fields(citation: Citation) -> list[tuple[str, str]]:
