@@ -157,18 +157,26 @@ def release_version(triples: Iterable[ox.Triple], dataset_iri: str) -> str | Non
 
 
 class _Reader:
-    """Values of the store's data graphs, one subject and predicate at a time."""
+    """Values of the store's data graphs, read one subject at a time (one pattern each, so an
+    external store is asked once per subject, not once per property)."""
 
     def __init__(self, store: Store, graphs: tuple[ox.NamedNode, ...]):
         self.store, self.graphs = store, set(graphs)
+        self._subjects: dict[str, dict[str, list]] = {}
 
     def objects(self, subject: str, predicate: str) -> list[ox.NamedNode | ox.Literal]:
-        found: list = []
-        pattern = self.store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate))
-        for quad in pattern:
-            if quad.graph_name in self.graphs and quad.object not in found:
-                found.append(quad.object)
-        return sorted(found, key=str)
+        """The distinct values, in a stable order (RDF gives none: sorted by their N-Triples)."""
+        found = self._subjects.get(subject)
+        if found is None:
+            found = {}
+            for quad in self.store.quads_for_pattern(ox.NamedNode(subject)):
+                values = found.setdefault(quad.predicate.value, [])
+                if quad.graph_name in self.graphs and quad.object not in values:
+                    values.append(quad.object)
+            for values in found.values():
+                values.sort(key=str)
+            self._subjects[subject] = found
+        return found.get(predicate, [])
 
     def iris(self, subject: str, predicate: str) -> list[str]:
         return [o.value for o in self.objects(subject, predicate) if isinstance(o, ox.NamedNode)]
