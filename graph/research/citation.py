@@ -126,6 +126,17 @@ class Citation:
         return None
 
     @property
+    def publisher(self) -> str | None:
+        """Who published the cited item as its source records it: a document's publisher, or a
+        claim's source's; none for an event (the dataset holds it)."""
+        return self.work.publisher if self.work is not None and self.kind != "event" else None
+
+    @property
+    def section(self) -> str | None:
+        """A document's section of its publication (``schema:articleSection``)."""
+        return self.work.section if self.work is not None and self.kind == "document" else None
+
+    @property
     def key(self) -> str:
         """A citation key, stable and unique in the dataset: ``claim-{slug}``."""
         return f"{self.kind}-{self.slug}"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 
-from graph.research.citation import Citation, Name
+from graph.research.citation import Anchor, Citation, Name
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTH_NAMES = (
@@ -46,7 +46,7 @@ CSL_TYPES = {"claim": "entry", "event": "entry", "document": "article-newspaper"
 BIBTEX_TYPES = {"claim": "misc", "event": "misc", "document": "online"}
 RIS_TYPES = {"claim": "DBASE", "event": "DBASE", "document": "NEWS"}
 #: biblatex ``langid`` values (babel names) of the language tags the data uses.
-LANGIDS = {"en": "english", "zh": "chinese"}
+LANGIDS = {"en": "english"}
 #: TeX's special characters and what stands for each in a BibTeX value (braces apart).
 TEX = {
     "\\": r"\textbackslash{}",
@@ -105,7 +105,7 @@ def pinpoint(citation: Citation) -> str:
     return "; ".join(parts)
 
 
-def span(citation: Citation, anchor) -> str:
+def span(citation: Citation, anchor: Anchor) -> str:
     """Where one quote is: "code points 617–728 of “Title”"."""
     where = _where(citation, anchor.source)
     if anchor.start is None:
@@ -131,8 +131,8 @@ def note(citation: Citation) -> str:
             source = " In " + ", ".join(p for p in (by, f"“{citation.work.title}”", when) if p)
             source += "."
         return f"Event in {dataset}." + (f" Evidence: {evidence}." if evidence else "") + source
-    section = citation.work.section if citation.work else None
-    return f"Section: {section}. Described in {dataset}." if section else f"Described in {dataset}."
+    section = f"Section: {citation.section}. " if citation.section else ""
+    return f"{section}Described in {dataset}."
 
 
 def _csl_name(name: Name) -> dict:
@@ -162,12 +162,10 @@ def csl_item(citation: Citation) -> dict:
         item["collection-title"] = citation.dataset.name
     if citation.event_date:
         item["event-date"] = {"date-parts": [list(citation.event_date)]}
-    work = citation.work
-    if citation.kind == "document" and work is not None:
-        if work.section:
-            item["section"] = work.section
-    if work is not None and work.publisher and citation.kind != "event":
-        item["publisher"] = work.publisher
+    if citation.section:
+        item["section"] = citation.section
+    if citation.publisher:
+        item["publisher"] = citation.publisher
     if citation.language:
         item["language"] = citation.language
     if citation.dataset.version:
@@ -216,9 +214,8 @@ def bibtex_fields(citation: Citation) -> list[tuple[str, str]]:
     fields.append(("title", "{" + tex(citation.title) + "}"))
     if citation.container:
         fields.append(("howpublished", tex(citation.container)))
-    work = citation.work
-    if work is not None and work.publisher and citation.kind != "event":
-        fields.append(("publisher", tex(work.publisher)))
+    if citation.publisher:
+        fields.append(("publisher", tex(citation.publisher)))
     if citation.issued:
         fields.append(("year", str(citation.issued[0])))
         if len(citation.issued) > 1:
@@ -254,11 +251,10 @@ def ris_tags(citation: Citation) -> list[tuple[str, str]]:
         tags.append(("PY", str(citation.issued[0])))
         padded = [f"{part:02d}" for part in citation.issued[1:]]
         tags.append(("DA", "/".join([str(citation.issued[0]), *padded]) + "/"))
-    work = citation.work
-    if citation.kind == "document" and work is not None and work.section:
-        tags.append(("SE", work.section))
-    if work is not None and work.publisher and citation.kind != "event":
-        tags.append(("PB", work.publisher))
+    if citation.section:
+        tags.append(("SE", citation.section))
+    if citation.publisher:
+        tags.append(("PB", citation.publisher))
     if citation.kind != "document":
         tags.append(("DB", citation.dataset.name))
     if citation.kind == "claim":
@@ -297,9 +293,8 @@ def highwire(citation: Citation) -> list[tuple[str, str]]:
         tags.append(("citation_date", highwire_date(citation.issued)))
     if citation.container:
         tags.append(("citation_book_title", citation.container))
-    work = citation.work
-    if work is not None and work.publisher and citation.kind != "event":
-        tags.append(("citation_publisher", work.publisher))
+    if citation.publisher:
+        tags.append(("citation_publisher", citation.publisher))
     if citation.language:
         tags.append(("citation_language", citation.language))
     tags.append(("citation_public_url", citation.iri))
