@@ -178,7 +178,8 @@ def csl_json(citation: Citation) -> bytes:
     return (json.dumps([csl_item(citation)], ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def _balanced(text: str) -> bool:
+def balanced(text: str) -> bool:
+    """Whether ``text``'s braces pair up (each closing one closes an open one)."""
     depth = 0
     for char in text:
         depth += {"{": 1, "}": -1}.get(char, 0)
@@ -192,7 +193,7 @@ def tex(text: str) -> str:
     single spaces. BibTeX counts every brace of a value, escaped or not, and needs them paired:
     braces that pair up are written ``\\{`` ``\\}``, others as commands without braces."""
     text = " ".join(text.split())
-    braces = {"{": r"\{", "}": r"\}"} if _balanced(text) else LONE_BRACES
+    braces = {"{": r"\{", "}": r"\}"} if balanced(text) else LONE_BRACES
     out, previous = [], ""
     for char in text:
         if (previous, char) in LIGATURES:
