@@ -343,18 +343,33 @@ def test_a_citation_names_the_release_once_the_dataset_description_gives_one(tin
     claim = sorted(iri for iri in pub.things if "/id/claim/" in iri)[0]
     assert published.version(pub) is None
     assert published.citation(pub, claim).dataset.version is None
+    event = sorted(iri for iri in pub.things if "/id/event/" in iri)[0]
+    assert published.citation(pub, event).issued is None
     dataset = pub.documents["dataset"]
-    version = ox.Triple(
-        ox.NamedNode(f"{BASE}dataset"),
-        ox.NamedNode("http://www.w3.org/ns/dcat#version"),
-        ox.Literal("2026.1"),
-    )
-    dataset.triples.append(version)
+    release = [
+        ox.Triple(
+            ox.NamedNode(f"{BASE}dataset"),
+            ox.NamedNode("http://www.w3.org/ns/dcat#version"),
+            ox.Literal("2026.1"),
+        ),
+        ox.Triple(
+            ox.NamedNode(f"{BASE}dataset"),
+            ox.NamedNode("http://purl.org/dc/terms/issued"),
+            ox.Literal(
+                "2026-12-06", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+            ),
+        ),
+    ]
+    dataset.triples.extend(release)
     try:
         citation = published.citation(pub, claim)
+        event_citation = published.citation(pub, event)
     finally:
-        dataset.triples.remove(version)
+        for triple in release:
+            dataset.triples.remove(triple)
     assert citation.dataset.version == "2026.1"
+    assert citation.issued == (2013, 1, 25) and event_citation.issued == (2026, 12, 6)
+    assert "(2026)" in render(write.csl_item(event_citation))
     item = write.csl_item(citation)
     assert item["version"] == "2026.1" and "policygraph, release 2026.1" in item["note"]
     assert parse_bibtex(write.bibtex(citation).decode())["version"] == "2026.1"

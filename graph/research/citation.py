@@ -8,7 +8,8 @@ What is cited, and how:
   code-point offsets in the source text (W3C Web Annotation, ``oa:TextPositionSelector``: start
   included, end excluded);
 - an **event** is cited as an entry of the dataset: its label as title, the dataset as author
-  and container, its anchors (quote, offsets, source) as the pinpoint;
+  and container, the release's date as its date (none for working data), its anchors (quote,
+  offsets, source) as the pinpoint;
 - a **source document** is cited as itself: headline, authors, date of publication, language,
   section and publisher as its description records them (nothing is added that it does not
   record: no venue, no URL of an original).
@@ -27,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib.namespace import DCAT, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
 
 from graph.store import Store
 from ontology import OA, PROV, SCHEMA, SEM, terms
@@ -82,12 +83,14 @@ class Work:
 
 @dataclass(frozen=True)
 class Dataset:
-    """The dataset a citation names: short name, title, IRI, and release version if any."""
+    """The dataset a citation names: short name, title, IRI, and the release's version and date
+    if it is one."""
 
     name: str
     title: str
     iri: str
     version: str | None = None
+    issued: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -150,21 +153,40 @@ def kind_of(base: str, iri: str) -> tuple[str, str] | None:
     return (kind, slug) if kind in CITABLE and slug and "/" not in slug else None
 
 
+def _dataset_value(triples: Iterable[ox.Triple], dataset_iri: str, predicate: str):
+    for triple in triples:
+        if (
+            triple.predicate.value == predicate
+            and isinstance(triple.subject, ox.NamedNode)
+            and triple.subject.value == dataset_iri
+        ):
+            return triple.object
+    return None
+
+
 def release_version(triples: Iterable[ox.Triple], dataset_iri: str) -> str | None:
     """The ``dcat:version`` (DCAT 3 §6.4.12) the dataset's description gives it, else None.
 
     The single place a citation learns which release it cites: the publication's description of
     itself carries the version once it is a release, and carries none before.
     """
-    version = f"{DCAT}version"  # a DCAT 3 term: rdflib's DCAT namespace is DCAT 2's
-    for triple in triples:
-        if (
-            triple.predicate.value == version
-            and isinstance(triple.subject, ox.NamedNode)
-            and triple.subject.value == dataset_iri
-        ):
-            return triple.object.value
+    # A DCAT 3 term: rdflib's DCAT namespace is DCAT 2's.
+    found = _dataset_value(triples, dataset_iri, f"{DCAT}version")
+    return found.value if found is not None else None
+
+
+def release_date(triples: Iterable[ox.Triple], dataset_iri: str) -> tuple[int, ...] | None:
+    """The ``dcterms:issued`` date of a release (DCAT 3 §6.4.4), else None; never
+    ``dcterms:modified``, which for working data is only when the server started."""
+    found = _dataset_value(triples, dataset_iri, str(DCTERMS.issued))
+    if isinstance(found, ox.Literal) and found.datatype.value in DATE_TYPES:
+        return _date(found.value)
     return None
+
+
+def _date(lexical: str) -> tuple[int, ...] | None:
+    match = DATE.match(lexical)
+    return tuple(int(part) for part in match.groups() if part is not None) if match else None
 
 
 class _Reader:
@@ -218,9 +240,7 @@ class _Reader:
         """A date at the precision its datatype gives (xsd:gYear → (year,))."""
         for value in self.objects(subject, predicate):
             if isinstance(value, ox.Literal) and value.datatype.value in DATE_TYPES:
-                match = DATE.match(value.value)
-                if match:
-                    return tuple(int(part) for part in match.groups() if part is not None)
+                return _date(value.value)
         return None
 
     def name(self, iri: str) -> Name:
@@ -306,7 +326,7 @@ def cite(
     return Citation(
         title=label,
         authors=(Name(literal=dataset.name),),
-        issued=None,
+        issued=dataset.issued,
         anchors=anchors,
         work=work,
         language=ENGLISH,

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from graph.research.citation import CITABLE, Citation, Dataset, cite, release_version
+from graph.research.citation import (
+    CITABLE,
+    Citation,
+    Dataset,
+    cite,
+    release_date,
+    release_version,
+)
 from server.publish import void
 from server.render.formats import CITABLE_FORMATS, RESOURCE_FORMATS
 
@@ -25,19 +32,24 @@ def thing_formats(key: str) -> tuple[str, ...]:
     return CITABLE_FORMATS if kind in CITABLE else RESOURCE_FORMATS
 
 
+def _dataset_triples(pub: Publication) -> list:
+    document = pub.documents.get(DATASET_KEY)
+    return document.triples if document is not None else []
+
+
 def version(pub: Publication) -> str | None:
     """The release the publication is, from the ``dcat:version`` of its dataset description;
-    None when it is no release (the working data). Releases (issue 20 §1) add that triple to
-    ``{base}dataset``; nothing else needs to change for citations to name them."""
-    dataset = pub.documents.get(DATASET_KEY)
-    if dataset is None:
-        return None
-    return release_version(dataset.triples, f"{pub.base}{DATASET_KEY}")
+    None when it is no release (the working data). Releases (issue 20 §1) add that triple (and
+    ``dcterms:issued``) to ``{base}dataset``; nothing else needs to change for citations to
+    name them."""
+    return release_version(_dataset_triples(pub), f"{pub.base}{DATASET_KEY}")
 
 
 def dataset(pub: Publication) -> Dataset:
-    """The dataset as a citation names it: name, English title, IRI, release."""
-    return Dataset(NAME, void.TITLE["en"], f"{pub.base}{DATASET_KEY}", version(pub))
+    """The dataset as a citation names it: name, English title, IRI, release and its date."""
+    iri = f"{pub.base}{DATASET_KEY}"
+    issued = release_date(_dataset_triples(pub), iri)
+    return Dataset(NAME, void.TITLE["en"], iri, version(pub), issued)
 
 
 def citation(pub: Publication, iri: str) -> Citation | None:
