@@ -52,7 +52,7 @@ class Name:
 
     @property
     def inverted(self) -> str:
-        """ "Family, Given" (the order bibliographies sort by), or the literal name."""
+        """The name as bibliographies sort it (``Family, Given``), or the literal name."""
         if self.literal is not None:
             return self.literal
         return ", ".join(part for part in (self.family, self.given) if part)
