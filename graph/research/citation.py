@@ -185,8 +185,15 @@ def release_date(triples: Iterable[ox.Triple], dataset_iri: str) -> tuple[int, .
 
 
 def _date(lexical: str) -> tuple[int, ...] | None:
+    """(year, month, day) at the precision given, cut before a month or day out of range (an
+    ill-typed literal, which RDF keeps rather than rejects)."""
     match = DATE.match(lexical)
-    return tuple(int(part) for part in match.groups() if part is not None) if match else None
+    if match is None:
+        return None
+    year, month, day = (int(part) if part is not None else None for part in match.groups())
+    if month is None or not 1 <= month <= 12:
+        return (year,)
+    return (year, month) if day is None or not 1 <= day <= 31 else (year, month, day)
 
 
 class _Reader:
