@@ -457,6 +457,25 @@ def test_csl_ris_and_meta_tags_keep_special_values(hostile):
     assert tags["TI"] == hostile["event"].title and tags["AU"] == "policygraph"
     assert "“a lone { brace” (code points 3–17 of “Essay & {Title} 100%”)" in tags["N1"]
     assert ("citation_date", "2012/12") in write.highwire(hostile["document"])
+    assert "In Wang, Jisi; 赵某, “Essay & {Title} 100%”, December 2012." in tags["N1"]
+
+
+def test_an_ill_typed_date_is_cited_at_the_precision_that_is_valid():
+    """RDF keeps "2013-13-01"^^xsd:date; its citation has the year, and no month 13."""
+    graph = ox.NamedNode(f"{BASE}graph/ill")
+    store = ox.Store()
+    turtle = (
+        f"<{BASE}id/document/d> <http://schema.org/datePublished> "
+        '"2013-13-01"^^<http://www.w3.org/2001/XMLSchema#date> .'
+    )
+    for triple in ox.parse(turtle.encode(), ox.RdfFormat.TURTLE):
+        store.add(ox.Quad(triple.subject, triple.predicate, triple.object, graph))
+    dataset = Dataset("policygraph", "policygraph: test", f"{BASE}dataset")
+    citation = cite(EmbeddedStore.loaded(store), (graph,), BASE, f"{BASE}id/document/d", dataset)
+    assert citation is not None and citation.issued == (2013,)
+    entry = parse_bibtex(write.bibtex(citation).decode())
+    assert entry["year"] == "2013" and "month" not in entry.fields_dict
+    assert write.csl_item(citation)["issued"] == {"date-parts": [[2013]]}
 
 
 @settings(max_examples=300, deadline=None)
