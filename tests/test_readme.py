@@ -167,6 +167,28 @@ def _described(client, types: dict[str, str]):
         assert response.status_code == 200 and response.mimetype == media, suffix
 
 
+CITATION_TYPES = {
+    "csl.json": "application/vnd.citationstyles.csl+json",
+    "bib": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+}
+
+
+def _citations(client, pub):
+    for iri in sample_things(pub, ("claim", "event", "document")):
+        path = f"/{pub.things[iri]}"
+        for suffix, media in CITATION_TYPES.items():
+            response, body = fetch(client, path, media)
+            assert response.status_code == 200 and response.mimetype == media, (path, media)
+            assert iri in body.decode("utf-8")
+            response, _ = fetch(client, f"{path}.{suffix}")
+            assert response.status_code == 200 and response.mimetype == media, suffix
+        _, page = fetch(client, path, BROWSER)
+        assert b'<meta name="citation_title"' in page
+    response, _ = fetch(client, "/doc/actor/china", "application/x-bibtex")
+    assert response.status_code == 406
+
+
 def _vocabulary(client, pub):
     for path in ("/ontology", "/shapes"):
         response, body = fetch(client, path, "text/turtle")
@@ -294,6 +316,7 @@ CLAIMS = (
     Claim("/id/{kind}/{slug}", "303 for every kind", _things),
     Claim("/doc/{kind}/{slug}", "five formats", lambda c, p: _described(c, DOC_TYPES)),
     Claim("/doc/{kind}/{slug}", "TriG and N-Quads", lambda c, p: _described(c, QUAD_TYPES)),
+    Claim("/doc/{kind}/{slug}", "citations", _citations),
     Claim("/ontology", "vocabulary", _vocabulary),
     Claim("/shapes", "shapes", _vocabulary),
     Claim("/context.jsonld", "context", _context),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 import ontology
-from server.publish import dumps, incoming, void
+from server.publish import citations, dumps, incoming, void
 from server.publish.describe import describe
 from server.render import html, vocabulary
 from server.render.document import Document, used_prefixes
@@ -154,7 +154,9 @@ class Documents(Mapping):
             return document.formats
         if key in self._graphs:
             return GRAPH_FORMATS
-        return RESOURCE_FORMATS if self.iri(key) or self.incoming_page(key) else None
+        if self.iri(key):
+            return citations.thing_formats(key)
+        return RESOURCE_FORMATS if self.incoming_page(key) else None
 
     def __contains__(self, key) -> bool:
         return (
@@ -239,8 +241,10 @@ def _thing(pub: Publication, iri: str, key: str) -> Document:
         pub.settings.incoming_cap,
         pub.doc_url(key),
     )
-    document = _document(pub, key, description.triples, topic=iri)
+    formats = citations.thing_formats(key)
+    document = _document(pub, key, description.triples, formats, topic=iri)
     document.quads = description.quads
+    document.citation = citations.citation(pub, iri) if formats != RESOURCE_FORMATS else None
     document.render_html = partial(html.render_resource, pub, document, description)
     return document
 

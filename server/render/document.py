@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from graph.research.citation import Citation
+
 
 def _no_html(lang: str) -> str:
     raise LookupError("this document has no HTML rendering yet")
@@ -39,6 +41,9 @@ class Document:
     #: ``Link`` header values (RFC 8288) beyond the alternates: a page's neighbours, a graph's
     #: description.
     links: tuple[str, ...] = ()
+    #: The citation of a citable thing (claim, event, source document), which the citation
+    #: formats and the page's ``citation_*`` meta tags write; None for anything else.
+    citation: Citation | None = None
 
     def dataset_quads(self) -> list[ox.Quad]:
         """Quads for N-Quads/TriG: named graphs if any, else the triples in the default graph."""

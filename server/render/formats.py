@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import request
 
+from graph.research.citation import Citation
 from server.errors import NotAcceptable
-from server.render import jsonld
+from server.render import citations, jsonld
 from server.render.document import Document
 from server.render.languages import DEFAULT_LANGUAGE
 
@@ -70,6 +71,15 @@ def _json(document: Document, lang: str | None) -> bytes:
     return (json.dumps(document.render_json(), ensure_ascii=False, indent=2) + "\n").encode()
 
 
+def _citation(write: Callable[[Citation], bytes]):
+    def serialize(document: Document, lang: str | None) -> bytes:
+        if document.citation is None:
+            raise LookupError(f"{document.key} has no citation")
+        return write(document.citation)
+
+    return serialize
+
+
 FORMATS: tuple[Format, ...] = (
     Format("turtle", "text/turtle", "ttl", _triples(ox.RdfFormat.TURTLE), charset=True),
     Format("ntriples", "application/n-triples", "nt", _triples(ox.RdfFormat.N_TRIPLES, False)),
@@ -92,11 +102,21 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format("trig", "application/trig", "trig", _quads(ox.RdfFormat.TRIG)),
     Format("json", "application/json", "json", _json),
+    # Citations (issue 19 §1): CSL-JSON as ``.csl.json`` (``.csl`` is a CSL style's suffix).
+    Format(
+        "csl", "application/vnd.citationstyles.csl+json", "csl.json", _citation(citations.csl_json)
+    ),
+    Format("bibtex", "application/x-bibtex", "bib", _citation(citations.bibtex), charset=True),
+    Format(
+        "ris", "application/x-research-info-systems", "ris", _citation(citations.ris), charset=True
+    ),
 )
 
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 BY_SUFFIX = {fmt.suffix: fmt for fmt in FORMATS}
 
+#: What a citable thing (claim, event, source document) is offered as besides RESOURCE_FORMATS.
+CITATION_FORMATS = ("csl", "bibtex", "ris")
 #: What a description of one thing is offered as (Turtle first: the ``*/*`` default); N-Quads
 #: and TriG keep each triple in the named graph it comes from (the document's own statements,
 #: such as an ``rdfs:seeAlso`` to more incoming links, in the default graph).
@@ -105,6 +125,8 @@ RESOURCE_FORMATS = ("turtle", "html", "jsonld", "ntriples", "rdfxml", "nquads", 
 DATASET_FORMATS = RESOURCE_FORMATS
 #: A named graph's document (every triple of the graph; HTML: its VoID description): the same.
 GRAPH_FORMATS = RESOURCE_FORMATS
+#: A citable thing's description: the description's formats, then the citations.
+CITABLE_FORMATS = RESOURCE_FORMATS + CITATION_FORMATS
 #: A listing for people and scripts (the dumps' index): HTML, and plain JSON.
 LISTING_FORMATS = ("html", "json")
 

@@ -15,6 +15,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 import ontology
 from ontology import OA
+from server.render.citations import highwire
 from server.render.document import Document
 from server.render.formats import BY_NAME
 from server.render.languages import LANGUAGE_NAMES, LANGUAGES, local_name, normalise_language
@@ -275,6 +276,7 @@ def render_resource(pub: Published, document: Document, description: Described, 
         incoming=incoming,
         incoming_total=description.incoming_total,
         rest=description.rest,
+        citation_meta=highwire(document.citation) if document.citation else (),
         **linker.common(document.key, document.formats),
     )
 
