@@ -37,6 +37,46 @@ def value_of(term: Term | None) -> str:
     raise TypeError(f"expected an IRI, a literal or a blank node, not {term!r}")
 
 
+#: A quad pattern: subject, predicate, object (None: any) and graph (``DefaultGraph()``: the
+#: default graph; a named node: that graph; None: any named graph).
+QuadPattern = tuple[
+    ox.NamedNode | None,
+    ox.NamedNode | None,
+    ox.NamedNode | ox.Literal | None,
+    ox.NamedNode | ox.DefaultGraph | None,
+]
+
+
+def pattern_query(pattern: QuadPattern) -> tuple[str, list[str]]:
+    """A SELECT of the quads matching ``pattern`` (SPARQL 1.1 Query §18.1.3, triple patterns
+    with a ``GRAPH`` clause for a named graph), and the names of its variables in order.
+
+    Terms are written in N-Triples syntax, which SPARQL reads (§19.5); a blank node cannot be
+    matched across requests and is refused.
+    """
+    names = []
+    parts = []
+    for name, term in zip("spo", pattern[:3], strict=True):
+        if term is None:
+            names.append(name)
+            parts.append(f"?{name}")
+        elif isinstance(term, ox.NamedNode | ox.Literal):
+            parts.append(str(term))
+        else:
+            raise TypeError(f"a pattern names IRIs and literals only, not {term!r}")
+    where = " ".join(parts)
+    graph = pattern[3]
+    if graph is None:
+        names.append("g")
+        where = f"GRAPH ?g {{ {where} }}"
+    elif isinstance(graph, ox.NamedNode):
+        where = f"GRAPH {graph} {{ {where} }}"
+    elif not isinstance(graph, ox.DefaultGraph):
+        raise TypeError(f"not a graph of a pattern: {graph!r}")
+    projection = " ".join(f"?{name}" for name in names) if names else "(1 AS ?match)"
+    return f"SELECT {projection} WHERE {{ {where} }}", names
+
+
 class StoreError(Exception):
     """The store failed to answer (unreachable, or an answer that makes no sense)."""
 
@@ -179,6 +219,51 @@ class Store(ABC):
     ) -> Iterator[ox.Quad]:
         """The quads matching the pattern; ``graph_name`` None: every named graph, and
         ``DefaultGraph()``: the store's default graph."""
+
+    def pattern_page(
+        self,
+        pattern: QuadPattern,
+        *,
+        offset: int,
+        limit: int,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> list[ox.Quad]:
+        """At most ``limit`` quads matching ``pattern`` after the first ``offset``, in the
+        engine's order (the order of its index for the pattern: the same for the same data).
+
+        One SPARQL 1.1 query (§15.4 OFFSET, §15.5 LIMIT), so every store answers it, and the
+        engine stops after ``offset + limit`` solutions. Graph ``DefaultGraph()``: the store's
+        default graph (the dataset a query without one reads); a named node: that graph; None:
+        every named graph (``GRAPH ?g``), or those of ``named_graphs``.
+        """
+        query, variables = pattern_query(pattern)
+        result = self.query(
+            f"{query} OFFSET {int(offset)} LIMIT {int(limit)}", named_graphs=named_graphs
+        )
+        if not isinstance(result, ox.QuerySolutions | Solutions):
+            raise TypeError("a pattern query answered no solutions")
+        quads = []
+        for solution in result:
+            bound = dict(zip(variables, solution, strict=True)) if variables else {}
+            terms = [bound.get(name, term) for name, term in zip("spog", pattern, strict=True)]
+            quads.append(ox.Quad(*terms))
+        return quads
+
+    def pattern_count(
+        self,
+        pattern: QuadPattern,
+        *,
+        cap: int,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> int:
+        """How many quads match ``pattern`` (:meth:`pattern_page`), counted up to ``cap`` + 1:
+        a count over ``cap`` means "more than ``cap``", and costs no more than reading them."""
+        query, _ = pattern_query(pattern)
+        rows = self.rows(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {query} LIMIT {int(cap) + 1} }} }}",
+            named_graphs=named_graphs,
+        )
+        return int(value_of(rows[0][0])) if rows and rows[0][0] is not None else 0
 
     @abstractmethod
     def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]:
