@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -37,8 +38,10 @@ import ontology
 from graph.store.base import QuadPattern
 from ontology import HYDRA, SD
 from server.errors import BadRequest
-from server.publish.publication import Publication
 from server.render.document import Document, used_prefixes
+
+if TYPE_CHECKING:
+    from server.publish.publication import Publication
 
 PATH = "fragments"
 #: The form's parameters, in the order of the IRI template and of a canonical fragment IRI.
@@ -346,7 +349,7 @@ def metadata(pub: Publication, fragment: Fragment) -> list[ox.Triple]:
     if fragment.page > 1:
         previous = fragment_iri(pub, fragment.pattern, fragment.page - 1)
         out.append(ox.Triple(page, _n(HYDRA.previous), ox.NamedNode(previous)))
-    if fragment.has_next and fragment.page < pub.settings.fragments_max_page:
+    if fragment.has_next:  # past the deepest page served, the link leads to a 400 that says so
         following = fragment_iri(pub, fragment.pattern, fragment.page + 1)
         out.append(ox.Triple(page, _n(HYDRA.next), ox.NamedNode(following)))
     return out + controls(pub)

@@ -65,7 +65,7 @@ def link_header(pub: Publication, page: fragments.Fragment) -> str:
     if page.page > 1:
         previous = fragments.fragment_iri(pub, page.pattern, page.page - 1)
         links.append(f'<{previous}>; rel="prev"')
-    if page.has_next and page.page < pub.settings.fragments_max_page:
+    if page.has_next:
         links.append(f'<{fragments.fragment_iri(pub, page.pattern, page.page + 1)}>; rel="next"')
     return ", ".join(links)
 
@@ -91,7 +91,7 @@ def render_page(pub: Publication, page: fragments.Fragment, lang: str) -> str:
     previous = next_ = None
     if page.page > 1:
         previous = fragments.fragment_iri(pub, page.pattern, page.page - 1)
-    if page.has_next and page.page < pub.settings.fragments_max_page:
+    if page.has_next:
         next_ = fragments.fragment_iri(pub, page.pattern, page.page + 1)
     return render_template(
         "fragments.html",
