@@ -199,18 +199,15 @@ def select(pub: Publication, selector: Selector, requested: str) -> Fragment:
     size = pub.settings.fragments_page_size
     offset = (page - 1) * size
     graph = pattern[3]
-    store = pub.store
-    named: list[str] | None = None
-    if isinstance(graph, ox.DefaultGraph):
-        store = pub.union_store or pub.store
-    elif graph is None:
-        named = list(pub.graph_iris)
+    # The store's named graphs are the dataset's (a remote store's scope): no list to send,
+    # which pyoxigraph would evaluate graph by graph (5x slower at page 1000, 300 graphs).
+    store = pub.union_store or pub.store if isinstance(graph, ox.DefaultGraph) else pub.store
     quads: list[ox.Quad] = []
     if graph is None or isinstance(graph, ox.DefaultGraph) or graph.value in pub.graph_iri_set:
-        quads = store.pattern_page(pattern, offset=offset, limit=size + 1, named_graphs=named)
+        quads = store.pattern_page(pattern, offset=offset, limit=size + 1)
     has_next = len(quads) > size
     quads = quads[:size]
-    total, exact = _estimate(pub, pattern, store, named, offset, len(quads), has_next)
+    total, exact = _estimate(pub, pattern, store, offset, len(quads), has_next)
     return Fragment(
         pattern=pattern,
         page=page,
@@ -223,7 +220,7 @@ def select(pub: Publication, selector: Selector, requested: str) -> Fragment:
     )
 
 
-def _estimate(pub, pattern, store, named, offset, count, has_next) -> tuple[int, bool]:
+def _estimate(pub, pattern, store, offset, count, has_next) -> tuple[int, bool]:
     """(estimate, exact) of the fragment's size (TPF §Metadata)."""
     if not has_next and (count or offset == 0):
         return offset + count, True
@@ -233,7 +230,7 @@ def _estimate(pub, pattern, store, named, offset, count, has_next) -> tuple[int,
     graph = pattern[3]
     if isinstance(graph, ox.NamedNode) and graph.value not in pub.graph_iri_set:
         return 0, True
-    found = store.pattern_count(pattern, cap=COUNT_CAP, named_graphs=named)
+    found = store.pattern_count(pattern, cap=COUNT_CAP)
     if found <= COUNT_CAP:
         return found, True
     return max(found, offset + count + (1 if has_next else 0)), False
