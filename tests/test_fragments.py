@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 from helpers import BASE, TINY
-from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import FOAF, RDF, VOID, XSD
 
 from server.app import create_app
@@ -378,3 +378,50 @@ def test_void_and_the_home_page_advertise_the_fragments(http):
     assert str(graph.value(form, HYDRA.template)).startswith(f"{BASE}fragments{{?")
     home = http.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert f'href="{BASE}fragments' in home
+
+
+def test_with_default_graph_all_the_default_graph_is_what_sparql_reads(tmp_path):
+    """Setting ``default_graph = all``: the fragments' default graph is /sparql's, the union of
+    every graph (the ontology and shapes included), and the total counts it exactly."""
+    every = create_app(
+        {
+            "base": BASE,
+            "data": [str(TINY)],
+            "dumps_dir": str(tmp_path),
+            "default_graph": "all",
+            "fragments_page_size": 50,
+        }
+    ).test_client()
+    quads, totals, _ = crawl(every, url(graph=DEFAULT_GRAPH))
+    answer = every.get(
+        "/sparql",
+        query_string={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert answer.status_code == 200
+    rows = answer.get_json()["results"]["bindings"]
+    assert len(rows) > 200, "the union of every graph should hold the ontology too"
+    assert totals == {len(rows)} and len(quads) == len(rows)
+    iris = {str(q[0]) for q in quads if not str(q[0]).startswith(f"{BASE}.well-known/genid/")}
+    assert f"{BASE}ontology#Claim" in iris
+    assert iris == {row["s"]["value"] for row in rows if row["s"]["type"] == "uri"}
+    blank = [row for row in rows if row["s"]["type"] == "bnode"]
+    skolems = sorted({q[0] for q in quads} - {URIRef(iri) for iri in iris})
+    assert blank and len(skolems) == len({row["s"]["value"] for row in blank})
+    assert not [q for q in quads if any(isinstance(term, BNode) for term in q)]
+
+
+def test_a_blank_node_is_served_as_a_skolem_iri_that_names_it_again(http, store):
+    """TPF §Data: no blank node in the data, skolem IRIs instead (RDF 1.1 Concepts §3.5); a
+    pattern naming one finds what the store holds about the blank node (here a node of an RDF
+    list in the shapes)."""
+    shapes = f"{BASE}graph/shapes"
+    quads, _, _ = crawl(http, url(predicate=str(RDF.first), graph=shapes))
+    assert quads and not [q for q in quads if any(isinstance(t, BNode) for t in q[:3])]
+    node = quads[0][0]
+    assert str(node).startswith(f"{BASE}.well-known/genid/")
+    described, totals, _ = crawl(http, url(subject=str(node), graph=shapes))
+    label = str(node).rsplit("/", 1)[1]
+    wanted = list(store.quads_for_pattern(ox.BlankNode(label), None, None, ox.NamedNode(shapes)))
+    assert wanted and totals == {len(wanted)} and len(described) == len(wanted)
+    assert sorted(str(q[1]) for q in described) == sorted(q.predicate.value for q in wanted)

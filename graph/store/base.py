@@ -16,7 +16,7 @@ store. Lists name the graphs exactly (an empty list: none).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -40,30 +40,35 @@ def value_of(term: Term | None) -> str:
 #: A quad pattern: subject, predicate, object (None: any) and graph (``DefaultGraph()``: the
 #: default graph; a named node: that graph; None: any named graph).
 QuadPattern = tuple[
+    ox.NamedNode | ox.BlankNode | None,
     ox.NamedNode | None,
-    ox.NamedNode | None,
-    ox.NamedNode | ox.Literal | None,
+    ox.NamedNode | ox.BlankNode | ox.Literal | None,
     ox.NamedNode | ox.DefaultGraph | None,
 ]
 
 
-def pattern_query(pattern: QuadPattern) -> tuple[str, list[str]]:
-    """A SELECT of the quads matching ``pattern`` (SPARQL 1.1 Query §18.1.3, triple patterns
-    with a ``GRAPH`` clause for a named graph), and the names of its variables in order.
+def nt_pattern_term(term: Term) -> str:
+    """An IRI or a literal in N-Triples syntax, which SPARQL reads (§19.5); a blank node of the
+    store cannot be named in a SPARQL query, and is refused."""
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return str(term)
+    raise TypeError(f"a SPARQL pattern names IRIs and literals only, not {term!r}")
 
-    Terms are written in N-Triples syntax, which SPARQL reads (§19.5); a blank node cannot be
-    matched across requests and is refused.
-    """
+
+def pattern_query(
+    pattern: QuadPattern, write: Callable[[Term], str] = nt_pattern_term
+) -> tuple[str, list[str]]:
+    """A SELECT of the quads matching ``pattern`` (SPARQL 1.1 Query §18.1.3, triple patterns
+    with a ``GRAPH`` clause for a named graph), and the names of its variables in order;
+    ``write`` writes a term of the pattern."""
     names = []
     parts = []
     for name, term in zip("spo", pattern[:3], strict=True):
         if term is None:
             names.append(name)
             parts.append(f"?{name}")
-        elif isinstance(term, ox.NamedNode | ox.Literal):
-            parts.append(str(term))
         else:
-            raise TypeError(f"a pattern names IRIs and literals only, not {term!r}")
+            parts.append(write(term))
     where = " ".join(parts)
     graph = pattern[3]
     if graph is None:
@@ -236,7 +241,7 @@ class Store(ABC):
         default graph (the dataset a query without one reads); a named node: that graph; None:
         every named graph (``GRAPH ?g``), or those of ``named_graphs``.
         """
-        query, variables = pattern_query(pattern)
+        query, variables = pattern_query(pattern, self.pattern_term)
         result = self.query(
             f"{query} OFFSET {int(offset)} LIMIT {int(limit)}", named_graphs=named_graphs
         )
@@ -249,6 +254,11 @@ class Store(ABC):
             quads.append(ox.Quad(*terms))
         return quads
 
+    def pattern_term(self, term: Term) -> str:
+        """A term of a pattern in this engine's SPARQL (:func:`nt_pattern_term`: no blank
+        node; an engine that names its blank nodes says how)."""
+        return nt_pattern_term(term)
+
     def pattern_count(
         self,
         pattern: QuadPattern,
@@ -258,7 +268,7 @@ class Store(ABC):
     ) -> int:
         """How many quads match ``pattern`` (:meth:`pattern_page`), counted up to ``cap`` + 1:
         a count over ``cap`` means "more than ``cap``", and costs no more than reading them."""
-        query, _ = pattern_query(pattern)
+        query, _ = pattern_query(pattern, self.pattern_term)
         rows = self.rows(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {query} LIMIT {int(cap) + 1} }} }}",
             named_graphs=named_graphs,

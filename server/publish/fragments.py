@@ -12,7 +12,9 @@ The dataset is the one ``/sparql`` queries: its default graph (``sd:defaultGraph
 SPARQL Service Description gives it, ``{base}sparql#default-graph``) is the union of the data
 graphs (setting ``default_graph``), its named graphs the data graphs, the ontology and the shapes.
 Without a graph, a pattern matches in every named graph (QPF §Hypermedia controls: an omitted
-parameter is a wildcard); ``graph={base}sparql#default-graph`` selects the default graph.
+parameter is a wildcard); ``graph={base}sparql#default-graph`` selects the default graph. The
+ontology and shapes hold blank nodes (RDF lists); they are served as skolem IRIs under
+``{base}.well-known/genid/`` (RDF 1.1 Concepts §3.5, TPF §Data), which a pattern may name again.
 
 Cost (TPF §Data: pages in a consistent order): a page is one SPARQL query with ``OFFSET`` and
 ``LIMIT`` (:meth:`graph.store.base.Store.pattern_page`), whose cost grows with the offset, so
@@ -54,6 +56,8 @@ VARIABLE = re.compile(r"\?\w+")
 #: Hydra ExplicitRepresentation: ``"lexical form"``, then ``@language`` or ``^^datatype IRI``.
 LITERAL = re.compile(r'"(.*)"(?:@([A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(.+))?', re.DOTALL)
 PAGE = re.compile(r"[1-9][0-9]{0,8}")
+#: RDF 1.1 Concepts §3.5: blank nodes are served as skolem IRIs under this path of the base.
+GENID = ".well-known/genid/"
 #: Characters kept as they are when a request's query string becomes the page's IRI.
 URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 
@@ -122,6 +126,25 @@ def parse_term(text: str, name: str) -> ox.NamedNode | ox.Literal | None:
         raise BadRequest(f"The {name} {text!r} is not an absolute IRI: {error}.") from None
 
 
+def skolem(pub: Publication, term):
+    """A blank node as its skolem IRI (TPF §Data: data triples hold no blank nodes, since a
+    client must name a node again in the next request); any other term as it is."""
+    if isinstance(term, ox.BlankNode):
+        return ox.NamedNode(f"{pub.base}{GENID}{term.value}")
+    return term
+
+
+def unskolem(pub: Publication, term):
+    """A skolem IRI of this dataset as the blank node it stands for; any other term as it is."""
+    prefix = f"{pub.base}{GENID}"
+    if isinstance(term, ox.NamedNode) and term.value.startswith(prefix):
+        try:
+            return ox.BlankNode(term.value[len(prefix) :])
+        except ValueError:
+            raise BadRequest(f"{term.value} names no blank node of this dataset.") from None
+    return term
+
+
 @dataclass(frozen=True)
 class Selector:
     """A fragment page's request: the quad pattern (graph ``None``: any named graph) and page."""
@@ -139,6 +162,7 @@ def parse_selector(pub: Publication, args: Mapping[str, list[str]]) -> Selector:
             raise BadRequest(f"The parameter {name!r} is given {len(given)} times; give it once.")
         values[name] = given[0] if given else ""
     subject, predicate, object_ = (parse_term(values[name], name) for name in PARAMETERS[:3])
+    subject, object_ = unskolem(pub, subject), unskolem(pub, object_)
     graph = parse_term(values["graph"], "graph")
     if isinstance(graph, ox.Literal):
         raise BadRequest(f"The graph must be an IRI or a variable, not {values['graph']!r}.")
@@ -164,7 +188,7 @@ def fragment_iri(pub: Publication, pattern: QuadPattern, page: int = 1) -> str:
         if isinstance(term, ox.DefaultGraph):
             pairs.append((name, default_graph_iri(pub)))
         elif term is not None:
-            pairs.append((name, explicit(term)))
+            pairs.append((name, explicit(skolem(pub, term))))
     if page > 1:
         pairs.append(("page", str(page)))
     query = "&".join(f"{name}={quote(text, safe='')}" for name, text in pairs)
@@ -206,7 +230,7 @@ def select(pub: Publication, selector: Selector, requested: str) -> Fragment:
     if graph is None or isinstance(graph, ox.DefaultGraph) or graph.value in pub.graph_iri_set:
         quads = store.pattern_page(pattern, offset=offset, limit=size + 1)
     has_next = len(quads) > size
-    quads = quads[:size]
+    quads = [ox.Quad(*(skolem(pub, t) for t in q)) for q in quads[:size]]
     total, exact = _estimate(pub, pattern, store, offset, len(quads), has_next)
     return Fragment(
         pattern=pattern,

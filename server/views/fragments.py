@@ -78,7 +78,8 @@ def render_page(pub: Publication, page: fragments.Fragment, lang: str) -> str:
         if isinstance(term, ox.DefaultGraph):
             values.append((name, fragments.default_graph_iri(pub)))
         else:
-            values.append((name, "" if term is None else fragments.explicit(term)))
+            shown = None if term is None else fragments.skolem(pub, term)
+            values.append((name, "" if shown is None else fragments.explicit(shown)))
     rows = [
         {
             "subject": link.term(quad.subject),
