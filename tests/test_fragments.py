@@ -156,7 +156,17 @@ def test_paging_reproduces_exactly_the_matching_quads(http, store, params, patte
     assert pages == max(1, -(-len(wanted) // PAGE_SIZE))
 
 
-def test_the_whole_dataset_reaches_past_one_page_and_lists_every_named_graph(http, store):
+def test_a_count_stops_one_past_its_cap(store):
+    """Store.pattern_count reads at most cap + 1 matches: more than the cap is "more"."""
+    pattern = (None, None, None, ox.DefaultGraph())
+    total = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert total > 10
+    assert store.pattern_count(pattern, cap=10) == 11
+    assert store.pattern_count(pattern, cap=total) == total
+    assert len(store.pattern_page(pattern, offset=total - 2, limit=10)) == 2
+
+
+def test_without_a_graph_a_pattern_matches_in_the_named_graphs(http):
     """QPF §Hypermedia controls: no graph parameter is a wildcard over the named graphs."""
     response = http.get(url(subject=CHINA), headers={"Accept": "application/n-quads"})
     graphs = {line.rsplit(" ", 2)[-2] for line in response.text.splitlines() if line}
