@@ -12,11 +12,12 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-from helpers import BASE, TINY
+from helpers import BASE, PREFLIGHT, TINY
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import FOAF, RDF, VOID, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, VOID, XSD
 
 from server.app import create_app
+from server.publish import fragments
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -166,12 +167,39 @@ def test_a_count_stops_one_past_its_cap(store):
     assert len(store.pattern_page(pattern, offset=total - 2, limit=10)) == 2
 
 
-def test_without_a_graph_a_pattern_matches_in_the_named_graphs(http):
-    """QPF §Hypermedia controls: no graph parameter is a wildcard over the named graphs."""
-    response = http.get(url(subject=CHINA), headers={"Accept": "application/n-quads"})
-    graphs = {line.rsplit(" ", 2)[-2] for line in response.text.splitlines() if line}
-    assert f"<{DATA_GRAPH}>" in graphs
-    assert "_:" not in response.text
+def test_without_a_graph_a_pattern_matches_in_the_named_graphs(http, fragments_app):
+    """QPF §Hypermedia controls: no graph parameter is a wildcard over the named graphs (the
+    default graph, their union, is not repeated); every quad is served in its graph."""
+    page = BASE + url(subject=CHINA)[1:]
+    dataset = parse(http.get(page[len(BASE) - 1 :], headers={"Accept": "application/n-quads"}))
+    meta = metadata_graph(dataset, page)
+    graphs = {q[3] for q in _quads(dataset) if q[3] != meta.identifier}
+    assert URIRef(DATA_GRAPH) in graphs and None not in graphs
+    published = fragments_app.extensions["policygraph"].graph_iris
+    assert {str(g) for g in graphs} <= set(published)
+
+
+def test_past_the_count_cap_the_total_is_a_lower_bound_never_zero(http, monkeypatch):
+    """TPF §Metadata: an estimate, not zero for a non-empty fragment; here with the cap at 5
+    (the pattern is not one the VoID counts give): at least the quads up to the page and one
+    more, and exact on the last page."""
+    monkeypatch.setattr(fragments, "COUNT_CAP", 5)
+    first = BASE + url(subject=CHINA)[1:]
+    graph = Graph().parse(
+        data=http.get(first[len(BASE) - 1 :], headers={"Accept": "text/turtle"}).data,
+        format="turtle",
+    )
+    assert int(graph.value(URIRef(first), HYDRA.totalItems)) == 6
+    assert "estimate" in str(graph.value(URIRef(first), DCTERMS.description))
+    quads, totals, _ = crawl(http, url(subject=CHINA))
+    assert len(quads) > 6 and min(totals) == 6 and max(totals) == len(quads)
+
+
+def test_a_cors_preflight_is_answered(http):
+    response = http.options(url(subject=CHINA), headers=PREFLIGHT)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
 
 
 @pytest.mark.parametrize("accept", QUAD_TYPES)
