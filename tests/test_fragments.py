@@ -405,6 +405,8 @@ def test_the_html_page_is_a_search_form_with_the_matches(http):
     assert f'value="{CHINA}"' in page
     assert "tests &lt;escaping&gt; &amp; " in page
     assert "<escaping>" not in page
+    switch = (BASE + asked[1:]).replace("&", "&amp;") + "&amp;lang=zh-Hans"
+    assert f'href="{switch}"' in page
 
 
 def test_void_and_the_home_page_advertise_the_fragments(http):

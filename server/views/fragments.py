@@ -94,9 +94,13 @@ def render_page(pub: Publication, page: fragments.Fragment, lang: str) -> str:
         previous = fragments.fragment_iri(pub, page.pattern, page.page - 1)
     if page.has_next:
         next_ = fragments.fragment_iri(pub, page.pattern, page.page + 1)
+    common = link.common(None)
+    here = fragments.fragment_iri(pub, page.pattern, page.page)
+    for item in common["languages"]:  # the same page in another language
+        item["href"] = f"{here}{'&' if '?' in here else '?'}lang={item['code']}"
     return render_template(
         "fragments.html",
-        **link.common(None),
+        **common,
         title="Triple pattern fragments",
         action=f"{pub.base}{fragments.PATH}",
         values=values,
