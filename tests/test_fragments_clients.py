@@ -4,6 +4,7 @@ through Triple/Quad Pattern Fragments as through ``/sparql``.
 
 Comunica (tests/clients, ``npm ci``) runs unmodified with its ``qpf`` source type, which reads
 the hypermedia controls of the fragments; pages of 20 quads make it follow ``hydra:next``.
+Headless Chromium renders the page for people.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import os
 import shutil
 import subprocess
 from collections import Counter
+from urllib.parse import quote
 
 import pytest
 import requests
+from browser import render
 from helpers import ROOT, data_paths
 
 from bench.servers import Server
@@ -104,3 +107,14 @@ def test_the_served_dataset_spans_pages(server):
     response = requests.get(server.base + "fragments", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     assert f"<{server.base}fragments?page=2>" in response.text
+
+
+@pytest.mark.browser
+def test_the_fragments_page_in_chromium(server, tmp_path):
+    """The page for people, as Chromium builds it: the form filled in with the pattern, a page
+    of matches, and the link to the next page."""
+    china = f"{server.base}id/actor/china"
+    dom = render(f"{server.base}fragments?subject={quote(china, safe='')}", tmp_path / "profile")
+    assert f'value="{china}"' in dom
+    assert dom.count("<tr>") == PAGE_SIZE + 1  # the header row and one page
+    assert 'rel="next"' in dom
