@@ -234,7 +234,9 @@ class Store(ABC):
         named_graphs: Sequence[GraphName] | None = None,
     ) -> list[ox.Quad]:
         """At most ``limit`` quads matching ``pattern`` after the first ``offset``, in the
-        engine's order (the order of its index for the pattern: the same for the same data).
+        engine's order: pyoxigraph's is the order of its index for the pattern, the same for
+        the same data; without ``ORDER BY`` (which would sort every match for each page) an
+        external engine's is its own (Virtuoso's follows its indexes too).
 
         One SPARQL 1.1 query (§15.4 OFFSET, §15.5 LIMIT), so every store answers it, and the
         engine stops after ``offset + limit`` solutions. Graph ``DefaultGraph()``: the store's
