@@ -100,3 +100,16 @@ def test_pages_over_virtuoso_hold_what_the_embedded_store_holds(remote_client, a
     assert local_quads, "the pattern matches nothing: the comparison would prove nothing"
     assert remote_quads == local_quads
     assert remote_totals == local_totals == {len(local_quads)}
+
+
+def test_a_virtuoso_blank_node_is_named_again_by_its_skolem_iri(remote_client):
+    """The shapes' RDF lists hold blank nodes: served as skolem IRIs, each names its node again
+    (Virtuoso's own node IRI in the query), which has its rdf:first and rdf:rest."""
+    shapes = f"{BASE}graph/shapes"
+    path = f"/fragments?predicate={quote(str(RDF.first), safe='')}&graph={quote(shapes, safe='')}"
+    quads, _ = crawl(remote_client, path)
+    nodes = sorted({q[0] for q in quads})
+    assert nodes and all(str(n).startswith(f"{BASE}.well-known/genid/") for n in nodes)
+    path = f"/fragments?subject={quote(str(nodes[0]), safe='')}&graph={quote(shapes, safe='')}"
+    described, totals = crawl(remote_client, path)
+    assert {q[1] for q in described} == {RDF.first, RDF.rest} and totals == {2}
