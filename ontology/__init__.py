@@ -21,6 +21,7 @@ WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
 GEONAMES = Namespace("https://sws.geonames.org/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 VANN = Namespace("http://purl.org/vocab/vann/")
 #: SPDX 2.3 RDF terms, for dump checksums (DCAT 2 §6.6 recommends ``spdx:checksum``).
 SPDX = Namespace("http://spdx.org/rdf/terms#")

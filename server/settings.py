@@ -65,6 +65,13 @@ def _default_graph(value: Any) -> str:
     return text
 
 
+def _positive_int(value: Any) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"expected a positive integer, not {value!r}")
+    return number
+
+
 def _precompute(value: Any) -> str | bool:
     return "auto" if str(value).strip().lower() == "auto" else _boolean(value)
 
@@ -194,6 +201,17 @@ class Settings:
     )
     dumps_dir: str | None = setting(
         None, "Folder for the generated dumps (default: a fresh temporary folder)."
+    )
+    fragments_page_size: int = setting(
+        100,
+        "Triples (quads) per page of a Triple Pattern Fragment at `{base}fragments`.",
+        _positive_int,
+    )
+    fragments_max_page: int = setting(
+        1000,
+        "Deepest page of a fragment served (deeper: 400, narrow the pattern instead): a page "
+        "costs a walk of the pattern's index up to its end.",
+        _positive_int,
     )
 
     def __post_init__(self) -> None:

@@ -21,6 +21,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -311,6 +312,25 @@ def _crawlers(client, pub):
     assert f"Sitemap: {BASE}sitemap.xml" in body.decode()
 
 
+def _fragments(client, pub):
+    hydra = "http://www.w3.org/ns/hydra/core#"
+    page = f"/fragments?predicate={quote(RDF.type, safe='')}&graph=" + quote(
+        f"{BASE}sparql#default-graph", safe=""
+    )
+    response, body = fetch(client, page, "text/turtle")
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    fragment = Graph().parse(data=body, format="turtle")
+    total = pub.counts["properties"][str(RDF.type)]
+    assert (None, URIRef(hydra + "totalItems"), Literal(total, datatype=XSD.integer)) in fragment
+    form = fragment.value(URIRef(f"{BASE}dataset"), URIRef(hydra + "search"))
+    assert str(fragment.value(form, URIRef(hydra + "template"))).startswith(f"{BASE}fragments{{")
+    assert (None, URIRef(hydra + "next"), None) in fragment
+    for media in ("application/trig", "application/n-quads", "application/n-triples", BROWSER):
+        assert fetch(client, "/fragments", media)[0].status_code == 200, media
+    response, _ = fetch(client, "/fragments", "application/ld+json")
+    assert response.mimetype == "application/ld+json"
+
+
 CLAIMS = (
     Claim("/", "home", _home),
     Claim("/id/{kind}/{slug}", "303 for every kind", _things),
@@ -321,6 +341,7 @@ CLAIMS = (
     Claim("/shapes", "shapes", _vocabulary),
     Claim("/context.jsonld", "context", _context),
     Claim("/sparql", "endpoint", _sparql),
+    Claim("/fragments?subject=&predicate=&object=&graph=", "pattern fragments", _fragments),
     Claim("/sparql/vocabulary", "completion: terms", _completion),
     Claim("/sparql/things?q=", "completion: things", _completion),
     Claim("/search?q=", "search", _search),

@@ -16,7 +16,7 @@ store. Lists name the graphs exactly (an empty list: none).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +35,51 @@ def value_of(term: Term | None) -> str:
     if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
         return term.value
     raise TypeError(f"expected an IRI, a literal or a blank node, not {term!r}")
+
+
+#: A quad pattern: subject, predicate, object (None: any) and graph (``DefaultGraph()``: the
+#: default graph; a named node: that graph; None: any named graph).
+QuadPattern = tuple[
+    ox.NamedNode | ox.BlankNode | None,
+    ox.NamedNode | None,
+    ox.NamedNode | ox.BlankNode | ox.Literal | None,
+    ox.NamedNode | ox.DefaultGraph | None,
+]
+
+
+def nt_pattern_term(term: Term) -> str:
+    """An IRI or a literal in N-Triples syntax, which SPARQL reads (§19.5); a blank node of the
+    store cannot be named in a SPARQL query, and is refused."""
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return str(term)
+    raise TypeError(f"a SPARQL pattern names IRIs and literals only, not {term!r}")
+
+
+def pattern_query(
+    pattern: QuadPattern, write: Callable[[Term], str] = nt_pattern_term
+) -> tuple[str, list[str]]:
+    """A SELECT of the quads matching ``pattern`` (SPARQL 1.1 Query §18.1.3, triple patterns
+    with a ``GRAPH`` clause for a named graph), and the names of its variables in order;
+    ``write`` writes a term of the pattern."""
+    names = []
+    parts = []
+    for name, term in zip("spo", pattern[:3], strict=True):
+        if term is None:
+            names.append(name)
+            parts.append(f"?{name}")
+        else:
+            parts.append(write(term))
+    where = " ".join(parts)
+    graph = pattern[3]
+    if graph is None:
+        names.append("g")
+        where = f"GRAPH ?g {{ {where} }}"
+    elif isinstance(graph, ox.NamedNode):
+        where = f"GRAPH {graph} {{ {where} }}"
+    elif not isinstance(graph, ox.DefaultGraph):
+        raise TypeError(f"not a graph of a pattern: {graph!r}")
+    projection = " ".join(f"?{name}" for name in names) if names else "(1 AS ?match)"
+    return f"SELECT {projection} WHERE {{ {where} }}", names
 
 
 class StoreError(Exception):
@@ -179,6 +224,58 @@ class Store(ABC):
     ) -> Iterator[ox.Quad]:
         """The quads matching the pattern; ``graph_name`` None: every named graph, and
         ``DefaultGraph()``: the store's default graph."""
+
+    def pattern_page(
+        self,
+        pattern: QuadPattern,
+        *,
+        offset: int,
+        limit: int,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> list[ox.Quad]:
+        """At most ``limit`` quads matching ``pattern`` after the first ``offset``, in the
+        engine's order: pyoxigraph's is the order of its index for the pattern, the same for
+        the same data; without ``ORDER BY`` (which would sort every match for each page) an
+        external engine's is its own (Virtuoso's follows its indexes too).
+
+        One SPARQL 1.1 query (§15.4 OFFSET, §15.5 LIMIT), so every store answers it, and the
+        engine stops after ``offset + limit`` solutions. Graph ``DefaultGraph()``: the store's
+        default graph (the dataset a query without one reads); a named node: that graph; None:
+        every named graph (``GRAPH ?g``), or those of ``named_graphs``.
+        """
+        query, variables = pattern_query(pattern, self.pattern_term)
+        result = self.query(
+            f"{query} OFFSET {int(offset)} LIMIT {int(limit)}", named_graphs=named_graphs
+        )
+        if not isinstance(result, ox.QuerySolutions | Solutions):
+            raise TypeError("a pattern query answered no solutions")
+        quads = []
+        for solution in result:
+            bound = dict(zip(variables, solution, strict=True)) if variables else {}
+            terms = [bound.get(name, term) for name, term in zip("spog", pattern, strict=True)]
+            quads.append(ox.Quad(*terms))
+        return quads
+
+    def pattern_term(self, term: Term) -> str:
+        """A term of a pattern in this engine's SPARQL (:func:`nt_pattern_term`: no blank
+        node; an engine that names its blank nodes says how)."""
+        return nt_pattern_term(term)
+
+    def pattern_count(
+        self,
+        pattern: QuadPattern,
+        *,
+        cap: int,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> int:
+        """How many quads match ``pattern`` (:meth:`pattern_page`), counted up to ``cap`` + 1:
+        a count over ``cap`` means "more than ``cap``", and costs no more than reading them."""
+        query, _ = pattern_query(pattern, self.pattern_term)
+        rows = self.rows(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {query} LIMIT {int(cap) + 1} }} }}",
+            named_graphs=named_graphs,
+        )
+        return int(value_of(rows[0][0])) if rows and rows[0][0] is not None else 0
 
     @abstractmethod
     def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]:

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph
@@ -234,6 +235,40 @@ class EmbeddedStore(Store):
     def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None):  # noqa: A002
         return self.oxigraph.quads_for_pattern(subject, predicate, object, graph_name)
 
+    def pattern_page(self, pattern, *, offset, limit, named_graphs=None):
+        """:meth:`Store.pattern_page`; a pattern naming a blank node (which SPARQL cannot)
+        is read from pyoxigraph's pattern index instead."""
+        if not _names_blank_node(pattern):
+            return super().pattern_page(
+                pattern, offset=offset, limit=limit, named_graphs=named_graphs
+            )
+        return list(islice(self._blank_pattern(pattern), offset, offset + limit))
+
+    def pattern_count(self, pattern, *, cap, named_graphs=None):
+        """:meth:`Store.pattern_count`, a blank node's pattern as :meth:`pattern_page` reads it."""
+        if not _names_blank_node(pattern):
+            return super().pattern_count(pattern, cap=cap, named_graphs=named_graphs)
+        return sum(1 for _ in islice(self._blank_pattern(pattern), cap + 1))
+
+    def _blank_pattern(self, pattern):
+        subject, predicate, object_, graph = pattern
+        found = self.oxigraph.quads_for_pattern(
+            subject, predicate, object_, None if graph is None or self._all(graph) else graph
+        )
+        if graph is None:  # every named graph
+            yield from (q for q in found if not isinstance(q.graph_name, pyoxigraph.DefaultGraph))
+        elif self._all(graph):  # the union of every graph, each triple once
+            seen = set()
+            for quad in found:
+                if quad.triple not in seen:
+                    seen.add(quad.triple)
+                    yield pyoxigraph.Quad(*quad.triple, pyoxigraph.DefaultGraph())
+        else:
+            yield from found
+
+    def _all(self, graph) -> bool:
+        return isinstance(graph, pyoxigraph.DefaultGraph) and self.default_graph == "all"
+
     def named_graphs(self):
         return self.oxigraph.named_graphs()
 
@@ -284,6 +319,10 @@ class EmbeddedStore(Store):
         """An on-disk store opens its folder read-only in this process."""
         if self.folder is not None:
             self._store = open_read_only(self.folder)
+
+
+def _names_blank_node(pattern) -> bool:
+    return any(isinstance(term, pyoxigraph.BlankNode) for term in pattern[:3])
 
 
 def _node(graph: GraphName) -> pyoxigraph.NamedNode:

@@ -308,6 +308,10 @@ class RemoteStore(Store):
                 return
             offset += self.page_size
 
+    def pattern_term(self, term: Term) -> str:
+        """:func:`graph.store.terms.sparql_term`: Virtuoso names its blank nodes as IRIs."""
+        return sparql_term(term)
+
     def named_graphs(self) -> Iterator[ox.NamedNode]:
         """The named graphs holding at least one triple (those in scope, when set)."""
         dataset = "".join(f" FROM NAMED <{g}>" for g in self.scope or ())

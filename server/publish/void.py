@@ -11,6 +11,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 import ontology
 from graph.store.base import Row, value_of
 from ontology import SCHEMA, SD, SPDX
+from server.publish import fragments
 
 if TYPE_CHECKING:
     from server.publish.publication import Publication
@@ -191,6 +192,8 @@ def dataset_triples(pub: Publication) -> list[ox.Triple]:
             (part, _n(VOID.property), ox.NamedNode(prop)),
             (part, _n(VOID.triples), _int(triples)),
         ]
+    # Triple Pattern Fragments: the search form of {base}fragments (TPF §Hypermedia controls).
+    out += [tuple(t) for t in fragments.controls(pub)]
     for graph in pub.data_graphs:
         out.append((ds, _n(VOID.subset), graph))
         out += [tuple(t) for t in graph_triples(pub, graph)]

@@ -60,6 +60,12 @@ def _jsonld(document: Document, lang: str | None) -> bytes:
     return jsonld.compact(document.triples, document.context, document.context_url)
 
 
+def _jsonld_dataset(document: Document, lang: str | None) -> bytes:
+    """JSON-LD 1.1 in expanded form with named graphs (§4.9), for documents whose quads'
+    graphs matter (a pattern fragment's metadata graph); pyoxigraph's writer."""
+    return ox.serialize(document.dataset_quads(), format=ox.RdfFormat.JSON_LD) or b"[]"
+
+
 def _html(document: Document, lang: str | None) -> bytes:
     return document.render_html(lang or DEFAULT_LANGUAGE).encode("utf-8")
 
@@ -110,6 +116,14 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "ris", "application/x-research-info-systems", "ris", _citation(citations.ris), charset=True
     ),
+    # No suffix of its own: ``.jsonld`` stays the compacted JSON-LD of every other document.
+    Format(
+        "jsonld-dataset",
+        "application/ld+json",
+        "",
+        _jsonld_dataset,
+        aliases=("application/json",),
+    ),
 )
 
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}
@@ -129,6 +143,8 @@ GRAPH_FORMATS = RESOURCE_FORMATS
 CITABLE_FORMATS = RESOURCE_FORMATS + CITATION_FORMATS
 #: A listing for people and scripts (the dumps' index): HTML, and plain JSON.
 LISTING_FORMATS = ("html", "json")
+#: A pattern fragment (TPF, QPF): quad formats keep its metadata in a graph of its own.
+FRAGMENT_FORMATS = ("turtle", "trig", "nquads", "ntriples", "jsonld-dataset", "html")
 
 
 def negotiate(offered: Sequence[str]) -> Format:
