@@ -15,7 +15,7 @@ from server.render import html
 from server.render.jsonld import context_document
 from server.render.languages import LANGUAGES
 from server.settings import CONFIG_KEY, Settings
-from server.views import http, meta, pages, resources, sparql
+from server.views import http, meta, pages, reader, resources, sparql
 from server.views.fastpath import FastPath
 
 
@@ -38,6 +38,7 @@ def create_app(
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(reader.blueprint)
 
     pub = build(resolved) if publication is None else publication
     app.extensions[EXTENSION] = pub

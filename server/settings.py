@@ -195,6 +195,12 @@ class Settings:
     dumps_dir: str | None = setting(
         None, "Folder for the generated dumps (default: a fresh temporary folder)."
     )
+    reader_full_text: bool = setting(
+        True,
+        "Serve each source's full text in the annotated reader (`/reader/{slug}`) and `/spans`; "
+        "false (a source that may not be redistributed): the reader shows the anchored quotes "
+        "only.",
+    )
 
     def __post_init__(self) -> None:
         if not self.base.endswith("/"):
