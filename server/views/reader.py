@@ -361,6 +361,14 @@ def render_reader(pub: Publication, source: Source, lang: str) -> str:
     )
 
 
+def _common(linker: Linker, href) -> dict:
+    """The template values of every page, the language switch keeping the query's parameters."""
+    common = linker.common(None, ())
+    for item in common["languages"]:
+        item["href"] = href(item["code"])
+    return common
+
+
 def _wants(offered: tuple[str, ...], suffix: str | None) -> str:
     """The media type a suffix names, else ``format=``, else what Accept prefers."""
     wanted = SUFFIXES.get(suffix or request.args.get("format", ""))
@@ -446,7 +454,7 @@ def spans(suffix: str | None = None) -> Response:
             title=f"{WORDS['spans'][lang]}: {linker.label(source.document)} [{start}, {end})",
             answer=answer,
             words=words(lang),
-            **linker.common(None, ()),
+            **_common(linker, lambda code: spans_url(pub.base, slug, start, end, code)),
         )
         response = Response(page, content_type="text/html; charset=utf-8")
     return _finish(response, negotiated=suffix is None)
