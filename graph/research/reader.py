@@ -139,11 +139,12 @@ def spans_query(pg: str, document: str, start: int | None = None, end: int | Non
 
 def spans_from_rows(rows: Iterable[Sequence[str | None]], base: str) -> list[Span]:
     """Spans from the rows of :func:`spans_query` (values as strings, None when unbound), one
-    per evidence node, its claimants gathered, in text order."""
-    found: dict[str, dict] = {}
+    per owner and evidence node (one anchor may support two things), its claimants gathered,
+    in text order."""
+    found: dict[tuple[str, str], dict] = {}
     for owner, evidence, exact, start, end, modality, stance, status, claimant in rows:
         entry = found.setdefault(
-            evidence,
+            (owner, evidence),
             {
                 "evidence": evidence,
                 "owner": owner,

@@ -72,6 +72,11 @@ WORDS = {
     },
     "legend": {"en": "Legend", "zh-Hans": "图例", "zh-Hant": "圖例"},
     "kinds": {"en": "Kinds", "zh-Hans": "类别", "zh-Hant": "類別"},
+    "other": {
+        "en": "other things (actors, places, the document)",
+        "zh-Hans": "其他（行为体、地点、文献）",
+        "zh-Hant": "其他（行為體、地點、文獻）",
+    },
     "lines": {"en": "Modality and status", "zh-Hans": "情态与状态", "zh-Hant": "情態與狀態"},
     "depth": {
         "en": "Darker: more anchors overlap there.",
