@@ -118,11 +118,17 @@ def curator_context(
     added: dict[ox.Triple, list[str]] = {}
     citations: dict[str, list[ox.Triple]] = {}
     for triple, held in sorted(graphs.items(), key=lambda item: str(item[0])):
-        if triple.predicate in (cited_subject, cited_property) or not all(
-            _curator(g) for g in held
-        ):
-            continue  # a citation's own link to what it cites is no added fact
+        if triple.predicate == cited_property or not all(_curator(g) for g in held):
+            continue
         covering = added.setdefault(triple, [])
+        if triple.predicate == cited_subject:  # a citation naming what it covers: itself
+            covering.append(value_of(triple.subject))
+            for graph in held:
+                found = store.quads_for_pattern(triple.subject, None, None, graph)
+                citations.setdefault(
+                    value_of(triple.subject), sorted({q.triple for q in found}, key=str)
+                )
+            continue
         for graph in sorted(held, key=str):
             for quad in store.quads_for_pattern(None, cited_subject, triple.subject, graph):
                 citation = quad.subject
