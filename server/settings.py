@@ -197,9 +197,9 @@ class Settings:
     )
     reader_full_text: bool = setting(
         True,
-        "Serve each source's full text in the annotated reader (`/reader/{slug}`) and span queries; "
-        "false (a source that may not be redistributed): the reader shows the anchored quotes "
-        "only.",
+        "Serve each source's full text in the annotated reader (`/reader/{slug}`) and span "
+        "queries; false (a source that may not be redistributed): the reader shows the anchored "
+        "quotes only.",
     )
 
     def __post_init__(self) -> None:

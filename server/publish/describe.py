@@ -118,20 +118,25 @@ def curator_context(
     added: dict[ox.Triple, list[str]] = {}
     citations: dict[str, list[ox.Triple]] = {}
     for triple, held in sorted(graphs.items(), key=lambda item: str(item[0])):
-        if triple.predicate == cited_property or not all(_curator(g) for g in held):
+        subject = triple.subject
+        if (
+            triple.predicate == cited_property
+            or not isinstance(subject, ox.NamedNode | ox.BlankNode)
+            or not all(_curator(g) for g in held)
+        ):
             continue
         covering = added.setdefault(triple, [])
         if triple.predicate == cited_subject:  # a citation naming what it covers: itself
-            covering.append(value_of(triple.subject))
+            covering.append(subject.value)
             for graph in held:
-                found = store.quads_for_pattern(triple.subject, None, None, graph)
-                citations.setdefault(
-                    value_of(triple.subject), sorted({q.triple for q in found}, key=str)
-                )
+                found = store.quads_for_pattern(subject, None, None, graph)
+                citations.setdefault(subject.value, sorted({q.triple for q in found}, key=str))
             continue
         for graph in sorted(held, key=str):
-            for quad in store.quads_for_pattern(None, cited_subject, triple.subject, graph):
+            for quad in store.quads_for_pattern(None, cited_subject, subject, graph):
                 citation = quad.subject
+                if not isinstance(citation, ox.NamedNode | ox.BlankNode):
+                    continue
                 properties = {
                     q.object for q in store.quads_for_pattern(citation, cited_property, None, graph)
                 }
@@ -139,10 +144,8 @@ def curator_context(
                     continue
                 covering.append(citation.value)
                 if citation.value not in citations:
-                    citations[citation.value] = sorted(
-                        {q.triple for q in store.quads_for_pattern(citation, None, None, graph)},
-                        key=str,
-                    )
+                    found = store.quads_for_pattern(citation, None, None, graph)
+                    citations[citation.value] = sorted({q.triple for q in found}, key=str)
     return added, citations
 
 

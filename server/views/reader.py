@@ -20,6 +20,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -193,17 +194,18 @@ class Sources:
         return source
 
 
-def _recorded(pub: Publication, document: str, pg: str) -> dict:
+def _recorded(pub: Publication, document: str, pg: str) -> dict[str, Any]:
     """The length (pg:textLength) and SHA-256 (spdx:checksum) the document records."""
-    found = {"length": None, "sha256": None}
+    found: dict[str, Any] = {"length": None, "sha256": None}
     node = ox.NamedNode(document)
     for quad in pub.store.quads_for_pattern(node, ox.NamedNode(pg + terms.textLength), None):
-        found["length"] = int(quad.object.value)
+        found["length"] = int(value_of(quad.object))
     for quad in pub.store.quads_for_pattern(node, ox.NamedNode(str(SPDX.checksum)), None):
-        for value in pub.store.quads_for_pattern(
-            quad.object, ox.NamedNode(str(SPDX.checksumValue)), None
-        ):
-            found["sha256"] = value.object.value.lower()
+        if not isinstance(quad.object, ox.NamedNode | ox.BlankNode):
+            continue
+        checksum = ox.NamedNode(str(SPDX.checksumValue))
+        for value in pub.store.quads_for_pattern(quad.object, checksum, None):
+            found["sha256"] = value_of(value.object).lower()
     return found
 
 
