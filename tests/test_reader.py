@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import BASE, BROWSER, ROOT
+from helpers import BASE, BROWSER, ROOT, TINY
 
 from server.app import create_app
+from server.render import reader as reader_page
 
 SLUG = "north-korea-opportunity"
 TEXT = (ROOT / "graph" / "sources" / SLUG / "source.txt").read_bytes().decode("utf-8")
@@ -279,3 +280,28 @@ def test_a_deployment_can_switch_the_full_text_off(tmp_path, pub):
     answer = client.get(f"/spans.json?source={SLUG}&start=0&end=10").json
     assert answer["text"] is None
     assert TEXT[never : never + 200] not in body
+
+
+def test_the_reader_and_spans_revalidate(client):
+    for path in (f"/reader/{SLUG}?lang=zh-Hans", f"/spans.json?source={SLUG}&start=0&end=300"):
+        first = client.get(path)
+        etag = first.headers["ETag"]
+        assert first.status_code == 200 and first.headers["Last-Modified"]
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b""
+
+
+def test_data_in_the_page_cannot_end_its_script_element():
+    hostile = {"label": "</script><script>alert(1)</script>\u2028"}
+    text = str(reader_page.script_json(hostile))
+    assert "</" not in text and "\u2028" not in text
+    assert json.loads(text) == hostile
+
+
+def test_the_reader_of_another_corpus_shows_its_own_text(tiny_app):
+    text = (TINY / "source.txt").read_bytes().decode("utf-8")
+    response = tiny_app.test_client().get(f"/reader/{SLUG}", headers={"Accept": BROWSER})
+    page = ReaderPage(response.get_data(as_text=True))
+    assert page.text == text and page.segments
+    for segment in page.segments:
+        assert text[segment["start"] : segment["end"]] == segment["text"]
