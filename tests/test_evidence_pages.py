@@ -171,3 +171,18 @@ def test_the_exclusion_void_describes_leaves_the_curator_facts_out(client):
         )
         assert response.status_code == 200, response.get_data(as_text=True)
         assert response.json["boolean"] is expected, dataset
+
+
+def test_a_name_the_essay_does_not_use_is_marked_as_added_context(client, pub):
+    rows = pub.store.rows(
+        f"SELECT ?name WHERE {{ GRAPH <{BASE}graph/north-korea-opportunity--curator> "
+        f"{{ <{BASE}id/place/diaoyu-islands> <{SKOS.altLabel}> ?name }} }}"
+    )
+    assert rows, "the curator graph gives the islands a name"
+    body = client.get("/doc/place/diaoyu-islands.html", headers={"Accept": BROWSER}).get_data(
+        as_text=True
+    )
+    names = body.split('<ul class="names">', 1)[1].split("</ul>", 1)[0]
+    for item in names.split("<li")[1:]:
+        curator = any(f">{row[0].value}<" in item for row in rows)
+        assert (ADDED["en"] in item) is curator, item

@@ -211,8 +211,14 @@ def rows(
     return sorted(out, key=lambda row: row["predicate"]["text"].casefold())
 
 
-def names(pub: Published, iri: str, triples: Iterable[ox.Triple]) -> list[dict]:
-    """The thing's labels in each language, then its other names."""
+def names(
+    pub: Published,
+    iri: str,
+    triples: Iterable[ox.Triple],
+    marks: Mapping[ox.Triple, list[dict]] | None = None,
+) -> list[dict]:
+    """The thing's labels in each language, then its other names (a name only a curator graph
+    gives carries its "added context" ``marks``)."""
     found = []
     for triple in triples:
         if _value(triple.subject) == iri and triple.predicate.value in NAME_PREDICATES:
@@ -221,6 +227,7 @@ def names(pub: Published, iri: str, triples: Iterable[ox.Triple]) -> list[dict]:
                 "kind": kind,
                 "text": _value(triple.object),
                 "lang": normalise_language(getattr(triple.object, "language", None)),
+                "marks": (marks or {}).get(triple),
             }
             if entry not in found:
                 found.append(entry)
@@ -313,7 +320,7 @@ def render_resource(pub: Published, document: Document, description: Described, 
         "resource.html",
         title=source,
         iri=topic,
-        names=names(pub, topic, description.own),
+        names=names(pub, topic, description.own, marks),
         sections=sections(linker, description.subjects, description.own, NAME_PREDICATES, marks),
         model=context.model_section(linker, topic, description.own),
         citations=context.citation_list(linker, description.citations, numbers),
