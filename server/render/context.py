@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from rdflib.namespace import PROV, RDF, RDFS
 
 import ontology
-from ontology import SEM, terms
+from ontology import OA, SEM, terms
 
 DERIVED, ADDED_BY = str(PROV.wasDerivedFrom), str(PROV.wasAttributedTo)
 WORDS = {
@@ -186,3 +186,15 @@ def citation_list(linker, citations: Mapping[str, list[ox.Triple]], numbers) -> 
             }
         )
     return out
+
+
+def reader_link(linker, document: str | None, position: dict) -> str | None:
+    """The annotated reader at this anchor (``{base}reader/{slug}#a-{start}-{end}``), for an
+    anchor in one of this deployment's source documents (its top for a start of None)."""
+    prefix = f"{linker.base}id/document/"
+    if not document or not document.startswith(prefix) or str(OA.start) not in position:
+        return None
+    slug = document[len(prefix) :]
+    start, end = position[str(OA.start)], position.get(str(OA.end))
+    url = f"{linker.base}reader/{slug}?lang={linker.lang}"
+    return url if start is None else f"{url}#a-{start}-{end}"

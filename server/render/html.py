@@ -283,22 +283,10 @@ def evidence(linker: Linker, description) -> list[dict]:
                     "suffix": props.get(str(OA.suffix), ""),
                     "start": position.get(str(OA.start)),
                     "end": position.get(str(OA.end)),
-                    "reader": reader_link(linker, source, position),
+                    "reader": context.reader_link(linker, source, position),
                 }
             )
     return quotes
-
-
-def reader_link(linker: Linker, document: str | None, position: dict) -> str | None:
-    """The annotated reader at this anchor (``{base}reader/{slug}#a-{start}-{end}``), for an
-    anchor in one of this deployment's source documents (its top for a start of None)."""
-    prefix = f"{linker.base}id/document/"
-    if not document or not document.startswith(prefix) or str(OA.start) not in position:
-        return None
-    slug = document[len(prefix) :]
-    start, end = position[str(OA.start)], position.get(str(OA.end))
-    url = f"{linker.base}reader/{slug}?lang={linker.lang}"
-    return url if start is None else f"{url}#a-{start}-{end}"
 
 
 def render_resource(pub: Published, document: Document, description: Described, lang: str) -> str:
@@ -326,7 +314,7 @@ def render_resource(pub: Published, document: Document, description: Described, 
         citations=context.citation_list(linker, description.citations, numbers),
         only_added=bool(description.own) and all(t in marks for t in description.own),
         words=context.words(lang),
-        reader=reader_link(linker, topic, {str(OA.start): None}),
+        reader=context.reader_link(linker, topic, {str(OA.start): None}),
         evidence=evidence(linker, description),
         incoming=incoming,
         incoming_total=description.incoming_total,
