@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from helpers import BASE, BROWSER, ROOT, TINY
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from server.app import create_app
 from server.render import reader as reader_page
@@ -305,3 +307,25 @@ def test_the_reader_of_another_corpus_shows_its_own_text(tiny_app):
     assert page.text == text and page.segments
     for segment in page.segments:
         assert text[segment["start"] : segment["end"]] == segment["text"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.one_of(st.integers(-5, len(TEXT) + 5).map(str), st.text(max_size=6)),
+    end=st.one_of(st.integers(-5, len(TEXT) + 5).map(str), st.text(max_size=6)),
+)
+def test_any_range_is_answered_or_refused_never_failed(client, start, end):
+    response = client.get(
+        "/spans",
+        query_string={"source": SLUG, "start": start, "end": end},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code in (200, 400), response.get_data(as_text=True)
+    if response.status_code == 200:
+        answer = response.json
+        assert answer["text"] == TEXT[int(start) : int(end)]
+        assert all(a["start"] < max(int(end), int(start) + 1) for a in answer["anchors"])
+    else:
+        assert response.json["error"]["status"] == 400
