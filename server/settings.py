@@ -213,6 +213,12 @@ class Settings:
         "costs a walk of the pattern's index up to its end.",
         _positive_int,
     )
+    reader_full_text: bool = setting(
+        True,
+        "Serve each source's full text in the annotated reader (`/reader/{slug}`) and span "
+        "queries; false (a source that may not be redistributed): the reader shows the anchored "
+        "quotes only.",
+    )
 
     def __post_init__(self) -> None:
         if not self.base.endswith("/"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
 import os
 import re
@@ -331,6 +332,29 @@ def _fragments(client, pub):
     assert response.mimetype == "application/ld+json"
 
 
+def _reader(client, pub):
+    text = (TINY if USE_TINY else ROOT / "graph" / "sources" / GRAPH_SLUG) / "source.txt"
+    response, body = fetch(client, f"/reader/{GRAPH_SLUG}", BROWSER)
+    page = body.decode("utf-8")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert 'class="seg ' in page and 'id="source-text"' in page
+    shown = page.split('id="source-text">', 1)[1].split("</div>", 1)[0]
+    assert html.unescape(re.sub(r"<[^>]+>", "", shown)) == text.read_bytes().decode("utf-8")
+
+
+def _spans(client, pub):
+    path = f"/spans?source={GRAPH_SLUG}&start=0&end=500"
+    response, body = fetch(client, path, "application/json")
+    answer = json.loads(body)
+    assert response.status_code == 200 and answer["anchors"], answer
+    assert all(a["start"] < 500 and a["end"] > 0 for a in answer["anchors"])
+    assert answer["sparql"].startswith(f"{BASE}sparql?query=")
+    response, _ = fetch(client, path, BROWSER)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    response, _ = fetch(client, f"/spans?source={GRAPH_SLUG}&start=9&end=2", "application/json")
+    assert response.status_code == 400
+
+
 CLAIMS = (
     Claim("/", "home", _home),
     Claim("/id/{kind}/{slug}", "303 for every kind", _things),
@@ -350,6 +374,8 @@ CLAIMS = (
     Claim("/graph/{slug}", "named graph", _named_graph),
     Claim("/dumps/", "dump files", _dump_files),
     Claim("/dumps/", "index", _dump_index),
+    Claim("/reader/{slug}", "annotated reader", _reader),
+    Claim("/spans?source={slug}&start=0&end=500", "query by span", _spans),
     Claim("/validation", "report", _validation),
     Claim("/sitemap.xml", "sitemap", _crawlers),
     Claim("/robots.txt", "robots", _crawlers),

@@ -1,4 +1,4 @@
-"""The ``policygraph`` command: validate, dump, stats, load, reload, serve."""
+"""The ``policygraph`` command: validate, dump, stats, anchor, load, reload, serve."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 import graph
 from server import logs
+from server.cli.anchor import add_anchor_command
 from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
 from server.cli.load import add_load_command
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_validate_command(commands)
     add_dump_command(commands)
     add_stats_command(commands)
+    add_anchor_command(commands)
     add_load_command(commands)
     add_reload_command(commands)
     add_serve_command(commands)

@@ -1,4 +1,5 @@
-"""``policygraph stats``: counts of the validated dataset."""
+"""``policygraph stats``: counts of the validated dataset, and of its model (modality, status,
+time placement: :func:`graph.stats.model_counts`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rdflib.namespace import RDF
 
 import graph
 import ontology
+from graph.stats import model_counts
 from ontology import terms
 from server.cli.common import EXIT_OK, add_base_argument, load_dataset
 
@@ -45,10 +47,46 @@ def statistics(dataset, base: str) -> dict:
     }
 
 
+#: The model's counts as ``stats`` prints them: (heading, key of :func:`model_counts`).
+MODEL_SECTIONS = (
+    ("claims per modality", "claims_per_modality"),
+    ("propositions per modality", "propositions_per_modality"),
+    ("events per status", "events_per_status"),
+    ("claims per time placement", "claims_per_time_placement"),
+    ("events per time placement", "events_per_time_placement"),
+)
+
+
+def inferred_placements(dataset, base: str) -> dict[str, int]:
+    """Claims and events whose time placement is inferred (pg:timeInferredFrom or pg:timeWords:
+    bounds or a date derived from the source's words), by kind; the rest are given verbatim."""
+    pg = ontology.pg(base)
+    counts = {"claims": set(), "events": set()}
+    for name in graph.data_graph_names(dataset, base):
+        part = dataset.graph(name)
+        for kind, cls in (("claims", pg[terms.Claim]), ("events", pg[terms.Event])):
+            for thing in part.subjects(RDF.type, cls):
+                if any(
+                    (thing, pg[p], None) in part for p in (terms.timeInferredFrom, terms.timeWords)
+                ):
+                    counts[kind].add(thing)
+    return {kind: len(found) for kind, found in counts.items()}
+
+
+def model_statistics(dataset, base: str) -> dict:
+    """:func:`graph.stats.model_counts` plus, per kind, how many placements are inferred."""
+    model = model_counts(dataset, base)
+    inferred = inferred_placements(dataset, base)
+    model["claims_per_time_placement"]["inferred"] = inferred["claims"]
+    model["events_per_time_placement"]["inferred"] = inferred["events"]
+    return model
+
+
 def cmd_stats(args) -> int:
     """Print counts of the validated dataset."""
     base, dataset = load_dataset(args)
     stats = statistics(dataset, base)
+    stats["model"] = model_statistics(dataset, base)
     if args.format == "json":
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -62,6 +100,17 @@ def cmd_stats(args) -> int:
         print(f"\n{heading}:")
         for name, count in stats[key].items():
             print(f"  {count:6d}  {name}")
+    for heading, key in MODEL_SECTIONS:
+        print(f"\n{heading}:")
+        for name, count in stats["model"][key].items():
+            note = "  (of the above, placed from the source's words)" if name == "inferred" else ""
+            print(f"  {count:6d}  {name}{note}")
+    print("\nper data graph (facts, anchors, claims, events):")
+    for name, counts in stats["model"]["graphs"].items():
+        print(
+            f"  {counts['facts']:6d} {counts['anchors']:6d} {counts['claims']:6d} "
+            f"{counts['events']:6d}  {name} ({counts['kind']})"
+        )
     return EXIT_OK
 
 
@@ -69,9 +118,12 @@ def add_stats_command(commands) -> argparse.ArgumentParser:
     """Register ``policygraph stats`` on the ``policygraph`` command's subparsers."""
     stats = commands.add_parser(
         "stats",
-        help="print counts: triples per graph, instances per class, claims per claimant",
+        help="print counts: triples per graph, instances per class, claims per claimant, "
+        "modality, status, time placement",
         description="Count the validated dataset: triples per named graph, instances per class, "
-        "claims per claimant and literals per language.",
+        "claims per claimant, literals per language; claims and propositions per modality, events "
+        "per status, claims and events per time placement (exact, bounded; and how many of them "
+        "are inferred from the source's words), and each data graph's facts and anchors.",
     )
     stats.add_argument("--format", choices=("text", "json"), default="text")
     stats.add_argument("paths", nargs="*", metavar="PATH", help="source folders (default: bundled)")

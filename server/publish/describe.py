@@ -8,6 +8,10 @@ language, of each other IRI those triples link to; (3) up to ``incoming_cap`` in
 (triples from other things naming it as object), and when there are more, an ``rdfs:seeAlso``
 from the document to the first page of them all (:mod:`server.publish.incoming`), which an RDF
 client follows page by page to the last.
+
+Facts only a curator graph holds (``{base}graph/{slug}--curator``, DESIGN.md § Modeling) are
+listed in ``added`` with the pg:Citation nodes covering them, for the page to mark them as added
+context; the citations are not part of the description's triples.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from rdflib.namespace import RDFS, SKOS
 
 from graph.store import Store
 from graph.store.base import value_of
+from ontology import terms
+from shapes import CURATOR_SUFFIX
 
 LABEL = ox.NamedNode(str(RDFS.label))
 PREF_LABEL = ox.NamedNode(str(SKOS.prefLabel))
@@ -39,6 +45,11 @@ class Description:
     #: Every triple above in each graph that holds it (``meta`` in the default graph: it is
     #: about the document, not data), for N-Quads and TriG.
     quads: list[ox.Quad] = field(default_factory=list)
+    #: Each triple (own or incoming) that only curator graphs hold → the IRIs of the
+    #: pg:Citation nodes covering it (none: uncited, which validation refuses).
+    added: dict[ox.Triple, list[str]] = field(default_factory=dict)
+    #: Each citation named in ``added`` → its triples (source, who added it, comment).
+    citations: dict[str, list[ox.Triple]] = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
@@ -87,6 +98,55 @@ def incoming_links(store: Store, graphs, topic: str) -> tuple[list[ox.Triple], l
         if owner(quad.subject.value) != topic
     ]
     return sorted({quad.triple for quad in quads}, key=str), quads
+
+
+def _curator(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    return isinstance(graph, ox.NamedNode) and graph.value.endswith(CURATOR_SUFFIX)
+
+
+def curator_context(
+    store: Store, quads, pg: str
+) -> tuple[dict[ox.Triple, list[str]], dict[str, list[ox.Triple]]]:
+    """The triples of ``quads`` held by curator graphs only, each with the citations covering it
+    (a pg:Citation of the same graph whose pg:citedSubject is the triple's subject and whose
+    pg:citedProperty, if it names any, includes its predicate), and each citation's triples."""
+    graphs: dict[ox.Triple, set] = {}
+    for quad in quads:
+        graphs.setdefault(quad.triple, set()).add(quad.graph_name)
+    cited_subject = ox.NamedNode(pg + terms.citedSubject)
+    cited_property = ox.NamedNode(pg + terms.citedProperty)
+    added: dict[ox.Triple, list[str]] = {}
+    citations: dict[str, list[ox.Triple]] = {}
+    for triple, held in sorted(graphs.items(), key=lambda item: str(item[0])):
+        subject = triple.subject
+        if (
+            triple.predicate == cited_property
+            or not isinstance(subject, ox.NamedNode | ox.BlankNode)
+            or not all(_curator(g) for g in held)
+        ):
+            continue
+        covering = added.setdefault(triple, [])
+        if triple.predicate == cited_subject:  # a citation naming what it covers: itself
+            covering.append(subject.value)
+            for graph in held:
+                found = store.quads_for_pattern(subject, None, None, graph)
+                citations.setdefault(subject.value, sorted({q.triple for q in found}, key=str))
+            continue
+        for graph in sorted(held, key=str):
+            for quad in store.quads_for_pattern(None, cited_subject, subject, graph):
+                citation = quad.subject
+                if not isinstance(citation, ox.NamedNode | ox.BlankNode):
+                    continue
+                properties = {
+                    q.object for q in store.quads_for_pattern(citation, cited_property, None, graph)
+                }
+                if properties and triple.predicate not in properties:
+                    continue
+                covering.append(citation.value)
+                if citation.value not in citations:
+                    found = store.quads_for_pattern(citation, None, None, graph)
+                    citations[citation.value] = sorted({q.triple for q in found}, key=str)
+    return added, citations
 
 
 def incoming_page_iri(document_iri: str, number: int) -> str:
@@ -154,4 +214,9 @@ def describe(
     default = ox.DefaultGraph()
     quads.update(ox.Quad(t.subject, t.predicate, t.object, default) for t in description.meta)
     description.quads = sorted(quads, key=lambda q: (str(q.graph_name), str(q.triple)))
+    # ``topic`` is ``{base}id/{kind}/{slug}`` (documents.thing_key), so its base is what precedes.
+    pg = terms.iri(topic.rsplit("/", 3)[0] + "/", "")
+    description.added, description.citations = curator_context(
+        store, [q for q in description.quads if q.triple not in set(description.labels)], pg
+    )
     return description

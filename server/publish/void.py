@@ -9,8 +9,9 @@ import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 import ontology
+import shapes
 from graph.store.base import Row, value_of
-from ontology import SCHEMA, SD, SPDX
+from ontology import SCHEMA, SD, SPDX, terms
 from server.publish import fragments
 
 if TYPE_CHECKING:
@@ -212,7 +213,39 @@ def graph_triples(pub: Publication, graph: ox.NamedNode) -> list[ox.Triple]:
     ]
     for source in _graph_sources(pub, graph):
         out.append((graph, _n(DCTERMS.source), ox.NamedNode(source)))
+    if shapes.graph_kind(pub.base, graph.value) == "curator":
+        out += curator_triples(pub, graph)
     return [ox.Triple(*t) for t in out]
+
+
+def curator_description(source_graph: str) -> str:
+    """How a SPARQL user leaves a curator graph out (it is in the default graph, the union)."""
+    return (
+        "Context a curator adds to the source (facts the source does not state), each triple "
+        "cited by a pg:Citation (prov:wasDerivedFrom, prov:wasAttributedTo). It is part of the "
+        "SPARQL default graph. To read only what the source says, query its own graph: "
+        f"FROM <{source_graph}> (or FROM NAMED <{source_graph}> with GRAPH), or leave every "
+        "curator graph out: GRAPH ?g { … } FILTER NOT EXISTS { ?g a pg:CuratorGraph }."
+    )
+
+
+def curator_triples(pub: Publication, graph: ox.NamedNode) -> list[tuple]:
+    """A curator graph in VoID: typed pg:CuratorGraph, pg:addsContextTo the source document it
+    names (ontology: a document, not a graph), and a description saying how to exclude it."""
+    pg = ontology.pg(pub.base)
+    source_graph = graph.value.removesuffix(shapes.CURATOR_SUFFIX)
+    out: list[tuple] = [
+        (graph, _n(RDF.type), _n(pg[terms.CuratorGraph])),
+        (
+            graph,
+            _n(DCTERMS.description),
+            ox.Literal(curator_description(source_graph), language="en"),
+        ),
+    ]
+    adds = _n(pg[terms.addsContextTo])
+    for quad in pub.store.quads_for_pattern(graph, adds, None, graph):
+        out.append((graph, adds, quad.object))
+    return out
 
 
 def _graph_sources(pub: Publication, graph: ox.NamedNode) -> list[str]:

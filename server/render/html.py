@@ -5,7 +5,7 @@ Pages work without JavaScript; links between pages carry ``?lang=`` so a chosen 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
 import pyoxigraph as ox
@@ -15,6 +15,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 import ontology
 from ontology import OA
+from server.render import context
 from server.render.citations import highwire
 from server.render.document import Document
 from server.render.formats import BY_NAME
@@ -144,11 +145,22 @@ def value_html(v: dict) -> Markup:
     return Markup("".join(parts))
 
 
+def marked_html(v: dict) -> Markup:
+    """:func:`value_html`, then the "added context" marks of a curator fact, each linked to its
+    citation on the page (:func:`server.render.context.marks`)."""
+    out = value_html(v)
+    for mark in v.get("marks") or ():
+        text = escape(mark["text"]) + (f" [{mark['number']}]" if mark.get("number") else "")
+        inner = f'<a href="{escape(mark["href"])}">{text}</a>' if mark.get("href") else text
+        out += Markup(f' <small class="added">{inner}</small>')
+    return out
+
+
 def table_html(rows: list[dict]) -> Markup:
     """A property table: one row per predicate, its values one per line (:func:`value_html`)."""
     lines = ['<table class="properties">\n']
     for row in rows:
-        cells = "<br>".join(value_html(v) for v in row["values"])
+        cells = "<br>".join(marked_html(v) for v in row["values"])
         lines.append(
             f'<tr><th scope="row">{value_html(row["predicate"])}</th><td>{cells}</td></tr>\n'
         )
@@ -158,7 +170,7 @@ def table_html(rows: list[dict]) -> Markup:
 
 def register(app: Flask) -> None:
     """Make :func:`value_html` and :func:`table_html` the templates' ``value`` and ``table``."""
-    app.jinja_env.globals.update(value=value_html, table=table_html)
+    app.jinja_env.globals.update(value=value_html, table=table_html, marked=marked_html)
 
 
 def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
@@ -172,28 +184,42 @@ def _short(iri: str, base: str) -> str:
 
 
 def rows(
-    linker: Linker, triples: Iterable[ox.Triple], skip: AbstractSet[str] = frozenset()
+    linker: Linker,
+    triples: Iterable[ox.Triple],
+    skip: AbstractSet[str] = frozenset(),
+    marks: Mapping[ox.Triple, list[dict]] | None = None,
 ) -> list[dict]:
-    """Property rows (predicate label → values), sorted by label, skipping ``skip`` predicates."""
-    grouped: dict[str, list] = {}
+    """Property rows (predicate label → values), sorted by label, skipping ``skip`` predicates;
+    a value whose triple has ``marks`` (curator context) carries them."""
+    grouped: dict[str, list[ox.Triple]] = {}
     for triple in triples:
         if triple.predicate.value in skip:
             continue
-        grouped.setdefault(triple.predicate.value, []).append(triple.object)
+        grouped.setdefault(triple.predicate.value, []).append(triple)
+    marks = marks or {}
     out = []
-    for predicate, values in grouped.items():
-        values = sorted(values, key=lambda v: (str(getattr(v, "language", "") or ""), str(v)))
-        out.append(
-            {
-                "predicate": linker.term(ox.NamedNode(predicate)),
-                "values": [linker.term(v) for v in values],
-            }
+    for predicate, held in grouped.items():
+        held = sorted(
+            held, key=lambda t: (str(getattr(t.object, "language", "") or ""), str(t.object))
         )
+        values = []
+        for triple in held:
+            value = linker.term(triple.object)
+            if triple in marks:
+                value["marks"] = marks[triple]
+            values.append(value)
+        out.append({"predicate": linker.term(ox.NamedNode(predicate)), "values": values})
     return sorted(out, key=lambda row: row["predicate"]["text"].casefold())
 
 
-def names(pub: Published, iri: str, triples: Iterable[ox.Triple]) -> list[dict]:
-    """The thing's labels in each language, then its other names."""
+def names(
+    pub: Published,
+    iri: str,
+    triples: Iterable[ox.Triple],
+    marks: Mapping[ox.Triple, list[dict]] | None = None,
+) -> list[dict]:
+    """The thing's labels in each language, then its other names (a name only a curator graph
+    gives carries its "added context" ``marks``)."""
     found = []
     for triple in triples:
         if _value(triple.subject) == iri and triple.predicate.value in NAME_PREDICATES:
@@ -202,6 +228,7 @@ def names(pub: Published, iri: str, triples: Iterable[ox.Triple]) -> list[dict]:
                 "kind": kind,
                 "text": _value(triple.object),
                 "lang": normalise_language(getattr(triple.object, "language", None)),
+                "marks": (marks or {}).get(triple),
             }
             if entry not in found:
                 found.append(entry)
@@ -214,6 +241,7 @@ def sections(
     subjects: list[str],
     triples: list[ox.Triple],
     skip: AbstractSet[str] = frozenset(),
+    marks: Mapping[ox.Triple, list[dict]] | None = None,
 ) -> list[dict]:
     """One section per subject (the thing, then each hash sub-node, anchored by fragment)."""
     by_subject: dict[str, list[ox.Triple]] = {}
@@ -229,7 +257,7 @@ def sections(
                 "anchor": subject.split("#", 1)[1] if "#" in subject else None,
                 "title": linker.pub.labels.get(subject, linker.lang) or local_name(subject),
                 "types": types,
-                "rows": rows(linker, own, skip | {str(TYPE)}),
+                "rows": rows(linker, own, skip | {str(TYPE)}, marks),
             }
         )
     return out
@@ -240,10 +268,14 @@ def evidence(linker: Linker, description) -> list[dict]:
     values: dict[str, dict[str, str]] = {}
     for triple in description.own:
         values.setdefault(triple.subject.value, {})[triple.predicate.value] = triple.object.value
+    sources = {p[str(OA.hasSource)] for p in values.values() if str(OA.hasSource) in p}
     quotes = []
     for subject, props in sorted(values.items()):
         if str(OA.exact) in props:
             position = values.get(subject.replace("#quote", "#position"), {})
+            head, _, tail = subject.rpartition("quote")
+            source = values.get(f"{head}evidence{tail}", {}).get(str(OA.hasSource))
+            source = source or (next(iter(sources)) if len(sources) == 1 else None)
             quotes.append(
                 {
                     "anchor": subject.split("#", 1)[-1],
@@ -252,6 +284,7 @@ def evidence(linker: Linker, description) -> list[dict]:
                     "suffix": props.get(str(OA.suffix), ""),
                     "start": position.get(str(OA.start)),
                     "end": position.get(str(OA.end)),
+                    "reader": context.reader_link(linker, source, position),
                 }
             )
     return quotes
@@ -261,8 +294,14 @@ def render_resource(pub: Published, document: Document, description: Described, 
     """The page of one thing: labels, types, properties, sub-nodes, evidence, incoming links."""
     linker = Linker(pub, lang)
     topic = description.topic
+    numbers = context.citation_numbers(description.added)
+    marks = context.marks(description.added, numbers, lang)
     incoming = [
-        {"subject": linker.term(t.subject), "predicate": linker.term(t.predicate)}
+        {
+            "subject": linker.term(t.subject),
+            "predicate": linker.term(t.predicate),
+            "marks": marks.get(t),
+        }
         for t in description.incoming
     ]
     source = pub.labels.get(topic, lang) or local_name(topic)
@@ -270,8 +309,13 @@ def render_resource(pub: Published, document: Document, description: Described, 
         "resource.html",
         title=source,
         iri=topic,
-        names=names(pub, topic, description.own),
-        sections=sections(linker, description.subjects, description.own, NAME_PREDICATES),
+        names=names(pub, topic, description.own, marks),
+        sections=sections(linker, description.subjects, description.own, NAME_PREDICATES, marks),
+        model=context.model_section(linker, topic, description.own),
+        citations=context.citation_list(linker, description.citations, numbers),
+        only_added=bool(description.own) and all(t in marks for t in description.own),
+        words=context.words(lang),
+        reader=context.reader_link(linker, topic, {str(OA.start): None}),
         evidence=evidence(linker, description),
         incoming=incoming,
         incoming_total=description.incoming_total,

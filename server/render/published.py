@@ -57,3 +57,9 @@ class Described(Protocol):
 
     @property
     def subjects(self) -> list[str]: ...
+
+    @property
+    def added(self) -> dict[ox.Triple, list[str]]: ...
+
+    @property
+    def citations(self) -> dict[str, list[ox.Triple]]: ...
