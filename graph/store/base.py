@@ -252,8 +252,10 @@ class Store(ABC):
         quads = []
         for solution in result:
             bound = dict(zip(variables, solution, strict=True)) if variables else {}
-            terms = [bound.get(name, term) for name, term in zip("spog", pattern, strict=True)]
-            quads.append(ox.Quad(*terms))
+            s, p, o, g = (bound.get(name, term) for name, term in zip("spog", pattern, strict=True))
+            if s is None or p is None or o is None:
+                raise TypeError("a pattern query left a term of its quads unbound")
+            quads.append(ox.Quad(s, p, o, g))
         return quads
 
     def pattern_term(self, term: Term) -> str:

@@ -262,7 +262,7 @@ class EmbeddedStore(Store):
             for quad in found:
                 if quad.triple not in seen:
                     seen.add(quad.triple)
-                    yield pyoxigraph.Quad(*quad.triple, pyoxigraph.DefaultGraph())
+                    yield pyoxigraph.Quad(quad.subject, quad.predicate, quad.object)
         else:
             yield from found
 

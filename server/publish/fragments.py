@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -163,10 +163,11 @@ def parse_selector(pub: Publication, args: Mapping[str, list[str]]) -> Selector:
         values[name] = given[0] if given else ""
     subject, predicate, object_ = (parse_term(values[name], name) for name in PARAMETERS[:3])
     subject, object_ = unskolem(pub, subject), unskolem(pub, object_)
-    graph = parse_term(values["graph"], "graph")
-    if isinstance(graph, ox.Literal):
+    named = parse_term(values["graph"], "graph")
+    if isinstance(named, ox.Literal):
         raise BadRequest(f"The graph must be an IRI or a variable, not {values['graph']!r}.")
-    if graph is not None and graph.value == default_graph_iri(pub):
+    graph: ox.NamedNode | ox.DefaultGraph | None = named
+    if named is not None and named.value == default_graph_iri(pub):
         graph = ox.DefaultGraph()
     page_text = values["page"] or "1"
     if not PAGE.fullmatch(page_text):
@@ -178,7 +179,8 @@ def parse_selector(pub: Publication, args: Mapping[str, list[str]]) -> Selector:
             f"Page {page} is past the deepest page served ({deepest}): narrow the pattern "
             "(name a subject, predicate, object or graph) to reach these triples."
         )
-    return Selector((subject, predicate, object_, graph), page)
+    # parse_term refuses a literal but in the object; the cast says so to the type checker.
+    return Selector(cast(QuadPattern, (subject, predicate, object_, graph)), page)
 
 
 def fragment_iri(pub: Publication, pattern: QuadPattern, page: int = 1) -> str:
@@ -396,7 +398,7 @@ def document(pub: Publication, fragment: Fragment) -> Document:
     graph = ox.NamedNode(f"{fragment.page_iri}#metadata")
     topic = ox.Quad(graph, _n(FOAF.primaryTopic), ox.NamedNode(fragment.iri), graph)
     data = list(fragment.quads)
-    quads = data + [topic] + [ox.Quad(*t, graph) for t in meta]
+    quads = data + [topic] + [ox.Quad(t.subject, t.predicate, t.object, graph) for t in meta]
     triples = [q.triple for q in data] + meta
     prefixes = used_prefixes(triples, {**ontology.prefixes(pub.base), **PREFIXES})
     return Document(
