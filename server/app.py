@@ -15,7 +15,7 @@ from server.render import html
 from server.render.jsonld import context_document
 from server.render.languages import LANGUAGES
 from server.settings import CONFIG_KEY, Settings
-from server.views import http, meta, pages, resources, sparql
+from server.views import http, memento, meta, pages, releases, resources, sparql
 from server.views.fastpath import FastPath
 
 
@@ -38,6 +38,8 @@ def create_app(
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(releases.blueprint)
+    app.register_blueprint(memento.blueprint)
 
     pub = build(resolved) if publication is None else publication
     app.extensions[EXTENSION] = pub

@@ -195,6 +195,12 @@ class Settings:
     dumps_dir: str | None = setting(
         None, "Folder for the generated dumps (default: a fresh temporary folder)."
     )
+    releases_dir: str = setting(
+        "releases",
+        "Folder of the releases `policygraph release` writes and the server serves read-only "
+        "under `/release/` (relative to the working directory); the working data stays in "
+        "`data`. A running server sees a new release after a reload.",
+    )
 
     def __post_init__(self) -> None:
         if not self.base.endswith("/"):

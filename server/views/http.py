@@ -14,12 +14,12 @@ from server.sparql.protocol import form_pairs
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Link, Content-Location, ETag, Last-Modified, Vary, "
-    "Retry-After",
+    "Retry-After, Memento-Datetime",
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Content-Type, Accept-Language, If-None-Match, "
-    "If-Modified-Since",
+    "If-Modified-Since, Accept-Datetime",
     "Access-Control-Max-Age": "86400",
 }
 
@@ -42,12 +42,17 @@ def representation_headers(
     """Validators (RFC 9110 §8.8), ``Content-Location``, ``Link`` alternates and ``Vary``."""
     headers = {
         "ETag": f'"{rep.etag}"',
-        "Last-Modified": pub.loaded_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": pub.modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Content-Location": rep.content_location,
         "Link": rep.links,
         "Cache-Control": "public, max-age=300",
     }
     vary = (["Accept"] if negotiated else []) + (["Accept-Language"] if html else [])
+    if (
+        rep.content_location.startswith(f"{pub.base}doc/")
+        and 'rel="original timegate"' in rep.links
+    ):
+        vary.append("Accept-Datetime")  # RFC 7089 §4.1.1: the document is its own TimeGate
     if vary:
         headers["Vary"] = ", ".join(vary)
     return headers
@@ -57,7 +62,7 @@ def represent(rep: Representation, negotiated: bool, html: bool) -> Response:
     """A representation with validators, ``Content-Location``, ``Link`` and ``Vary``."""
     pub = publication()
     headers = representation_headers(pub, rep, negotiated, html)
-    if not_modified(rep.etag, pub.loaded_at):
+    if not_modified(rep.etag, pub.modified):
         return Response(status=304, headers=headers)
     headers["Content-Type"] = rep.content_type
     return Response(rep.body, status=200, headers=headers)
