@@ -30,6 +30,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, XSD
 
 from bench.servers import Server, free_port
+from graph.release import hashes
 from server.app import create_app
 
 CLAIM_SLUG = "china-balked"
@@ -185,6 +186,17 @@ def test_a_claim_hash_verifies_from_its_turtle_without_our_code(tmp_path):
         if q.predicate.value == f"{base}ontology#contentHash"
     }
     assert held == {f"{base}graph/content-hashes"}, "the hash must stay out of the source's graph"
+
+
+def test_a_blank_node_in_a_claim_is_refused_not_hashed():
+    """The canonical form needs no RDFC-1.0 because the data names every node; a blank node in
+    a claim's content is an error rather than a hash that would change with its label."""
+    claim = "http://example.org/id/claim/x"
+    triple = ox.Triple(
+        ox.NamedNode(claim), ox.NamedNode("http://example.org/p"), ox.BlankNode("b0")
+    )
+    with pytest.raises(hashes.BlankNodeInClaim):
+        hashes.content_hash(claim, [triple], "http://example.org/ontology#contentHash")
 
 
 # -- modified and ETags -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ so datetime negotiation (RFC 7089) can always tell releases apart.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -231,7 +232,7 @@ def freeze(
         described = _described(
             staging / folder.DESCRIPTION_FILE, "text/turtle", "This release (VoID, DCAT)."
         )
-        release = Release(**{**release.__dict__, "files": (*documented, described)})
+        release = dataclasses.replace(release, files=(*documented, described))
         meta = {
             "version": version,
             "issued": issued.isoformat(),

@@ -109,10 +109,10 @@ class Publication:
     dumps: list[Dump] = field(default_factory=list)
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
-    #: When the data last changed (:func:`server.publish.releases.data_modified`): the
+    #: When the data last changed (:meth:`server.publish.releases.Releases.data_modified`): the
     #: ``dcterms:modified`` and ``Last-Modified`` of everything served; set with the dataset's
     #: documents, the start time until then.
-    modified: datetime | None = None
+    modified: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     #: The releases served under ``{base}release/`` (setting ``releases_dir``).
     releases: Releases = field(default_factory=lambda: Releases("", []))
     date_index: DateIndex | None = None  # of the embedded store
@@ -126,8 +126,6 @@ class Publication:
 
     def __post_init__(self) -> None:
         self.representations = ByteLRU(self.settings.cache_size)
-        if self.modified is None:
-            self.modified = self.loaded_at
         self.documents = documents.Documents(self)
 
     @cached_property

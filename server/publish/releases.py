@@ -11,8 +11,8 @@ rendered representations share a byte-bounded cache.
 Every document of release ``v`` has the IRI ``{base}release/{v}/{key}`` (``…/doc/{kind}/{slug}``
 for a thing), described from the frozen data exactly as ``{base}{key}`` is from the working
 data; it is a Memento (RFC 7089 §2.1) of ``{base}{key}``, whose datetime is the release's issue
-time. :meth:`Releases.data_modified` is the time the published data last changed: the latest release's
-issue time when the working data is that release's (same dump bytes), else the newest
+time. :meth:`Releases.data_modified` is the time the published data last changed: the latest
+release's issue time when the working data is that release's (same dump bytes), else the newest
 modification time of the source files; never the start time, so two starts on the same data
 publish the same ``dcterms:modified`` and the same ETags.
 """

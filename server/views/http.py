@@ -36,6 +36,12 @@ def current_language() -> str:
     return choose_language(request.args.get("lang"), request.accept_languages)
 
 
+def _timegated(pub: Publication, location: str) -> bool:
+    """Whether ``location`` is a representation of a thing's document (``{base}doc/{kind}/
+    {slug}``, not a page of its incoming links), which negotiates by datetime."""
+    return location.startswith(f"{pub.base}doc/") and location.count("/", len(pub.base)) == 2
+
+
 def representation_headers(
     pub: Publication, rep: Representation, negotiated: bool, html: bool
 ) -> dict:
@@ -48,11 +54,8 @@ def representation_headers(
         "Cache-Control": "public, max-age=300",
     }
     vary = (["Accept"] if negotiated else []) + (["Accept-Language"] if html else [])
-    if (
-        rep.content_location.startswith(f"{pub.base}doc/")
-        and 'rel="original timegate"' in rep.links
-    ):
-        vary.append("Accept-Datetime")  # RFC 7089 §4.1.1: the document is its own TimeGate
+    if pub.releases and _timegated(pub, rep.content_location):
+        vary.append("Accept-Datetime")  # RFC 7089 §4.1.1: a thing's document is its own TimeGate
     if vary:
         headers["Vary"] = ", ".join(vary)
     return headers
