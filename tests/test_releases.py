@@ -29,8 +29,9 @@ from helpers import ROOT, TINY
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, XSD
 
+import graph
 from bench.servers import Server, free_port
-from graph.release import hashes
+from graph.release import freeze, hashes
 from server.app import create_app
 
 CLAIM_SLUG = "china-balked"
@@ -197,6 +198,31 @@ def test_a_blank_node_in_a_claim_is_refused_not_hashed():
     )
     with pytest.raises(hashes.BlankNodeInClaim):
         hashes.content_hash(claim, [triple], "http://example.org/ontology#contentHash")
+
+
+def test_a_release_whose_data_changed_is_not_served(tmp_path):
+    """A release is immutable: if its dump no longer has the SHA-256 it recorded, the server
+    leaves it out (and still starts); the other releases are served."""
+    base = "http://localhost/"
+    releases = tmp_path / "releases"
+    dataset = graph.load(base, [TINY])
+    freeze.freeze(dataset, base, releases, "1.0")
+    freeze.freeze(dataset, base, releases, "1.1")
+    dump = releases / "1.0" / "policygraph.nq.gz"
+    dump.chmod(0o644)
+    dump.write_bytes(gzip.compress(b""))
+    app = create_app(
+        {
+            "base": base,
+            "data": [str(TINY)],
+            "dumps_dir": str(tmp_path / "d"),
+            "releases_dir": str(releases),
+        }
+    )
+    client = app.test_client()
+    assert [r.release.version for r in app.extensions["policygraph"].releases.served] == ["1.1"]
+    assert client.get("/release/1.0/").status_code == 404
+    assert client.get("/release/1.1/", headers={"Accept": "text/turtle"}).status_code == 200
 
 
 # -- modified and ETags -------------------------------------------------------------------------

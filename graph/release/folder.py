@@ -10,10 +10,13 @@ strictly increasing, to the second.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 #: A version: a letter or digit, then letters, digits, ``.``, ``_`` or ``-`` (at most 64): safe
 #: as a folder name and as an IRI path segment, never ``.`` or ``..``.
@@ -90,7 +93,8 @@ def read(path: Path) -> Release:
 
 
 def releases(folder: Path | str | None) -> list[Release]:
-    """Every complete release in ``folder`` (none when it does not exist), oldest first."""
+    """Every complete release in ``folder`` (none when it does not exist), oldest first; a
+    folder whose ``release.json`` cannot be read is logged and left out."""
     if folder is None:
         return []
     root = Path(folder)
@@ -102,7 +106,11 @@ def releases(folder: Path | str | None) -> list[Release]:
             continue
         if not VERSION.fullmatch(child.name):
             continue
-        release = read(child)
+        try:
+            release = read(child)
+        except ValueError as error:
+            log.error("not a release, left out: %s", error)
+            continue
         if release.version == child.name:
             found.append(release)
     return sorted(found, key=lambda r: (r.issued, r.version))

@@ -20,6 +20,8 @@ publish the same ``dcterms:modified`` and the same ETags.
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
 import logging
 import threading
 from collections import OrderedDict
@@ -79,9 +81,14 @@ class Served:
 
 def _read(release: Release, base: str) -> Served:
     """The things (``{base}id/…`` IRIs, fragment-less, that have a document) and data graphs
-    of a release, from its N-Quads dump."""
+    of a release, from its N-Quads dump, whose SHA-256 must be the one the release recorded
+    (a release whose data changed is never served)."""
     vocabulary = set(graph.vocabulary_graph_names(base))
-    with gzip.open(release.path / NQUADS, "rb") as handle:
+    recorded = release.file(NQUADS)
+    raw = (release.path / NQUADS).read_bytes()
+    if recorded is None or hashlib.sha256(raw).hexdigest() != recorded.sha256:
+        raise ValueError(f"{NQUADS} is not the file the release recorded (SHA-256 differs)")
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as handle:
         quads = ox.parse(handle.read(), ox.RdfFormat.N_QUADS)
         things, graphs = set(), set()
         for quad in quads:
@@ -121,7 +128,12 @@ class Releases:
                     settings.base,
                 )
                 continue
-            served.append(_read(release, settings.base))
+            try:
+                served.append(_read(release, settings.base))
+            except (OSError, EOFError, ValueError, SyntaxError) as error:
+                log.error(
+                    "release %s in %s is not served: %s", release.version, release.path, error
+                )
         return cls(settings.base, served)
 
     def __bool__(self) -> bool:
