@@ -473,3 +473,24 @@ def test_headers_have_the_structure_of_the_rfc_examples(two_releases):
         parsedate_to_datetime(datetime_value)
     missing = requests.get(f"{base}timemap/doc/claim/no-such-claim", timeout=30)
     assert missing.status_code == 404
+
+
+def test_a_release_serves_its_named_graphs_and_vocabulary(two_releases):
+    """Every document of a release has its IRI: its graphs, ontology and shapes too, each
+    negotiated, each a Memento of the current one."""
+    server, base, releases = two_releases
+    for version, label in (("1.0", "tighter"), ("1.1", "tougher")):
+        response = requests.get(
+            f"{base}release/{version}/graph/{TINY.name}",
+            headers={"Accept": "application/n-quads"},
+            timeout=30,
+        )
+        assert response.status_code == 200
+        quads = list(ox.parse(response.content, ox.RdfFormat.N_QUADS))
+        assert {q.graph_name.value for q in quads} == {f"{base}graph/{TINY.name}"}
+        assert f"China balks at {label} sanctions" in response.text
+        assert "Memento-Datetime" in response.headers
+        for path in ("ontology.ttl", "shapes.ttl"):
+            vocabulary = requests.get(f"{base}release/{version}/{path}", timeout=30)
+            assert vocabulary.status_code == 200 and len(Graph().parse(data=vocabulary.text)) > 100
+    assert requests.get(f"{base}release/1.0/graph/no-such-graph", timeout=30).status_code == 404

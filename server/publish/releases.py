@@ -267,13 +267,16 @@ class Releases:
     # -- the documents of a release ------------------------------------------------------------
 
     def document(self, pub: Publication, version: str, key: str) -> Document | None:
-        """Release ``version``'s document ``key``: a thing's (``doc/…``), the release's own
+        """Release ``version``'s document ``key``: a thing's (``doc/…``), a named graph's
+        (``graph/…``), the vocabulary's (``ontology``, ``shapes``), the release's own
         description (``""``), or None."""
         served = self.get(version)
         if served is None:
             return None
         if key == "":
             return self._description(pub, served)
+        if key.startswith("graph/") or key in ("ontology", "shapes"):
+            return self._graph(pub, served, key)
         iri = f"{self.base}id/{key[4:]}" if key.startswith("doc/") else None
         if iri is None or iri not in served.things or thing_key(self.base, iri) != key:
             return None
@@ -287,6 +290,24 @@ class Releases:
         document.quads = description.quads
         document.links = self.memento_links(served.release, key)
         document.render_html = partial(html.render_resource, pub, document, description)
+        return document
+
+    def _graph(self, pub: Publication, served: Served, key: str) -> Document | None:
+        """A named graph of the release (``graph/{slug}``), or its vocabulary (``ontology``,
+        ``shapes``): every triple of it, the N-Quads and TriG naming the graph."""
+        name = f"{self.base}{key}" if key.startswith("graph/") else f"{self.base}graph/{key}"
+        wanted = ox.NamedNode(name)
+        if key.startswith("graph/") and wanted not in served.data_graphs:
+            return None
+        store = self.store(served.release.version)
+        quads = sorted(store.quads_for_pattern(None, None, None, wanted), key=str)
+        triples = sorted({q.triple for q in quads}, key=str)
+        doc_key = f"release/{served.release.version}/{key}"
+        document = _document(pub, doc_key, triples, name)
+        document.quads = quads
+        document.links = (f'<{self.base}{key}>; rel="original"',)
+        title = f"{key} in release {served.release.version}"
+        document.render_html = lambda lang: html.render_generic(pub, document, title, lang)
         return document
 
     def _description(self, pub: Publication, served: Served) -> Document:
