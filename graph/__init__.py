@@ -4,6 +4,7 @@ Data flow (DESIGN.md): ``graph/sources/*/*.ttl`` + ``ontology/`` → parse (rdfl
 resolved against the base) → validate (pyshacl) → refuse on any Violation → a dataset with one named
 graph per source document (``{base}graph/{slug}``, what the source says), one curator graph per
 source that has a ``curator.ttl`` (``{base}graph/{slug}--curator``, cited context a curator adds),
+the claims' content hashes (``{base}graph/content-hashes``, computed: :mod:`graph.release.hashes`),
 plus the ontology and the shapes in named graphs of their own. Each source folder ships its text
 (``source.txt``); validation checks every anchor against it.
 """

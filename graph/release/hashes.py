@@ -26,14 +26,15 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 
 import shapes
 from ontology import terms
 
 #: The slug of the named graph holding the content hashes (``{base}graph/content-hashes``).
 HASH_GRAPH = shapes.HASH_GRAPH
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-HEX_BINARY = ox.NamedNode("http://www.w3.org/2001/XMLSchema#hexBinary")
+RDF_TYPE = ox.NamedNode(str(RDF.type))
+HEX_BINARY = ox.NamedNode(str(XSD.hexBinary))
 
 
 class BlankNodeInClaim(ValueError):
