@@ -4,6 +4,7 @@ Data flow (DESIGN.md): ``graph/sources/*/*.ttl`` + ``ontology/`` → parse (rdfl
 resolved against the base) → validate (pyshacl) → refuse on any Violation → a dataset with one named
 graph per source document (``{base}graph/{slug}``, what the source says), one curator graph per
 source that has a ``curator.ttl`` (``{base}graph/{slug}--curator``, cited context a curator adds),
+the claims' content hashes (``{base}graph/content-hashes``, computed: :mod:`graph.release.hashes`),
 plus the ontology and the shapes in named graphs of their own. Each source folder ships its text
 (``source.txt``); validation checks every anchor against it.
 """
@@ -23,6 +24,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 import ontology
 import shapes
 from graph import discovery
+from graph.release import hashes
 from ontology import OA, SCHEMA
 
 DEFAULT_BASE = ontology.DEFAULT_BASE
@@ -138,6 +140,10 @@ def parse(base: str, paths: list[Path] | None = None) -> Parsed:
     parsed = Parsed(dataset)
     folders: dict[URIRef, Path] = {}
     for slug, file in _turtle_files(paths if paths is not None else bundled_sources()):
+        if slug in (hashes.HASH_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH):
+            raise UnreadableData(
+                str(file.parent), f"the source name {slug!r} is reserved: rename its folder"
+            )
         own = graph_name(base, slug)
         name = curator_graph_name(base, slug) if file.name == CURATOR_FILE else own
         folders.setdefault(own, file.parent)
@@ -168,6 +174,9 @@ def parse(base: str, paths: list[Path] | None = None) -> Parsed:
     if not any(len(dataset.graph(name)) for name in parsed.data_graphs):
         searched = ", ".join(str(p) for p in paths) if paths is not None else "the bundled sources"
         raise NoData(f"no data in {searched}: its sources hold no triple")
+    # Computed facts in a graph of their own (graph.release.hashes), not validated as a
+    # source's: they are not what any source says.
+    hashes.add_hash_graph(dataset, parsed.data_graphs, base)
     vocabulary = dataset.graph(graph_name(base, ONTOLOGY_GRAPH))
     vocabulary += _stable_blank_nodes(ontology.load(base))
     constraints = dataset.graph(graph_name(base, SHAPES_GRAPH))

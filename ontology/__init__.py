@@ -25,6 +25,8 @@ HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 VANN = Namespace("http://purl.org/vocab/vann/")
 #: SPDX 2.3 RDF terms, for dump checksums (DCAT 2 §6.6 recommends ``spdx:checksum``).
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+#: The Talis changeset vocabulary: a release's changelog, one change set per changed thing.
+CS = Namespace("http://purl.org/vocab/changeset/schema#")
 #: W3C format IRIs (https://www.w3.org/ns/formats/), as SPARQL 1.1 Service Description uses them.
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 

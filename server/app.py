@@ -15,7 +15,17 @@ from server.render import html
 from server.render.jsonld import context_document
 from server.render.languages import LANGUAGES
 from server.settings import CONFIG_KEY, Settings
-from server.views import fragments, http, meta, pages, reader, resources, sparql
+from server.views import (
+    fragments,
+    http,
+    memento,
+    meta,
+    pages,
+    reader,
+    releases,
+    resources,
+    sparql,
+)
 from server.views.fastpath import FastPath
 
 
@@ -40,6 +50,8 @@ def create_app(
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(fragments.blueprint)
     app.register_blueprint(reader.blueprint)
+    app.register_blueprint(releases.blueprint)
+    app.register_blueprint(memento.blueprint)
 
     pub = build(resolved) if publication is None else publication
     app.extensions[EXTENSION] = pub

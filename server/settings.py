@@ -219,6 +219,12 @@ class Settings:
         "queries; false (a source that may not be redistributed): the reader shows the anchored "
         "quotes only.",
     )
+    releases_dir: str = setting(
+        "releases",
+        "Folder of the releases `policygraph release` writes and the server serves read-only "
+        "under `/release/` (relative to the working directory); the working data stays in "
+        "`data`. A running server sees a new release after a reload.",
+    )
 
     def __post_init__(self) -> None:
         if not self.base.endswith("/"):

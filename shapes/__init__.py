@@ -60,14 +60,20 @@ def load(base: str, kind: str = "all") -> Graph:
     return graph
 
 
+#: The slug of the graph of the claims' content hashes (``graph.release.hashes``): computed
+#: by the publisher, neither a source's graph nor a curator graph.
+HASH_GRAPH = "content-hashes"
+
+
 def graph_kind(base: str, name: str) -> str | None:
     """Whether a named graph is a source's own graph ("source"), a curator graph ("curator"), or
-    neither (the ontology and shapes graphs, or a name outside ``{base}graph/``)."""
+    neither (the ontology, shapes and content-hashes graphs, or a name outside
+    ``{base}graph/``)."""
     prefix = f"{base}graph/"
     if not name.startswith(prefix):
         return None
     slug = name[len(prefix) :]
-    if "/" in slug or "#" in slug or slug in ("ontology", "shapes"):
+    if "/" in slug or "#" in slug or slug in ("ontology", "shapes", HASH_GRAPH):
         return None
     return "curator" if slug.endswith(CURATOR_SUFFIX) else "source"
 

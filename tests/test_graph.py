@@ -54,8 +54,12 @@ def test_curated_graph_conforms():
 
 
 def test_dataset_has_one_named_graph_per_source_and_its_curator_graph(dataset):
-    """Each source folder is a named graph; its curator.ttl, when it has one, is another."""
+    """Each source folder is a named graph; its curator.ttl, when it has one, is another; the
+    claims' content hashes are one more (graph.release.hashes), computed, never a source's."""
     names = graph.data_graph_names(dataset, BASE)
+    hashes = graph.graph_name(BASE, "content-hashes")
+    assert hashes in names and len(dataset.graph(hashes)) > 0
+    names.remove(hashes)
     sources = [graph.graph_name(BASE, folder.name) for folder in graph.bundled_sources()]
     curators = [
         graph.curator_graph_name(BASE, folder.name)

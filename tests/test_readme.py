@@ -12,16 +12,21 @@ and the mark must go.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import gzip
 import hashlib
 import html
 import json
 import os
 import re
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -30,7 +35,9 @@ from helpers import BASE, BROWSER, ROOT, TINY, USE_TINY, need_binary, sample_thi
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
+import graph
 from bench.servers import Server, free_port
+from graph.release import freeze
 from server import settings as server_settings
 from server.app import create_app
 from server.cli.main import build_parser
@@ -43,6 +50,12 @@ SH = "http://www.w3.org/ns/shacl#"
 GRAPH_SLUG = "north-korea-opportunity"
 #: Paths the README names that are not the server's (a file of the operating system).
 NOT_SERVED = {"/proc"}
+#: Paths that answer only once a release exists: their Claims check them on an app with one.
+RELEASED = {
+    "/release/{version}/",
+    "/release/{version}/doc/{kind}/{slug}",
+    "/timemap/doc/{kind}/{slug}",
+}
 
 
 def section(title: str) -> str:
@@ -355,6 +368,64 @@ def _spans(client, pub):
     assert response.status_code == 400
 
 
+@functools.cache
+def _released():
+    """(client, base) of an app over tests/data/tiny with one release, 1.0 (the curated app
+    has none)."""
+    folder = Path(tempfile.mkdtemp(prefix="policygraph-readme-release-"))
+    atexit.register(shutil.rmtree, folder, True)
+    freeze.freeze(graph.load(BASE, [TINY]), BASE, folder / "releases", "1.0")
+    app = create_app(
+        {
+            "base": BASE,
+            "data": [str(TINY)],
+            "dumps_dir": str(folder / "dumps"),
+            "releases_dir": str(folder / "releases"),
+        }
+    )
+    return app.test_client()
+
+
+def _releases(client, pub):
+    client = _released()
+    response, body = fetch(client, "/release/", "text/turtle")
+    assert response.status_code == 200
+    assert f"{BASE}release/1.0/" in {str(o) for o in Graph().parse(data=body).objects()}
+    response, body = fetch(client, "/release/1.0/", "text/turtle")
+    described = Graph().parse(data=body, format="turtle")
+    assert (URIRef(f"{BASE}release/1.0/"), RDF.type, URIRef(VOID + "Dataset")) in described
+    sums, body = fetch(client, "/release/1.0/SHA256SUMS")
+    for line in body.decode().splitlines():
+        digest, name = line.split()
+        _, data = fetch(client, f"/release/1.0/{name}")
+        assert hashlib.sha256(data).hexdigest() == digest, name
+
+
+def _memento(client, pub):
+    client = _released()
+    for suffix, media in DOC_TYPES.items():
+        response, body = fetch(client, "/release/1.0/doc/actor/china", media)
+        assert response.status_code == 200 and response.mimetype == media, media
+        assert "Memento-Datetime" in response.headers
+        response, _ = fetch(client, f"/release/1.0/doc/actor/china.{suffix}")
+        assert response.status_code == 200 and response.mimetype == media, suffix
+
+
+def _timemap(client, pub):
+    client = _released()
+    response, body = fetch(client, "/timemap/doc/actor/china")
+    assert response.status_code == 200 and response.mimetype == "application/link-format"
+    assert f"<{BASE}release/1.0/doc/actor/china>" in body.decode()
+    response, _ = fetch(
+        client,
+        "/doc/actor/china",
+        "text/turtle",
+        **{"Accept-Datetime": "Thu, 01 Jan 2026 00:00:00 GMT"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{BASE}release/1.0/doc/actor/china"
+
+
 CLAIMS = (
     Claim("/", "home", _home),
     Claim("/id/{kind}/{slug}", "303 for every kind", _things),
@@ -379,6 +450,10 @@ CLAIMS = (
     Claim("/validation", "report", _validation),
     Claim("/sitemap.xml", "sitemap", _crawlers),
     Claim("/robots.txt", "robots", _crawlers),
+    Claim("/release/", "releases", _releases),
+    Claim("/release/{version}/", "one release", _releases),
+    Claim("/release/{version}/doc/{kind}/{slug}", "memento", _memento),
+    Claim("/timemap/doc/{kind}/{slug}", "timemap and timegate", _timemap),
 )
 
 
@@ -434,7 +509,7 @@ def test_more_incoming_links_than_the_cap_lead_to_a_document_a_crawler_can_follo
 
 def named_paths() -> list[str]:
     """Every server path the README names, in backquotes or as a URL of the local server."""
-    paths = {t for t in ticked(README) if t.startswith("/") and t not in NOT_SERVED}
+    paths = {t for t in ticked(README) if t.startswith("/") and t not in NOT_SERVED | RELEASED}
     paths |= set(re.findall(r"http://127\.0\.0\.1:8080(/[^\s`>)]*)", README))
     return sorted(paths)
 

@@ -1,4 +1,4 @@
-"""The ``policygraph`` command: validate, dump, stats, anchor, load, reload, serve."""
+"""The ``policygraph`` command: validate, dump, stats, anchor, load, reload, serve, release."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from server.cli.anchor import add_anchor_command
 from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
 from server.cli.load import add_load_command
+from server.cli.release import add_release_command
 from server.cli.reload import add_reload_command
 from server.cli.serve import add_serve_command
 from server.cli.stats import add_stats_command
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_load_command(commands)
     add_reload_command(commands)
     add_serve_command(commands)
+    add_release_command(commands)
     return parser
 
 

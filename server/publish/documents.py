@@ -241,9 +241,15 @@ def _thing(pub: Publication, iri: str, key: str) -> Document:
         pub.settings.incoming_cap,
         pub.doc_url(key),
     )
+    versions = pub.releases.version_triples(key)  # RFC 7089: its mementos, as RDF too
+    if versions:
+        description.meta += versions
+        default = ox.DefaultGraph()
+        description.quads += [ox.Quad(t.subject, t.predicate, t.object, default) for t in versions]
     formats = citations.thing_formats(key)
     document = _document(pub, key, description.triples, formats, topic=iri)
     document.quads = description.quads
+    document.links = pub.releases.original_links(key)
     document.citation = citations.citation(pub, iri) if formats != RESOURCE_FORMATS else None
     document.render_html = partial(html.render_resource, pub, document, description)
     return document
@@ -329,6 +335,7 @@ def add_dataset_documents(pub: Publication) -> None:
     things, counts and dumps are known); the named graphs' and the things' are built on first
     access."""
     base = pub.base
+    pub.modified = pub.releases.data_modified(pub)
     pub.documents = Documents(pub)
 
     triples = _graph_triples(pub, pub.ontology_graph)
@@ -351,7 +358,7 @@ def add_dataset_documents(pub: Publication) -> None:
             topic=f"{base}dataset",
         )
     )
-    listing = dumps.index(pub.dumps, base, pub.loaded_at.isoformat())
+    listing = dumps.index(pub.dumps, base, pub.modified.isoformat())
     doc = _document(pub, dumps.INDEX_KEY, [], LISTING_FORMATS, topic=f"{base}dumps/")
     doc.render_json = lambda: listing
     doc.render_html = partial(html.render_dumps, pub, doc, listing)

@@ -31,6 +31,7 @@ from server.publish.cache import ENTRY_OVERHEAD, ByteLRU, Packed, train
 from server.publish.dates import DateIndex
 from server.publish.dumps import Dump
 from server.publish.labels import LabelIndex
+from server.publish.releases import Releases
 from server.publish.store import open_store
 from server.render.document import Document
 from server.render.formats import BY_NAME, Format
@@ -108,6 +109,12 @@ class Publication:
     dumps: list[Dump] = field(default_factory=list)
     fixed: dict[str, Representation] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    #: When the data last changed (:meth:`server.publish.releases.Releases.data_modified`): the
+    #: ``dcterms:modified`` and ``Last-Modified`` of everything served; set with the dataset's
+    #: documents, the start time until then.
+    modified: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    #: The releases served under ``{base}release/`` (setting ``releases_dir``).
+    releases: Releases = field(default_factory=lambda: Releases("", []))
     date_index: DateIndex | None = None  # of the embedded store
     #: The data union alone, for queries that read only the default graph (setting
     #: ``sparql_union_store``); None: they read ``store``'s default graph.
@@ -307,6 +314,7 @@ def build(
         validation=validation,
         settings=settings,
         indexes_key=indexes_key,
+        releases=Releases.load(settings),
     )
     if saved is not None:
         _restore(pub, saved)

@@ -131,7 +131,7 @@ def dataset_triples(pub: Publication) -> list[ox.Triple]:
         (
             ds,
             _n(DCTERMS.modified),
-            ox.Literal(pub.loaded_at.isoformat(), datatype=_n(XSD.dateTime)),
+            ox.Literal(pub.modified.isoformat(), datatype=_n(XSD.dateTime)),
         ),
         (ds, _n(DCTERMS.conformsTo), ox.NamedNode(ontology.shapes_iri(base))),
         (ds, _n(DCAT.landingPage), ox.NamedNode(base)),
@@ -157,6 +157,8 @@ def dataset_triples(pub: Publication) -> list[ox.Triple]:
         out.append((ds, _n(DCTERMS.source), ox.NamedNode(source)))
     for example in sorted(pub.things)[:: max(1, len(pub.things) // EXAMPLES)][:EXAMPLES]:
         out.append((ds, _n(VOID.exampleResource), ox.NamedNode(example)))
+    for item in pub.releases.served:  # issue 20 §1: the frozen versions of this dataset
+        out.append((ds, _n(DCTERMS.hasVersion), ox.NamedNode(item.release.iri())))
     for vocabulary in vocabularies(pub):
         out.append((ds, _n(VOID.vocabulary), ox.NamedNode(vocabulary)))
     for dump in pub.dumps:

@@ -298,10 +298,10 @@ def things() -> Response:
     etag = digest(body).hex()
     headers = {
         "ETag": f'"{etag}"',
-        "Last-Modified": pub.loaded_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": pub.modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Cache-Control": "public, max-age=300",
         "Vary": "Accept, Accept-Language",
     }
-    if not_modified(etag, pub.loaded_at):
+    if not_modified(etag, pub.modified):
         return Response(status=304, headers=headers)
     return Response(body, status=200, headers=headers, content_type=JSON)

@@ -30,7 +30,8 @@ from server.views.sparql import RATE_LIMITER
 
 #: Distinct header values remembered (bounded: a client cannot grow the caches without limit).
 CACHE_LIMIT = 4096
-SKIP = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+#: Requests Flask answers: conditional ones, and datetime negotiation (RFC 7089 §4.1.1).
+SKIP = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_ACCEPT_DATETIME")
 
 
 class FastPath:

@@ -14,12 +14,12 @@ from server.sparql.protocol import form_pairs
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Link, Content-Location, ETag, Last-Modified, Vary, "
-    "Retry-After",
+    "Retry-After, Memento-Datetime",
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Content-Type, Accept-Language, If-None-Match, "
-    "If-Modified-Since",
+    "If-Modified-Since, Accept-Datetime",
     "Access-Control-Max-Age": "86400",
 }
 
@@ -36,18 +36,26 @@ def current_language() -> str:
     return choose_language(request.args.get("lang"), request.accept_languages)
 
 
+def _timegated(pub: Publication, location: str) -> bool:
+    """Whether ``location`` is a representation of a thing's document (``{base}doc/{kind}/
+    {slug}``, not a page of its incoming links), which negotiates by datetime."""
+    return location.startswith(f"{pub.base}doc/") and location.count("/", len(pub.base)) == 2
+
+
 def representation_headers(
     pub: Publication, rep: Representation, negotiated: bool, html: bool
 ) -> dict:
     """Validators (RFC 9110 §8.8), ``Content-Location``, ``Link`` alternates and ``Vary``."""
     headers = {
         "ETag": f'"{rep.etag}"',
-        "Last-Modified": pub.loaded_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": pub.modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Content-Location": rep.content_location,
         "Link": rep.links,
         "Cache-Control": "public, max-age=300",
     }
     vary = (["Accept"] if negotiated else []) + (["Accept-Language"] if html else [])
+    if pub.releases and _timegated(pub, rep.content_location):
+        vary.append("Accept-Datetime")  # RFC 7089 §4.1.1: a thing's document is its own TimeGate
     if vary:
         headers["Vary"] = ", ".join(vary)
     return headers
@@ -57,7 +65,7 @@ def represent(rep: Representation, negotiated: bool, html: bool) -> Response:
     """A representation with validators, ``Content-Location``, ``Link`` and ``Vary``."""
     pub = publication()
     headers = representation_headers(pub, rep, negotiated, html)
-    if not_modified(rep.etag, pub.loaded_at):
+    if not_modified(rep.etag, pub.modified):
         return Response(status=304, headers=headers)
     headers["Content-Type"] = rep.content_type
     return Response(rep.body, status=200, headers=headers)

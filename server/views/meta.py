@@ -54,7 +54,7 @@ def dump(name: str) -> Response:
                 item.path,
                 mimetype=item.media_type,
                 etag=item.sha256,
-                last_modified=pub.loaded_at,
+                last_modified=pub.modified,
                 conditional=True,
                 max_age=300,
             )
@@ -62,7 +62,7 @@ def dump(name: str) -> Response:
             return send_file(
                 item.path.with_name(name),
                 mimetype="text/plain",
-                last_modified=pub.loaded_at,
+                last_modified=pub.modified,
                 conditional=True,
                 max_age=300,
             )

@@ -15,6 +15,7 @@ from server.publish.documents import GRAPH_KEY
 from server.publish.incoming import page_key
 from server.publish.publication import publication
 from server.views.http import serve_document, serve_fixed, split_suffix
+from server.views.memento import timegate
 
 blueprint = Blueprint("resources", __name__)
 
@@ -43,6 +44,8 @@ def document(kind: str, name: str) -> Response:
     """The description of one thing, negotiated, or in the format its suffix names."""
     slug, suffix = split_suffix(name)
     key = f"doc/{kind}/{slug}"
+    if "Accept-Datetime" in request.headers:  # RFC 7089 §4.1.1: its own TimeGate
+        return timegate(key, suffix)
     if key not in publication().documents:
         pub = publication()
         raise NotFound(
