@@ -1,4 +1,4 @@
-"""The ``policygraph`` command: validate, dump, stats, load, reload, serve."""
+"""The ``policygraph`` command: validate, dump, stats, load, reload, serve, export-site."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import graph
 from server import logs
 from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
+from server.cli.export_site import add_export_site_command
 from server.cli.load import add_load_command
 from server.cli.reload import add_reload_command
 from server.cli.serve import add_serve_command
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_load_command(commands)
     add_reload_command(commands)
     add_serve_command(commands)
+    add_export_site_command(commands)
     return parser
 
 
