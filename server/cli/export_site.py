@@ -33,7 +33,7 @@ def cmd_export_site(args: argparse.Namespace) -> int:
         app = create_app(settings)
         pub = app.extensions[EXTENSION]
         with app.app_context():
-            exported = site.export(pub, folder / "files")
+            exported = site.export(pub, folder / "files", args.jobs)
     root = args.root or str(folder / "files")
     text = nginx.config(exported, root, args.upstream, args.listen, args.server_name)
     (folder / CONFIG_NAME).write_text(text, encoding="utf-8")
@@ -73,6 +73,12 @@ def add_export_site_command(commands) -> argparse.ArgumentParser:
         "--root",
         default=None,
         help="the files folder as nginx will see it (default DIR/files, absolute)",
+    )
+    command.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="processes rendering documents (default 1; forked after loading, sharing the store)",
     )
     add_arguments(command)
     command.set_defaults(run=cmd_export_site)

@@ -23,6 +23,7 @@ afresh.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -194,32 +195,37 @@ def exported_keys(pub: Publication) -> Iterator[str]:
                 number += 1
 
 
-def export(pub: Publication, folder: Path) -> Site:
+def export(pub: Publication, folder: Path, jobs: int = 1) -> Site:
     """Write every exported representation under ``folder`` (made if absent); call inside an
     app context (HTML renders with the app's templates). Each file's modification time is the
-    publication's load time, the ``Last-Modified`` of the publisher."""
+    publication's load time, the ``Last-Modified`` of the publisher.
+
+    ``jobs`` > 1 renders in that many forked processes, each a share of the documents (the
+    store, loaded before, is shared copy-on-write as the server's workers share it).
+    """
     site = Site(pub.base, loaded_at=pub.loaded_at.timestamp())
-    for key in exported_keys(pub):
-        formats = tuple(pub.documents.formats(key) or ())
-        if not formats or _names_blank_nodes(pub, key, formats):
+    keys = list(exported_keys(pub))
+    if jobs > 1 and len(keys) > jobs:
+        _FORKED.update(app=current_app._get_current_object(), pub=pub, folder=folder, keys=keys)
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                shares = pool.map(_export_share, [(n, jobs) for n in range(jobs)])
+        finally:
+            _FORKED.clear()
+        records = [record for share in shares for record in share]
+    else:
+        records = _export_keys(pub, keys, folder, site.loaded_at)
+    for key, formats, files, links, thing in records:
+        if formats is None:
             site.left_out.append(key)
             continue
         if formats not in site.offers:
             site.offers.append(formats)
         site.offer_of[key] = site.offers.index(formats)
-        links = None
-        for name in formats:
-            fmt = BY_NAME[name]
-            for lang in LANGUAGES if fmt.per_language else (None,):
-                rep = pub.representation(key, fmt, lang)
-                path = html_path(key, lang) if lang else data_path(key, fmt.suffix)
-                _write(folder / path, rep.body, site.loaded_at)
-                site.files.append(File(path, rep.etag))
-                links = rep.links
-        site.links[key] = links or ""
-        iri = pub.documents.iri(key)
-        if iri is not None:
-            site.things[iri[len(pub.base) :]] = key
+        site.files += files
+        site.links[key] = links
+        if thing is not None:
+            site.things[thing] = key
     for name, rep in sorted(pub.fixed.items()):
         if name.startswith(FIXED_LEFT_OUT):
             continue
@@ -227,6 +233,42 @@ def export(pub: Publication, folder: Path) -> Site:
         site.fixed[name] = (rep.content_type, rep.etag)
     negotiate_all(site)
     return site
+
+
+#: What forked export processes read (set just before the fork, cleared after).
+_FORKED: dict = {}
+
+
+def _export_share(share: tuple[int, int]) -> list:
+    number, jobs = share
+    pub, app = _FORKED["pub"], _FORKED["app"]
+    with app.app_context():
+        keys = _FORKED["keys"][number::jobs]
+        return _export_keys(pub, keys, _FORKED["folder"], pub.loaded_at.timestamp())
+
+
+def _export_keys(pub: Publication, keys: list[str], folder: Path, mtime: float) -> list:
+    """(key, formats or None if left out, files, Link value, thing path or None) of each key,
+    its representations written."""
+    records = []
+    for key in keys:
+        formats = tuple(pub.documents.formats(key) or ())
+        if not formats or _names_blank_nodes(pub, key, formats):
+            records.append((key, None, [], "", None))
+            continue
+        files, links = [], ""
+        for name in formats:
+            fmt = BY_NAME[name]
+            for lang in LANGUAGES if fmt.per_language else (None,):
+                rep = pub.representation(key, fmt, lang)
+                path = html_path(key, lang) if lang else data_path(key, fmt.suffix)
+                _write(folder / path, rep.body, mtime)
+                files.append(File(path, rep.etag))
+                links = rep.links
+        iri = pub.documents.iri(key)
+        thing = iri[len(pub.base) :] if iri is not None else None
+        records.append((key, formats, files, links, thing))
+    return records
 
 
 def _names_blank_nodes(pub: Publication, key: str, formats: tuple[str, ...]) -> bool:
