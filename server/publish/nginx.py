@@ -29,13 +29,16 @@ from email.utils import formatdate
 
 from server.publish.site import Site, fixed_path
 from server.render.formats import BY_NAME
+from server.render.languages import LANGUAGES
 
 UPSTREAM = "policygraph_app"
 PYTHON = "@policygraph"
-#: 304 is answered from a location of its own, so that it carries no Content-Type (RFC 9110
-#: §15.4.5: a 304 holds only the validators and the fields that guide cache updates).
-NOT_MODIFIED = "@policygraph_not_modified"
+#: A 304 is the file itself answered with status 304 (``error_page 419 =304 FILE``): nginx
+#: sends no body, and the Content-Length it sends is the 200's (RFC 9110 §8.6 allows no other);
+#: the file's own location (:data:`FILES`, internal) gives it no Content-Type (§15.4.5).
 NOT_MODIFIED_CODE = 419
+FOLDERS = ("data", "fixed", *LANGUAGES)
+ERRORS = (f"error_page 418 = {PYTHON};", f"error_page {NOT_MODIFIED_CODE} =304 $pg_path;")
 CORS = (
     ("Access-Control-Allow-Origin", "*"),
     (
@@ -222,7 +225,6 @@ def _server(site: Site, root: str, listen: str, server_name: str, loaded: str) -
         "    max_ranges 0;",
         "    if_modified_since before;",
         f"    error_page 418 = {PYTHON};",
-        f"    error_page {NOT_MODIFIED_CODE} = {NOT_MODIFIED};",
         "",
         "    proxy_http_version 1.1;",
         '    proxy_set_header Connection "";',
@@ -235,6 +237,7 @@ def _server(site: Site, root: str, listen: str, server_name: str, loaded: str) -
         f"    location ~ ^/(?<pg_key>{DOC_KEY})(?:\\.(?<pg_suffix>[a-z]+))?$ {{",
         "        if ($pg_python) { return 418; }",
         f"        if ($pg_not_modified) {{ return {NOT_MODIFIED_CODE}; }}",
+        *(f"        {line}" for line in ERRORS),
         *_types(),
         _charset_types(charset),
         *_headers(document),
@@ -251,10 +254,14 @@ def _server(site: Site, root: str, listen: str, server_name: str, loaded: str) -
     ]
     out += _fixed(site, loaded)
     out += [
-        f"    location {NOT_MODIFIED} {{",
+        # The files' own paths: reached only by the 304s above; asked by a client, the
+        # publisher's 404.
+        f"    location ~ ^/(?:{'|'.join(FOLDERS)})/ {{",
+        "        internal;",
+        f"        error_page 404 = {PYTHON};",
+        "        types { }",
         "        default_type '';",
         *_headers(document),
-        "        return 304;",
         "    }",
         "",
     ]
@@ -288,6 +295,7 @@ def _fixed(site: Site, loaded: str) -> list[str]:
             "        if ($args) { return 418; }",
             "        if ($pg_python) { return 418; }",
             f"        if ($pg_not_modified) {{ return {NOT_MODIFIED_CODE}; }}",
+            *(f"        {line}" for line in ERRORS),
             "        types { }",
             f"        default_type {media_type.strip()};",
         ]
