@@ -75,7 +75,15 @@ PASSED_ON = (
     "text/html;level=1, text/turtle;q=0.99",
 )
 LANGUAGES = ("zh-CN,zh;q=0.9", "zh-TW", "fr-FR,fr;q=0.9", "de;q=0.5, zh-Hant;q=0.6")
-QUERIES = ("lang=zh-Hant", "lang=zh-hans", "lang=fr", "lang=", "lang=en&x=1", "x=%FF")
+QUERIES = (
+    "lang=zh-Hant",
+    "lang=ZH-hans",
+    "LANG=zh-Hant",
+    "lang=fr",
+    "lang=",
+    "lang=en&x=1",
+    "x=%FF",
+)
 SUFFIXES = ("ttl", "nt", "rdf", "jsonld", "html", "nq", "trig", "json", "n3")
 #: The public address (nginx's host and port), set by the fixture.
 HOST = [""]
@@ -120,12 +128,13 @@ def site(tmp_path_factory):
 
 
 def documents(app: Server) -> list[str]:
-    """Every document the publisher lists in its sitemap, less the home page, plus the
+    """Every document the publisher lists in its sitemap (things, named graphs), plus the
     vocabulary and the shapes (paths, without the base)."""
     sitemap = requests.get(app.base + "sitemap.xml", timeout=10).text
     paths = re.findall(r"<loc>http://[^/]+/([^<]*)</loc>", sitemap)
-    found = sorted({p for p in paths if p.startswith("doc/")} | {"ontology", "shapes"})
+    found = sorted({p for p in paths if p.startswith(("doc/", "graph/"))} | {"ontology", "shapes"})
     assert sum(p.startswith("doc/") for p in found) > 50, found
+    assert any(p.startswith("graph/") for p in found), found
     return found
 
 

@@ -20,6 +20,13 @@ Everything else goes to the publisher: other methods (``OPTIONS``, ``POST``), ``
 other query strings, every answer that is 406 or 404, and every dynamic path (``/sparql``,
 ``/search``, ``/``, the dumps, the dataset, ``/validation``). Byte ranges are off (the publisher
 sends whole documents).
+
+What differs, by design or by nginx: ``Last-Modified`` is the export's load time (each
+``serve`` has its own); a 303's body is nginx's; a 304 carries the 200's ``Content-Length``;
+requests nginx itself refuses (a malformed request line, headers past its buffers) get nginx's
+error page, not the publisher's shape; with two ``Accept`` headers nginx 1.22 reads the first
+(the publisher, both joined). Maps match strings without regard to case, as media types,
+language tags and ``lang=`` are matched by the publisher.
 """
 
 from __future__ import annotations
@@ -124,7 +131,12 @@ def config(
     # A suffix names the format; else Accept does. ``lang=`` first, else Accept-Language
     # ("-": the query leaves the choice to Accept-Language; "": a query nginx passes on).
     out += _map("$pg_suffix", "pg_fmt", [("", "$pg_negotiated")], "$pg_suffix")
-    queries = [("", "-"), *((query, lang or "-") for query, lang in site.lang_queries.items())]
+    # The name ``lang`` is matched with its case (the publisher reads ``lang`` only), the value
+    # without (the publisher lower-cases it).
+    queries = [("", "-")] + [
+        (f"~^lang=(?i:{re.escape(query.partition('=')[2])})$", lang or "-")
+        for query, lang in site.lang_queries.items()
+    ]
     out += _map("$args", "pg_qlang", queries)
     out += _map("$http_accept_language", "pg_al", site.languages.items())
     out += _map("$pg_qlang", "pg_lang", [("-", "$pg_al")], "$pg_qlang")
