@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,9 +62,11 @@ def export(corpus: Path, base: str, jobs: int = 2) -> Path:
     folder = folder_for(corpus, base)
     shutil.rmtree(folder, ignore_errors=True)
     started = time.monotonic()
-    app, _ = build_app(corpus, base, "memory", 1, 0, precompute="false")
-    with app.app_context():
-        exported = site.export(app.extensions[EXTENSION], folder / "files", jobs)
+    with tempfile.TemporaryDirectory(prefix="bench-site-dumps-") as scratch:
+        os.environ["POLICYGRAPH_DUMPS_DIR"] = scratch  # the dumps are the server's, not the site's
+        app, _ = build_app(corpus, base, "memory", 1, 0, precompute="false")
+        with app.app_context():
+            exported = site.export(app.extensions[EXTENSION], folder / "files", jobs)
     text = nginx.config(exported, str(folder / "files"), UPSTREAM, LISTEN)
     (folder / CONFIG).write_text(text, encoding="utf-8")
     made = {

@@ -156,3 +156,33 @@ def test_unique_mode_sends_no_request_twice(corpus):
     assert len(seen) > 20 and figures["requests"] >= len(seen) - 4
     assert len(set(seen)) == len(seen), "a request was sent twice"
     assert not any(load.PLACEHOLDER in path for path in seen)
+
+
+@pytest.mark.server
+def test_nginx_systems_serve_the_corpus_as_the_publisher(corpus, tmp_path):
+    """The harness's nginx over the corpus's exported site, and over its plain files, answer a
+    dereference with the bytes the publisher behind nginx-site answers itself."""
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").is_file():
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    manifest = Manifest.read(corpus / "corpus.json")
+    settings = {"workers": 1, "worker_class": "gthread", "threads": 4}
+    site = peers.start_nginx_site(tmp_path, settings, corpus, manifest.base, timeout=300)
+    files = None
+    try:
+        files = peers.start_nginx_files(tmp_path, corpus, manifest.base)
+        upstream = site.extra["upstream"]
+        checked = 0
+        for accept in queries.DEREF_FORMATS.values():
+            for path, _ in queries.deref_requests(manifest, accept, 3, seed=1):
+                headers = {"Accept": accept}
+                expected = requests.get(upstream + path, headers=headers, timeout=30)
+                assert expected.status_code == 200, path
+                for system in (site, files):
+                    got = requests.get(system.url + path, headers=headers, timeout=30)
+                    assert got.status_code == 200 and got.content == expected.content, system.name
+                    checked += 1
+        assert checked == 2 * 3 * len(queries.DEREF_FORMATS)
+    finally:
+        if files is not None:
+            files.stop()
+        site.stop()
