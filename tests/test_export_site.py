@@ -98,10 +98,12 @@ def site(tmp_path_factory):
     proxy_port, app_port = free_port(), free_port()
     base = f"http://127.0.0.1:{proxy_port}/"
     HOST[0] = f"127.0.0.1:{proxy_port}"
-    app = Server.serving(folder / "app", data_paths(), port=app_port, base=base)
+    # A small incoming_cap: things with many incoming links get pages of them, exported too.
+    app = Server.serving(folder / "app", data_paths(), port=app_port, base=base, incoming_cap=4)
     export = folder / "export"
     command = [sys.executable, "-m", "server.cli", "export-site", str(export), "--base", base]
     command += ["--upstream", f"127.0.0.1:{app_port}", "--listen", f"127.0.0.1:{proxy_port}"]
+    command += ["--incoming-cap", "4"]
     for path in data_paths():
         command += ["--data", path]
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYGRAPH_")}
@@ -166,6 +168,10 @@ def cases(app: Server) -> list[tuple[str, str, dict]]:
         out += [("GET", f"{path}?{query}", {"Accept": BROWSER}) for query in QUERIES]
         out += [("GET", f"{path}?{query}", {"Accept": "text/turtle"}) for query in QUERIES]
         out += [(method, path, {"Accept": "text/turtle"}) for method in ("HEAD", "OPTIONS", "POST")]
+    for number in (1, 2, 3, 99):
+        page = f"doc/actor/china/incoming/{number}"
+        out += [("GET", page, {"Accept": accept}) for accept in TABLE]
+        out += [("GET", f"{page}.{suffix}", {}) for suffix in SUFFIXES]
     out += [("GET", "id/actor/china?" + query, {}) for query in QUERIES]
     out += [("GET", p, {}) for p in ("context.jsonld", "robots.txt", "sitemap.xml", "sparql")]
     out += [("GET", p, {}) for p in ("doc/actor/no-such", "id/actor/no-such", "doc/actor/china/")]
@@ -237,7 +243,7 @@ def test_nginx_answers_from_the_files_and_passes_the_rest_on(site):
     """With the publisher stopped, the documents, suffix URLs, thing IRIs and revalidations nginx
     answers from the files answer as before; negotiation it cannot resolve fails (502)."""
     app, proxy, _ = site
-    paths = documents(app)[:40] + ["ontology"]
+    paths = documents(app)[:40] + ["ontology", "doc/actor/china/incoming/2"]
     with requests.Session() as session:
         before = {}
         for path in paths:
@@ -266,6 +272,7 @@ def test_the_configuration_names_its_root_and_upstream(site, tmp_path):
         assert f"{lang}/doc/actor/china.html" in files
     left_out = ("data/dataset", "data/validation", "data/shapes")  # load time, blank nodes
     assert not any(name.startswith(left_out) for name in files)
+    assert "data/doc/actor/china/incoming/2.ttl" in files
 
 
 THREADS = 4

@@ -188,8 +188,10 @@ def exported_keys(pub: Publication) -> Iterator[str]:
         if key in LEFT_OUT:
             continue
         yield key
-        if pub.documents.iri(key) is not None:
-            number = 2
+        # Pages of incoming links, for the things that have more than one (a thing's only page
+        # is left to the publisher: the description holds its links already).
+        if pub.documents.iri(key) is not None and pub.documents.incoming_page(f"{key}/incoming/2"):
+            number = 1
             while pub.documents.incoming_page(f"{key}/incoming/{number}") is not None:
                 yield f"{key}/incoming/{number}"
                 number += 1
