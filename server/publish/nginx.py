@@ -6,7 +6,7 @@ files, exactly the requests whose answer the export determines:
 
 - ``GET``/``HEAD`` of ``/id/…`` without a query string, or with a ``lang=`` one it knows: ``303``
   to ``/doc/…`` (Cool URIs §4.3), ``Location`` and query string as the publisher writes them;
-- ``GET``/``HEAD`` of a document (``/doc/…``, ``/ontology``, ``/shapes``, ``/graph/…``) or a
+- ``GET``/``HEAD`` of an exported document (``/doc/…``, ``/ontology``, ``/graph/…``) or a
   suffix URL of one, when ``Accept``, ``Accept-Language`` and the query string are values the
   export resolved with the publisher's negotiation (RFC 9110 §12.5); the publisher's
   ``Content-Type``, ``Vary``, ``Content-Location``, ``Link``, ``ETag``, ``Last-Modified``,
@@ -18,15 +18,15 @@ files, exactly the requests whose answer the export determines:
 Everything else goes to the publisher: other methods (``OPTIONS``, ``POST``), ``If-Match``,
 ``If-Unmodified-Since``, a malformed ``If-None-Match``, unknown Accept or Accept-Language values,
 other query strings, every answer that is 406 or 404, and every dynamic path (``/sparql``,
-``/search``, ``/``, the dumps, the dataset, ``/validation``). Byte ranges are off (the publisher
-sends whole documents).
+``/search``, ``/``, the dumps, the dataset, and the documents not exported: ``/shapes``,
+``/validation``). Byte ranges are off (the publisher sends whole documents).
 
 What differs, by design or by nginx: ``Last-Modified`` is the export's load time (each
 ``serve`` has its own); a 303's body is nginx's; a 304 carries the 200's ``Content-Length``;
 requests nginx itself refuses (a malformed request line, headers past its buffers) get nginx's
 error page, not the publisher's shape; with two ``Accept`` headers nginx 1.22 reads the first
-(the publisher, both joined). Maps match strings without regard to case, as media types,
-language tags and ``lang=`` are matched by the publisher.
+(the publisher, both joined). Accept and Accept-Language are matched without regard to case,
+as the publisher matches media types, q and language tags; the query's name ``lang`` with it.
 """
 
 from __future__ import annotations
@@ -42,10 +42,12 @@ UPSTREAM = "policygraph_app"
 PYTHON = "@policygraph"
 #: A 304 is the file itself answered with status 304 (``error_page 419 =304 FILE``): nginx
 #: sends no body, and the Content-Length it sends is the 200's (RFC 9110 §8.6 allows no other);
-#: the file's own location (:data:`FILES`, internal) gives it no Content-Type (§15.4.5).
+#: the file's own location (:data:`FOLDERS`, internal) gives it no Content-Type (§15.4.5).
 NOT_MODIFIED_CODE = 419
+#: The exported files' folders (:mod:`server.publish.site`), each an internal location.
 FOLDERS = ("data", "fixed", *LANGUAGES)
 ERRORS = (f"error_page 418 = {PYTHON};", f"error_page {NOT_MODIFIED_CODE} =304 $pg_path;")
+#: The publisher's CORS headers (``server.views.http``, a layer above: the export test compares).
 CORS = (
     ("Access-Control-Allow-Origin", "*"),
     (
