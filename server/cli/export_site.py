@@ -59,7 +59,9 @@ def add_export_site_command(commands) -> argparse.ArgumentParser:
         "passes the rest to), then write every document in every format and language under "
         f"DIR/files and, in DIR/{CONFIG_NAME}, an nginx configuration to include in its http "
         "block: it answers dereferencing, negotiation and revalidation from the files as the "
-        "publisher does, and passes everything else to the publisher.",
+        "publisher does, and passes everything else to the publisher. After the data changes, "
+        "export into a new DIR and reload nginx on its configuration: the files and the "
+        "configuration's ETags must come from the same export.",
     )
     command.add_argument("dir", metavar="DIR", help="folder to write (made if absent)")
     command.add_argument(

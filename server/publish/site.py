@@ -283,9 +283,12 @@ def _names_blank_nodes(pub: Publication, key: str, formats: tuple[str, ...]) -> 
 
 
 def _write(path: Path, body: bytes, mtime: float) -> None:
+    """Write whole or not at all (a web server reading the file never sees part of it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(body)
-    os.utime(path, (mtime, mtime))
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(body)
+    os.utime(partial, (mtime, mtime))
+    os.replace(partial, path)
 
 
 def negotiate_all(site: Site) -> None:
