@@ -54,6 +54,31 @@ function done(summary, latency, requests)
 end
 """
 
+#: Unique mode: every request of a run differs. A pool entry holds :data:`PLACEHOLDER` (in a
+#: variable's name, see :func:`bench.queries.uniquify`); each request replaces it with the wrk
+#: thread's number and its own count, so no two requests of a run are the same.
+LUA_UNIQUE = (
+    LUA.replace(
+        """function request()
+  return requests[math.random(#requests)]
+end""",
+        """local sent = 0
+
+function request()
+  sent = sent + 1
+  local entry = entries[math.random(#entries)]
+  local path = string.gsub(entry[1], "zqUNIQzq", "u" .. (tonumber(seed) or 0) .. "n" .. sent)
+  return wrk.format("GET", path, { ["Accept"] = entry[2] })
+end""",
+    )
+    .replace(
+        'requests[#requests + 1] = wrk.format("GET", path, { ["Accept"] = accept })',
+        "entries[#entries + 1] = { path, accept }",
+    )
+    .replace("local requests = {}", "local entries = {}")
+)
+PLACEHOLDER = "zqUNIQzq"
+
 
 def wrk_available() -> bool:
     return shutil.which("wrk") is not None
@@ -99,14 +124,17 @@ def run_wrk(
     seconds: float,
     threads: int | None = None,
     timeout: float = 30.0,
+    unique: bool = False,
 ) -> dict:
-    """Drive ``url`` with random requests from ``requests`` for ``seconds``: wrk's figures."""
+    """Drive ``url`` with random requests from ``requests`` for ``seconds``: wrk's figures.
+
+    ``unique``: each request is made unique (:data:`LUA_UNIQUE`)."""
     if not wrk_available():
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     threads = threads or max(1, min(connections, os.cpu_count() or 2))
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         script, pool = Path(tmp, "random.lua"), Path(tmp, "pool.tsv")
-        script.write_text(LUA, encoding="utf-8")
+        script.write_text(LUA_UNIQUE if unique else LUA, encoding="utf-8")
         pool.write_text(
             "".join(f"{path}\t{accept}\n" for path, accept in requests), encoding="utf-8"
         )

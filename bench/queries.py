@@ -8,10 +8,12 @@ request at random from a large pre-drawn pool per workload (``pool`` distinct re
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from urllib.parse import quote
 
 from bench.generate import TOPIC_WORDS, Manifest, slug
+from bench.load import PLACEHOLDER
 
 KINDS = ("actor", "place", "event", "dispute", "claim", "relation", "document")
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
@@ -156,4 +158,37 @@ def sparql_requests(
     for _ in range(pool):
         text, accept = SPARQL_MIX[name](rng, m)
         out.append((f"{endpoint_path}?query={quote(text, safe='')}", accept))
+    return out
+
+
+UNIQUE = "+unique"
+_VARIABLE = re.compile(r"\?([A-Za-z_][A-Za-z0-9_]*)")
+_DESCRIBE = re.compile(r"DESCRIBE (<[^>]+>)")
+
+
+def uniquify(text: str) -> str:
+    """The query with :data:`bench.load.PLACEHOLDER` in a variable's name, which the unique
+    mode's load generator replaces per request: the same answers (SPARQL 1.1 §4.1.3: renaming a
+    variable changes no solution; a renamed projected variable renames the column), another
+    query text and algebra for every request. ``DESCRIBE <iri>`` names no variable and becomes
+    ``DESCRIBE ?t WHERE { VALUES ?t { <iri> } }`` (§16.4, §10.2)."""
+    described = _DESCRIBE.fullmatch(text)
+    if described:
+        var = f"?t{PLACEHOLDER}"
+        return f"DESCRIBE {var} WHERE {{ VALUES {var} {{ {described[1]} }} }}"
+    first = _VARIABLE.search(text)
+    if first is None:
+        raise ValueError(f"no variable to rename in {text[:80]!r}")
+    return re.sub(rf"\?{first[1]}\b", f"?{first[1]}{PLACEHOLDER}", text)
+
+
+def unique_requests(
+    m: Manifest, name: str, endpoint_path: str, pool: int, seed: int
+) -> list[tuple[str, str]]:
+    """:func:`sparql_requests` with each query :func:`uniquify`-ed (the unique mode's pool)."""
+    rng = random.Random(f"sparql-unique:{seed}:{name}")
+    out = []
+    for _ in range(pool):
+        text, accept = SPARQL_MIX[name](rng, m)
+        out.append((f"{endpoint_path}?query={quote(uniquify(text), safe='')}", accept))
     return out

@@ -3,12 +3,21 @@ MISS with their ratios, and whether the systems gave the same answers."""
 
 from __future__ import annotations
 
-SYSTEMS = ("engine", "hello", "policygraph", "rdflib-endpoint", "virtuoso")
+SYSTEMS = (
+    "engine",
+    "hello",
+    "policygraph",
+    "rdflib-endpoint",
+    "virtuoso",
+    "oxigraph",
+    "nginx-site",
+    "nginx-files",
+)
 
 
 def table(results: dict, connections: list[int]) -> str:
     lines = [
-        f"{'system':16} {'workload':22} {'conn':>4} {'req/s':>9} {'p50 ms':>8} "
+        f"{'system':16} {'workload':28} {'conn':>4} {'req/s':>9} {'p50 ms':>8} "
         f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'RSS MB':>7} {'PSS MB':>7}"
     ]
     lines.append("-" * len(lines[0]))
@@ -34,7 +43,7 @@ def table(results: dict, connections: list[int]) -> str:
                     else f"{'>' + str(c['seconds']) + ' s':>26}"
                 )
                 lines.append(
-                    f"{system:16} {workload:22} {connections:4d} {c['rps']:9.1f} {latency} "
+                    f"{system:16} {workload:28} {connections:4d} {c['rps']:9.1f} {latency} "
                     f"{c['error_count']:6.0f} {c['memory']['rss_mb']:7.0f} "
                     f"{'-' if pss is None else f'{pss:.0f}':>7}"
                 )

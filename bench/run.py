@@ -12,6 +12,11 @@ Systems:
   rdflib-endpoint  rdflib-endpoint serving the same N-Quads (skipped if not installed)
   virtuoso         Virtuoso Open Source from Debian, private ini, bulk-loaded (skipped, with a
                    message, when virtuoso-t is not installed)
+  oxigraph         Oxigraph's own server (PyPI oxigraph): oxigraph load, then serve-read-only
+                   --union-default-graph (skipped, with a message, when not installed)
+  nginx-site       nginx with the configuration of `policygraph export-site` over the corpus's
+                   exported site, in front of policygraph (dereference only)
+  nginx-files      nginx serving the same files plainly: the HTTP limit (dereference only)
 
 Workloads: dereference of random resources ({base}doc/{kind}/{slug}) as Turtle, JSON-LD and
 HTML; the SPARQL mix: claims_by_claimant, events_in_range, disputes_parties_lang, describe,
@@ -38,7 +43,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import generate, load, queries, report, systems, targets
+from bench import generate, load, peers, queries, report, systems, targets
 from bench.generate import Manifest
 
 HERE = Path(__file__).resolve().parent
@@ -84,14 +89,18 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for package in ("pyoxigraph", "flask", "gunicorn", "rdflib", "rdflib-endpoint"):
+    for package in ("pyoxigraph", "oxigraph", "flask", "gunicorn", "rdflib", "rdflib-endpoint"):
         try:
             from importlib.metadata import version
 
             versions[package] = version(package)
         except Exception:  # noqa: BLE001
             versions[package] = None
-    for name, command in (("wrk", ["wrk", "-v"]), ("virtuoso", ["virtuoso-t", "-?"])):
+    for name, command in (
+        ("wrk", ["wrk", "-v"]),
+        ("virtuoso", ["virtuoso-t", "-?"]),
+        ("nginx", ["nginx", "-v"]),
+    ):
         try:
             out = subprocess.run(command, capture_output=True, text=True, timeout=10)
             text = (out.stdout + out.stderr).strip().splitlines()
@@ -112,8 +121,10 @@ def machine() -> dict:
 
 
 def workloads_for(
-    server: systems.System, manifest: Manifest, pool: int, seed: int
+    server: systems.System, manifest: Manifest, pool: int, seed: int, unique: bool = False
 ) -> dict[str, list[tuple[str, str]]]:
+    """Each workload's pool of requests; ``unique``: the SPARQL mix once more, in unique mode
+    (every request of a run differs: :func:`bench.queries.uniquify`), as ``{name}+unique``."""
     work: dict[str, list[tuple[str, str]]] = {}
     if server.name == "hello":
         work["hello"] = queries.deref_requests(manifest, "text/turtle", pool, seed)
@@ -124,6 +135,11 @@ def workloads_for(
     if server.sparql_path:
         for name in queries.SPARQL_MIX:
             work[name] = queries.sparql_requests(manifest, name, server.sparql_path, pool, seed)
+    if server.sparql_path and unique:
+        for name in queries.SPARQL_MIX:
+            work[name + queries.UNIQUE] = queries.unique_requests(
+                manifest, name, server.sparql_path, pool, seed
+            )
     return work
 
 
@@ -146,7 +162,9 @@ def bench_server(server: systems.System, manifest: Manifest, args, results: dict
         "extra": dict(server.extra),
         "cases": {},
     }
-    for workload, requests in workloads_for(server, manifest, args.pool, args.seed).items():
+    pools = workloads_for(server, manifest, args.pool, args.seed, args.unique)
+    for workload, requests in pools.items():
+        unique = workload.endswith(queries.UNIQUE)
         problems, rows = load.check(server.url, requests)
         server.settle()
         if problems:
@@ -163,7 +181,9 @@ def bench_server(server: systems.System, manifest: Manifest, args, results: dict
             runs, memories = [], []
             for _ in range(args.repeats):
                 try:
-                    runs.append(load.run_wrk(server.url, requests, connections, args.seconds))
+                    runs.append(
+                        load.run_wrk(server.url, requests, connections, args.seconds, unique=unique)
+                    )
                 except (RuntimeError, subprocess.TimeoutExpired) as error:
                     log(f"{server.name} {workload} c={connections}: {error}")
                     continue
@@ -179,7 +199,7 @@ def bench_server(server: systems.System, manifest: Manifest, args, results: dict
             case["memory"] = max(memories, key=lambda m: m["rss_mb"])
             record["cases"][workload][str(connections)] = case
             log(
-                f"{server.name:16} {workload:22} c={connections:<3} {case['rps']:9.1f} req/s "
+                f"{server.name:16} {workload:28} c={connections:<3} {case['rps']:9.1f} req/s "
                 f"p50 {case['p50_ms']:8.2f} ms p99 {case['p99_ms']:8.2f} ms "
                 f"errors {case['error_count']:.0f} rss {case['memory']['rss_mb']:.0f} MB"
             )
@@ -225,6 +245,12 @@ def start(name: str, corpus: Path, manifest: Manifest, logdir: Path, args) -> sy
         return systems.start_rdflib_endpoint(logdir, corpus)
     if name == "virtuoso":
         return systems.start_virtuoso(logdir, corpus, manifest.triples)
+    if name == "oxigraph":
+        return peers.start_oxigraph(logdir, corpus)
+    if name == "nginx-site":
+        return peers.start_nginx_site(logdir, settings, corpus, manifest.base)
+    if name == "nginx-files":
+        return peers.start_nginx_files(logdir, corpus, manifest.base)
     raise ValueError(name)
 
 
@@ -301,6 +327,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="JSON",
         help="print the table and targets of a saved results file, without running anything",
     )
+    parser.add_argument(
+        "--unique",
+        action="store_true",
+        help="also measure the SPARQL mix in unique mode (no request repeats within a run), "
+        "reported as WORKLOAD+unique beside the pooled figures",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--base",
@@ -364,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             "repeats": args.repeats,
             "pool": args.pool,
             "store": args.store,
+            "unique": args.unique,
             "gunicorn": systems.gunicorn_settings(args.workers),
         },
         "systems": {},

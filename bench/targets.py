@@ -19,6 +19,7 @@ FILE = Path(__file__).resolve().parent / "targets.toml"
 GROUPS = {
     "deref": {name: f"deref_{name}" for name in queries.DEREF_FORMATS},
     "sparql": {name: name for name in queries.SPARQL_MIX},
+    "sparql_unique": {name: name + queries.UNIQUE for name in queries.SPARQL_MIX},
 }
 MEASURES = ("rps", "p50_ms", "p99_ms")
 
@@ -35,6 +36,8 @@ class Target:
     higher: bool
     title: str
     minus: dict | None = None
+    #: The system whose figure is ``ours`` (the publisher, or its exported site behind nginx).
+    system: str = "policygraph"
 
     def __post_init__(self) -> None:
         if self.workloads not in GROUPS:
@@ -88,7 +91,7 @@ def check(target: Target, results: dict, label: str, connections: list[int]) -> 
     A side that completed no request gets no number: ours none, MISS; the reference none, MET.
     """
     workload = GROUPS[target.workloads][label]
-    ours = {"system": "policygraph", "workload": "same", "at": target.ours}
+    ours = {"system": target.system, "workload": "same", "at": target.ours}
     level, mine = figure(results, ours, workload, connections)
     their_level, theirs = figure(results, target.reference, workload, connections)
     floor = None
@@ -107,7 +110,7 @@ def check(target: Target, results: dict, label: str, connections: list[int]) -> 
     item = {"target": title, "goal": target.goal, "higher": target.higher, "value": None}
     key = target.measure
     if not mine["requests"]:
-        item.update(met=False, note="policygraph completed no request in the window")
+        item.update(met=False, note=f"{target.system} completed no request in the window")
     elif floor is not None:
         item["value"] = (mine[key] - floor[key]) / max(theirs[key], 1e-6)
     elif not theirs["requests"] or not theirs[key]:

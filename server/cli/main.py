@@ -1,4 +1,5 @@
-"""The ``policygraph`` command: validate, dump, stats, anchor, load, reload, serve, release."""
+"""The ``policygraph`` command: validate, dump, stats, anchor, load, reload, serve, release,
+export-site."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from server import logs
 from server.cli.anchor import add_anchor_command
 from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
+from server.cli.export_site import add_export_site_command
 from server.cli.load import add_load_command
 from server.cli.release import add_release_command
 from server.cli.reload import add_reload_command
@@ -35,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_reload_command(commands)
     add_serve_command(commands)
     add_release_command(commands)
+    add_export_site_command(commands)
     return parser
 
 
