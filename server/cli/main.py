@@ -1,4 +1,4 @@
-"""The ``policygraph`` command: validate, dump, stats, load, reload, serve."""
+"""The ``policygraph`` command: validate, dump, stats, query, load, reload, serve."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from server import logs
 from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
 from server.cli.load import add_load_command
+from server.cli.query import add_query_command
 from server.cli.reload import add_reload_command
 from server.cli.serve import add_serve_command
 from server.cli.stats import add_stats_command
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_validate_command(commands)
     add_dump_command(commands)
     add_stats_command(commands)
+    add_query_command(commands)
     add_load_command(commands)
     add_reload_command(commands)
     add_serve_command(commands)
