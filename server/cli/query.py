@@ -136,7 +136,8 @@ def run_remote(args, query: str, form: str, name: str) -> tuple[str, bytes, bool
     try:
         _, headers, body = store.request(query, N_TRIPLES if graph else RESULTS_JSON)
     except RemoteSyntaxError as error:
-        raise QueryError(f"the endpoint refused the query: {_their_message(error)}") from None
+        message = with_position(_their_message(error), query)
+        raise QueryError(f"the endpoint refused the query: {message}") from None
     except RemoteError as error:
         if error.status is not None and 400 <= error.status < 500:
             message = f"the endpoint refused the query ({error.status}): {_their_message(error)}"
