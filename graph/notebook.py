@@ -12,7 +12,9 @@
 Violation); ``open(endpoint=URL)`` reads any SPARQL 1.1 endpoint instead (SPARQL 1.1 Protocol
 §2.1.2, :mod:`graph.store.client`), a policygraph ``{base}sparql`` included. The embedded store
 answers as ``{base}sparql`` does (the default graph is the union of the data graphs, the
-ontology and shapes are named graphs), but in this process, with no row cap and no deadline.
+ontology and shapes are named graphs, relative IRIs resolve against the base, so the example
+queries of ``server/queries/`` run as they are), but in this process, with no row cap and no
+deadline.
 An endpoint keeps its caps: a result it cut raises :class:`ResultCut`, never passes for whole.
 
 Values (:func:`python_value`) follow XML Schema 1.1 Part 2's value spaces where Python has the
@@ -165,9 +167,17 @@ def python_value(term: Any) -> Any:
 class Publication:
     """A publication opened for queries: the embedded store, or a SPARQL endpoint."""
 
-    def __init__(self, store: Store | None = None, endpoint: RemoteStore | None = None):
+    def __init__(
+        self,
+        store: Store | None = None,
+        endpoint: RemoteStore | None = None,
+        base: str = graph.DEFAULT_BASE,
+    ):
         self.store = store
         self.endpoint = endpoint
+        #: What relative IRIs in a query resolve against (SPARQL 1.1 Query §4.1.1.1), as the
+        #: deployment's ``{base}sparql`` resolves them.
+        self.base = base
 
     def __repr__(self) -> str:
         where = self.endpoint.query_url if self.endpoint else f"{len(self.store or ())} quads"
@@ -190,7 +200,7 @@ class Publication:
                 )
             return answer
         assert self.store is not None
-        result = self.store.query(query)
+        result = self.store.query(query, base_iri=self.base)
         if isinstance(result, bool | ox.QueryBoolean):
             return bool(result)
         if not hasattr(result, "variables"):
@@ -298,4 +308,5 @@ def open(  # noqa: A001 - notebook.open(), as gzip.open() and shelve.open()
         paths = [paths]
     base = graph.check_base(base)
     dataset = graph.load(base, [Path(p) for p in paths] if paths is not None else None)
-    return Publication(store=build(dataset, vocabulary=graph.vocabulary_graph_names(base)))
+    store = build(dataset, vocabulary=graph.vocabulary_graph_names(base))
+    return Publication(store=store, base=base)
