@@ -166,6 +166,16 @@ def test_a_runaway_query_is_stopped_at_the_timeout():
     assert "longer than the 1 s limit" in done.stderr
 
 
+def test_an_on_disk_store_is_built_once_then_read(tmp_path):
+    store = f"oxigraph:{tmp_path / 'store'}"
+    first = query("--store", store, "--format", "csv", ACTORS)
+    assert first.returncode == 0 and (tmp_path / "store").is_dir(), first.stderr
+    again = query("--store", store, "--format", "csv", ACTORS)
+    assert again.stdout == first.stdout and again.stdout.count("\r\n") == 1 + len(EXPECTED)
+    remote = query("--store", "sparql:http://127.0.0.1:9/sparql", "ASK {}", data=False)
+    assert remote.returncode == 2 and "--endpoint" in remote.stderr
+
+
 # -- against an endpoint -------------------------------------------------------------------------
 
 

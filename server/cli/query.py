@@ -99,6 +99,10 @@ def with_position(message: str, query: str) -> str:
 
 def run_embedded(args, query: str, name: str) -> tuple[str, bytes, bool]:
     """(kind, body, truncated) of the query answered as the endpoint answers it, in process."""
+    if args.store and not (args.store == "memory" or args.store.startswith("oxigraph:")):
+        raise QueryError(
+            f"--store is memory or oxigraph:PATH, not {args.store!r} (--endpoint URL?)"
+        )
     config = {
         "base": base_iri(args),
         "store": args.store or "memory",
@@ -304,7 +308,9 @@ def add_query_command(commands) -> argparse.ArgumentParser:
         "aligned table, or the W3C CSV, TSV, JSON or XML results; ASK prints true or false; "
         "CONSTRUCT and DESCRIBE print Turtle or N-Triples. Exit status: 0 answered (whatever "
         "an ASK answers), 2 the query cannot be run (a syntax error names its line and "
-        "column), 3 the store or endpoint failed.",
+        "column), 3 the store or endpoint failed. Settings not given here are read from the "
+        "environment as `policygraph serve` reads them (POLICYGRAPH_DATA, "
+        "POLICYGRAPH_SPARQL_ROW_CAP, …).",
     )
     parser.add_argument(
         "query",
