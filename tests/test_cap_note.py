@@ -1,8 +1,8 @@
 """A SPARQL result cut at the row cap says so in its body, where the format has a place for it.
 
 Contract (issue 19 §2): a capped SELECT answered as SPARQL JSON results carries ``head.link``
-(SPARQL 1.1 Query Results JSON Format §3.1), and as SPARQL XML results a ``<link href>`` in its
-``<head>`` (SPARQL Query Results XML Format §2.3.1), naming the note on the cap at
+(SPARQL 1.1 Query Results JSON Format §3), and as SPARQL XML results a ``<link href>`` in its
+``<head>`` (SPARQL Query Results XML Format §2), naming the note on the cap at
 ``{base}sparql#row-cap``, which is a section of the query page that explains how to page; a
 result under the cap carries neither. The query page's notice of a cut links to that section.
 Read with the formats' consumers: ``json``, ``xml.etree``, SPARQLWrapper; against a real gunicorn
@@ -65,7 +65,7 @@ def test_capped_xml_results_link_to_the_note(server):
     root = ET.fromstring(response.content)
     head = root.find(f"{SRX}head")
     assert [link.get("href") for link in head.findall(f"{SRX}link")] == [f"{server}sparql#row-cap"]
-    # §2.3.1: the variables come first, then the links
+    # the XML format's schema: the variables come first, then the links
     assert [child.tag for child in head] == [f"{SRX}variable"] * 3 + [f"{SRX}link"]
     assert len(root.find(f"{SRX}results").findall(f"{SRX}result")) == CAP
 

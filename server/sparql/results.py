@@ -10,8 +10,8 @@ write for the same solutions (a test holds them to it), which follows:
 - SPARQL 1.1 Query Results CSV and TSV Formats §3 (CSV, CRLF lines, RFC 4180 quoting) and §4 (TSV).
 
 A result cut at the row cap says so in its body where the format has a place for it: the JSON
-``head`` gets a ``link`` array (JSON Format §3.1: URIs "to refer for further information") and the
-XML ``head`` a ``<link href>`` after its variables (XML Format §2.3.1), both naming
+``head`` gets a ``link`` array of IRIs (JSON Format §3, the head's optional member) and the XML
+``head`` a ``<link href>`` after its variables (XML Format §2, in its schema's order), both naming
 :func:`cap_note`, the query page's note on the cap and on paging. CSV and TSV have no head: the
 ``X-Policygraph-Truncated`` header is their only signal.
 """
@@ -297,7 +297,7 @@ def write_solutions(
     variables: list[str], rows: Iterable, name: str, links: tuple[str, ...] = ()
 ) -> bytes:
     """Rows of terms (None: unbound) in the result format ``name``, with ``links`` in the head
-    of the formats that have one (JSON Format §3.1, XML Format §2.3.1)."""
+    of the formats that have one (JSON Format §3, XML Format §2)."""
     return "".join(RESULT_FORMATS[name].writer(variables, rows, links)).encode("utf-8")
 
 
