@@ -238,6 +238,17 @@ def test_endpoint_cut_is_reported_and_its_note_kept(endpoint):
 
 
 @pytest.mark.server
+def test_endpoint_ask_and_construct(endpoint):
+    ask = query("--endpoint", endpoint, "ASK { ?s a <ontology#Claim> }", data=False)
+    assert (ask.returncode, ask.stdout) == (0, "true\n")
+    text = "CONSTRUCT WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o }"
+    done = query("--endpoint", endpoint, "--format", "turtle", text, data=False)
+    graph = Graph().parse(data=done.stdout, format="turtle")
+    base = endpoint.removesuffix("sparql")
+    assert (URIRef(f"{base}id/actor/china"), RDFS.label, Literal("中国", lang="zh-hans")) in graph
+
+
+@pytest.mark.server
 def test_endpoint_syntax_error_names_line_and_column(endpoint):
     done = query("--endpoint", endpoint, "SELECT ?s WHERE {\n ?s ?p \n}", data=False)
     assert done.returncode == 2
