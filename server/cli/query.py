@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -275,18 +276,10 @@ def cmd_query(args) -> int:
     except QueryError as error:
         print(f"policygraph query: {error}", file=sys.stderr)
         return error.status
-    if name == "table" and kind == "solutions":
-        variables, rows = parse_results_json(body)  # type: ignore[misc]
-        width = args.width or shutil.get_terminal_size((100, 24)).columns
-        prefixes = {k: str(v) for k, v in ontology.prefixes(base_iri(args)).items()}
-        sys.stdout.write(table(variables, rows, width, prefixes))
-    elif name == "table" and kind == "boolean":
-        sys.stdout.write("true\n" if json.loads(body)["boolean"] else "false\n")
-    else:
-        sys.stdout.buffer.write(body)
-        if kind == "boolean" and name in ("csv", "tsv"):
-            sys.stdout.write("\n")
-        sys.stdout.flush()
+    try:
+        write(args, name, kind, body)
+    except BrokenPipeError:  # the reader stopped early (| head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if truncated:
         unit = "triples" if kind == "triples" else "rows"
         print(
@@ -295,6 +288,23 @@ def cmd_query(args) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def write(args, name: str, kind: str, body: bytes) -> None:
+    """Print the answer: the table, ``true``/``false``, or the body as the format wrote it."""
+    if name == "table" and kind == "solutions":
+        variables, rows = parse_results_json(body)  # type: ignore[misc]
+        width = args.width or shutil.get_terminal_size((100, 24)).columns
+        prefixes = {k: str(v) for k, v in ontology.prefixes(base_iri(args)).items()}
+        sys.stdout.write(table(variables, rows, width, prefixes))
+    elif name == "table" and kind == "boolean":
+        sys.stdout.write("true\n" if json.loads(body)["boolean"] else "false\n")
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+        if kind == "boolean" and name in ("csv", "tsv"):
+            sys.stdout.buffer.write(b"\n")
+    sys.stdout.flush()
 
 
 def add_query_command(commands) -> argparse.ArgumentParser:
