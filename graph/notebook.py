@@ -78,6 +78,9 @@ _DECIMAL, _DOUBLE, _FLOAT = str(XSD.decimal), str(XSD.double), str(XSD.float)
 _BOOLEAN, _STRING = str(XSD.boolean), str(XSD.string)
 _DATE, _DATETIME = str(XSD.date), str(XSD.dateTime)
 _YEAR_MONTH, _YEAR = str(XSD.gYearMonth), str(XSD.gYear)
+#: The header a policygraph endpoint cuts a result with (the row cap); ``head.link`` then names
+#: its note on paging.
+TRUNCATED_HEADER = "x-policygraph-truncated"
 PANDAS_MISSING = (
     "pandas is not installed: install it (pip install pandas, or the extra: pip install "
     "'policygraph[pandas]') to get DataFrames, or use .rows() for plain Python rows"
@@ -190,9 +193,9 @@ class Publication:
             answer = parse_results_json(body)
             if isinstance(answer, bool):
                 return answer
-            cut = {k.lower(): v for k, v in headers.items()}.get("x-policygraph-truncated")
-            links = json.loads(body).get("head", {}).get("link")
-            if cut == "true" or links:
+            cut = {k.lower(): v for k, v in headers.items()}.get(TRUNCATED_HEADER)
+            if cut == "true":
+                links = json.loads(body).get("head", {}).get("link")
                 raise ResultCut(
                     f"{self.endpoint.query_url} cut the result at {len(answer[1])} rows (its "
                     "row cap): page through it with ORDER BY, LIMIT and OFFSET"

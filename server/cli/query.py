@@ -159,7 +159,6 @@ def run_remote(args, query: str, form: str, name: str) -> tuple[str, bytes, bool
             return "boolean", sparql_results.serialize_boolean(answer, name).body, False
         variables, rows = answer
         links = json.loads(body).get("head", {}).get("link") or []
-        cut = cut or bool(links)
         kept = tuple(link for link in links if isinstance(link, str))  # the endpoint's notes
         body = sparql_results.write_solutions(variables, rows, name, kept)
         return "solutions", body, cut
