@@ -12,12 +12,16 @@ process over tests/data/sparql, with a row cap of 5.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
 import requests
+from browser import CHROMEDRIVER, CHROMIUM, WebDriver
 from helpers import BROWSER, sparql_app
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
 
@@ -165,3 +169,30 @@ def test_the_query_page_notice_links_to_the_note_that_explains_paging(server):
     assert "OFFSET" in shown.text["row-cap"]
     whole = requests.post(server + "sparql", data={"query": UNDER, "format": "html"})
     assert "truncated" not in sections(whole.text).text
+
+
+VISIBLE = """
+const notice = document.getElementById("truncated");
+const box = notice.getBoundingClientRect(), style = getComputedStyle(notice);
+return box.width > 0 && box.height > 0 && style.visibility === "visible"
+    && style.display !== "none" && notice.textContent.includes("OFFSET");
+"""
+NOTE_IN_VIEW = """
+const top = document.getElementById("row-cap").getBoundingClientRect().top;
+return location.hash === "#row-cap" && top > -1 && top < innerHeight;  // in view (subpixels)
+"""
+
+
+@pytest.mark.browser
+def test_chromium_shows_the_notice_and_its_link_leads_to_the_note(server, tmp_path):
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        if not (os.path.exists(binary) or shutil.which(binary)):
+            pytest.skip(f"{binary} is not installed (Debian chromium, chromium-driver)")
+    driver = WebDriver(tmp_path / "profile")
+    try:
+        driver.get(f"{server}sparql?" + urlencode({"query": OVER, "format": "html"}))
+        assert driver.run(VISIBLE)
+        driver.click(driver.find("#truncated a"))
+        assert driver.wait_for(NOTE_IN_VIEW)
+    finally:
+        driver.quit()
