@@ -14,7 +14,8 @@ Violation); ``open(endpoint=URL)`` reads any SPARQL 1.1 endpoint instead (SPARQL
 answers as ``{base}sparql`` does (the default graph is the union of the data graphs, the
 ontology and shapes are named graphs, relative IRIs resolve against the base, so the example
 queries of ``server/queries/`` run as they are), but in this process, with no row cap and no
-deadline.
+deadline, and without the endpoint's refusals: a ``SERVICE`` clause reaches the network (a
+federated query, e.g. to Wikidata), as pyoxigraph does for its caller.
 An endpoint keeps its caps: a result it cut raises :class:`ResultCut`, never passes for whole.
 
 Values (:func:`python_value`) follow XML Schema 1.1 Part 2's value spaces where Python has the
