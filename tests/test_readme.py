@@ -510,7 +510,7 @@ def test_more_incoming_links_than_the_cap_lead_to_a_document_a_crawler_can_follo
 def named_paths() -> list[str]:
     """Every server path the README names, in backquotes or as a URL of the local server."""
     paths = {t for t in ticked(README) if t.startswith("/") and t not in NOT_SERVED | RELEASED}
-    paths |= set(re.findall(r"http://127\.0\.0\.1:8080(/[^\s`>)]*)", README))
+    paths |= set(re.findall(r"http://127\.0\.0\.1:8080(/[^\s`>)\"']*)", README))
     return sorted(paths)
 
 

@@ -236,7 +236,11 @@ def publication(endpoint) -> Publication:
     [
         ("tsv", '?s\t?o\n<http://localhost/id/event/x>\ttrue\n_:b10000\t"钓鱼岛"@zh-hans\n'),
         ("csv", "s,o\r\nhttp://localhost/id/event/x,true\r\n_:b10000,钓鱼岛\r\n"),
-        ("json", '{"head":{"vars":["s","o"]},"results":{"bindings":[{"s":{"type":"uri",'),
+        (  # cut: the head links to the note on the cap
+            "json",
+            '{"head":{"vars":["s","o"],"link":["http://localhost/sparql#row-cap"]},'
+            '"results":{"bindings":[{"s":{"type":"uri",',
+        ),
     ],
 )
 def test_answers_are_rewritten_in_standard_form_with_the_row_cap(endpoint, fmt, starts):

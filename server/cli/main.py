@@ -1,5 +1,5 @@
-"""The ``policygraph`` command: validate, dump, stats, anchor, load, reload, serve, release,
-export-site."""
+"""The ``policygraph`` command: validate, dump, stats, anchor, query, load, reload, serve,
+release, export-site."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from server.cli.dump import add_dump_command
 from server.cli.export_site import add_export_site_command
 from server.cli.load import add_load_command
 from server.cli.release import add_release_command
+from server.cli.query import add_query_command
 from server.cli.reload import add_reload_command
 from server.cli.serve import add_serve_command
 from server.cli.stats import add_stats_command
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_dump_command(commands)
     add_stats_command(commands)
     add_anchor_command(commands)
+    add_query_command(commands)
     add_load_command(commands)
     add_reload_command(commands)
     add_serve_command(commands)

@@ -147,7 +147,9 @@ def execute(store: Store, job: Job, timeout: float | None = None) -> Answer:
     partial = bool(getattr(result, "partial", False))
     try:
         if isinstance(result, SOLUTIONS):
-            out = sparql_results.serialize_solutions(result, job.result_format, job.row_cap)
+            out = sparql_results.serialize_solutions(
+                result, job.result_format, job.row_cap, sparql_results.cap_note(job.base)
+            )
             answer = Answer(
                 "solutions", out.body, out.count, out.truncated or partial, out.variables
             )

@@ -112,10 +112,38 @@ MESSAGES: dict[str, dict[str, str]] = {
     "triple": {"en": "1 triple", "zh-Hans": "1 个三元组", "zh-Hant": "1 個三元組"},
     "elapsed": {"en": "in {ms} ms", "zh-Hans": "用时 {ms} 毫秒", "zh-Hant": "耗時 {ms} 毫秒"},
     "truncated": {
-        "en": "The result was cut at {n} (the limit of this endpoint); add a LIMIT or narrow the "
-        "query to see everything.",
-        "zh-Hans": "结果在 {n} 处被截断（本端点的上限）；请加上 LIMIT 或缩小查询范围以查看全部。",
-        "zh-Hant": "結果在 {n} 處被截斷（本端點的上限）；請加上 LIMIT 或縮小查詢範圍以查看全部。",
+        "en": "The result was cut at {n} (the limit of this endpoint): page through it with "
+        "ORDER BY, LIMIT and OFFSET, or narrow the query.",
+        "zh-Hans": "结果在 {n} 处被截断（本端点的上限）：请用 ORDER BY、LIMIT 和 OFFSET 分页读取，"
+        "或缩小查询范围。",
+        "zh-Hant": "結果在 {n} 處被截斷（本端點的上限）：請用 ORDER BY、LIMIT 與 OFFSET 分頁讀取，"
+        "或縮小查詢範圍。",
+    },
+    "row-cap-how": {"en": "How to page", "zh-Hans": "如何分页", "zh-Hant": "如何分頁"},
+    "row-cap": {
+        "en": "Results cut at the limit, and how to page",
+        "zh-Hans": "结果的上限与分页",
+        "zh-Hant": "結果的上限與分頁",
+    },
+    "row-cap-text": {
+        "en": "A SELECT answers at most {rows} rows, a CONSTRUCT or DESCRIBE at most {triples} "
+        "triples. A longer result is cut, and says so: the header X-Policygraph-Truncated: true, "
+        'a "link" to this note in the head of SPARQL JSON results, a <link> in the head of '
+        "SPARQL XML results, and a notice on this page. To read all of it, fix an order and "
+        "read it page by page: ORDER BY (every page must see the same order) with LIMIT {rows} "
+        "OFFSET 0, then OFFSET {rows}, OFFSET 2×{rows} and so on, until a page holds fewer than "
+        "{rows} rows.",
+        "zh-Hans": "SELECT 最多返回 {rows} 行，CONSTRUCT 或 DESCRIBE 最多返回 {triples} 个三元组。"
+        "更长的结果会被截断，并会注明：响应头 X-Policygraph-Truncated: true，"
+        'SPARQL JSON 结果的 head 中有指向本说明的 "link"，SPARQL XML 结果的 head 中有 <link>，'
+        "本页也会显示提示。"
+        "要读取全部结果，请固定顺序逐页读取：ORDER BY（每页须按同一顺序）加 LIMIT {rows} OFFSET 0，"
+        "然后 OFFSET {rows}、OFFSET 2×{rows}，依此类推，直到某页少于 {rows} 行。",
+        "zh-Hant": "SELECT 最多回傳 {rows} 列，CONSTRUCT 或 DESCRIBE 最多回傳 {triples} 個三元組。"
+        "更長的結果會被截斷，並會註明：回應標頭 X-Policygraph-Truncated: true，SPARQL JSON 結果的 "
+        'head 中有指向本說明的 "link"，SPARQL XML 結果的 head 中有 <link>，本頁也會顯示提示。'
+        "要讀取全部結果，請固定順序逐頁讀取：ORDER BY（每頁須按同一順序）加 LIMIT {rows} OFFSET 0，"
+        "然後 OFFSET {rows}、OFFSET 2×{rows}，依此類推，直到某頁少於 {rows} 列。",
     },
     "permalink": {
         "en": "Link to these results",

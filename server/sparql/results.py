@@ -8,6 +8,12 @@ write for the same solutions (a test holds them to it), which follows:
 - SPARQL 1.1 Query Results JSON Format (W3C Rec. 2013) §3,
 - SPARQL Query Results XML Format (Second Edition) §2,
 - SPARQL 1.1 Query Results CSV and TSV Formats §3 (CSV, CRLF lines, RFC 4180 quoting) and §4 (TSV).
+
+A result cut at the row cap says so in its body where the format has a place for it: the JSON
+``head`` gets a ``link`` array of IRIs (JSON Format §3, the head's optional member) and the XML
+``head`` a ``<link href>`` after its variables (XML Format §2, in its schema's order), both naming
+:func:`cap_note`, the query page's note on the cap and on paging. CSV and TSV have no head: the
+``X-Policygraph-Truncated`` header is their only signal.
 """
 
 from __future__ import annotations
@@ -30,6 +36,13 @@ RDF_LANG_STRING = str(RDF.langString)
 #: RDF 1.2's directional language-tagged string (not a term of rdflib's RDF namespace yet).
 RDF_DIR_LANG_STRING = f"{RDF}dirLangString"
 PLAIN = {XSD_STRING, RDF_LANG_STRING, RDF_DIR_LANG_STRING}
+#: Where, under the deployment base, the note on the row cap and on paging is (the query page).
+CAP_NOTE = "sparql#row-cap"
+
+
+def cap_note(base: str) -> str:
+    """The IRI of the note a capped result links to (:data:`CAP_NOTE` under ``base``)."""
+    return base + CAP_NOTE
 
 
 @dataclass(frozen=True)
@@ -38,7 +51,8 @@ class ResultFormat:
 
     name: str
     media_type: str
-    writer: Callable[[list[str], Iterable], Iterator[str]]
+    #: (variables, rows, links) → the body in pieces; ``links``: IRIs for the head, if it has one
+    writer: Callable[[list[str], Iterable, tuple[str, ...]], Iterator[str]]
     boolean: Callable[[bool], str]
     suffix: str
 
@@ -74,8 +88,11 @@ def _json_term(term) -> str:
 _json_string: Callable[[str], str] = encode_basestring
 
 
-def _json_rows(variables: list[str], rows: Iterable) -> Iterator[str]:
-    yield '{"head":{"vars":[' + ",".join(_json_string(v) for v in variables) + "]},"
+def _json_rows(variables: list[str], rows: Iterable, links: tuple[str, ...] = ()) -> Iterator[str]:
+    head = '{"head":{"vars":[' + ",".join(_json_string(v) for v in variables) + "]"
+    if links:
+        head += ',"link":[' + ",".join(_json_string(link) for link in links) + "]"
+    yield head + "},"
     yield '"results":{"bindings":['
     names = [_json_string(v) + ":" for v in variables]
     first = True
@@ -131,10 +148,14 @@ def _xml_term(term) -> str:
     )
 
 
-def _xml_rows(variables: list[str], rows: Iterable) -> Iterator[str]:
+def _xml_rows(variables: list[str], rows: Iterable, links: tuple[str, ...] = ()) -> Iterator[str]:
     yield '<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
     names = [_xml(v) for v in variables]
-    yield "".join(f'<variable name="{name}"/>' for name in names) + "</head><results>"
+    yield (
+        "".join(f'<variable name="{name}"/>' for name in names)
+        + "".join(f'<link href="{_xml(link)}"/>' for link in links)
+        + "</head><results>"
+    )
     for row in rows:
         yield (
             "<result>"
@@ -176,7 +197,7 @@ def _csv_term(term) -> str:
     return _csv_field(_tsv_term(term))
 
 
-def _csv_rows(variables: list[str], rows: Iterable) -> Iterator[str]:
+def _csv_rows(variables: list[str], rows: Iterable, links: tuple[str, ...] = ()) -> Iterator[str]:
     yield ",".join(_csv_field(v) for v in variables) + "\r\n"
     for row in rows:
         yield ",".join(_csv_term(term) for term in row) + "\r\n"
@@ -225,7 +246,7 @@ def _tsv_term(term) -> str:
     )
 
 
-def _tsv_rows(variables: list[str], rows: Iterable) -> Iterator[str]:
+def _tsv_rows(variables: list[str], rows: Iterable, links: tuple[str, ...] = ()) -> Iterator[str]:
     yield "\t".join("?" + v for v in variables) + "\n"
     for row in rows:
         yield "\t".join(_tsv_term(term) for term in row) + "\n"
@@ -259,16 +280,25 @@ class Serialized:
 
 
 def serialize_solutions(
-    solutions: ox.QuerySolutions | Solutions, name: str, cap: int
+    solutions: ox.QuerySolutions | Solutions, name: str, cap: int, note: str | None = None
 ) -> Serialized:
-    """Write at most ``cap`` solutions; ``truncated`` is true when there were more."""
+    """Write at most ``cap`` solutions; ``truncated`` is true when there were more, and then a
+    JSON or XML head links to ``note`` (the IRI of :func:`cap_note`), if given."""
     variables = [variable.value for variable in solutions.variables]
     width = range(len(variables))
     rows = [tuple(solution[i] for i in width) for solution in islice(solutions, cap + 1)]
     truncated = len(rows) > cap
     del rows[cap:]
-    body = "".join(RESULT_FORMATS[name].writer(variables, rows)).encode("utf-8")
+    body = write_solutions(variables, rows, name, (note,) if truncated and note else ())
     return Serialized(body, len(rows), truncated, variables)
+
+
+def write_solutions(
+    variables: list[str], rows: Iterable, name: str, links: tuple[str, ...] = ()
+) -> bytes:
+    """Rows of terms (None: unbound) in the result format ``name``, with ``links`` in the head
+    of the formats that have one (JSON Format §3, XML Format §2)."""
+    return "".join(RESULT_FORMATS[name].writer(variables, rows, links)).encode("utf-8")
 
 
 def serialize_boolean(value: bool, name: str) -> Serialized:
