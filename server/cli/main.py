@@ -13,8 +13,8 @@ from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
 from server.cli.export_site import add_export_site_command
 from server.cli.load import add_load_command
-from server.cli.release import add_release_command
 from server.cli.query import add_query_command
+from server.cli.release import add_release_command
 from server.cli.reload import add_reload_command
 from server.cli.serve import add_serve_command
 from server.cli.stats import add_stats_command

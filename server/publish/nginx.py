@@ -103,7 +103,7 @@ def config(
     """The configuration text; ``root`` is the exported folder's ``files`` as nginx will see it."""
     offers = {position: sum(1 for p in site.offer_of.values() if p == position)
               for position in range(len(site.offers))}  # fmt: skip
-    common = max(offers, key=offers.get) if offers else 0
+    common = max(offers, key=offers.__getitem__) if offers else 0
     template = link_template(site, common) or ""
     loaded = formatdate(site.loaded_at, usegmt=True)
     out = [

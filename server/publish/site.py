@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from flask import current_app
 from werkzeug.datastructures import LanguageAccept
@@ -208,7 +209,8 @@ def export(pub: Publication, folder: Path, jobs: int = 1) -> Site:
     site = Site(pub.base, loaded_at=pub.loaded_at.timestamp())
     keys = list(exported_keys(pub))
     if jobs > 1 and len(keys) > jobs:
-        _FORKED.update(app=current_app._get_current_object(), pub=pub, folder=folder, keys=keys)
+        app = cast(Any, current_app)._get_current_object()  # the app itself, not its proxy
+        _FORKED.update(app=app, pub=pub, folder=folder, keys=keys)
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 shares = pool.map(_export_share, [(n, jobs) for n in range(jobs)])
@@ -252,7 +254,7 @@ def _export_share(share: tuple[int, int]) -> list:
 def _export_keys(pub: Publication, keys: list[str], folder: Path, mtime: float) -> list:
     """(key, formats or None if left out, files, Link value, thing path or None) of each key,
     its representations written."""
-    records = []
+    records: list[tuple[str, tuple[str, ...] | None, list[File], str, str | None]] = []
     for key in keys:
         formats = tuple(pub.documents.formats(key) or ())
         if not formats or _names_blank_nodes(pub, key, formats):
