@@ -43,10 +43,11 @@ class Column:
     """One column: its name, and what describes it.
 
     ``path``/``klass``: the property (an IRI) the values are, on things of the class ``klass``
-    (a vocabulary term or IRI) — the datapackage reads the shapes for them. ``value``: ``iri``,
-    ``concept`` (local name, prefix ``prefix``), ``text`` or ``qid``. ``language``: a label
-    column's language. ``note``: the description of a column no property describes (added to
-    the shapes' otherwise). ``references``: (table, column) a foreign key points to.
+    (a vocabulary term or IRI) — the datapackage reads the shapes for them. ``value``:
+    ``iri``, ``concept`` (local name, prefix ``prefix``), ``text``, ``boolean`` or ``qid``.
+    ``language``: a label column's language. ``note``: the description of a column no property
+    describes (added to the shapes' otherwise). ``references``: (table, column) a foreign key
+    points to.
     """
 
     name: str
@@ -75,6 +76,7 @@ class Table:
 
 
 IRI_NOTE = "The IRI of the {0}, which dereferences to its description."
+LABEL_NOTE = "The preferred label (skos:prefLabel) in {0}."
 GRAPH_NOTE = (
     "The named graph the thing is typed in: the source's own graph (what the source says) or "
     "its curator graph, ending in --curator (context a curator added, cited)."
@@ -83,7 +85,8 @@ GRAPH_NOTE = (
 
 def _labels(klass: str) -> tuple[Column, ...]:
     return tuple(
-        Column(f"label_{suffix}", SKOS_PREF, klass, language=tag) for suffix, tag in LABELS
+        Column(f"label_{suffix}", SKOS_PREF, klass, language=tag, note=LABEL_NOTE.format(tag))
+        for suffix, tag in LABELS
     )
 
 
@@ -97,14 +100,14 @@ def _time(klass: str, exact: str, words: str) -> tuple[Column, ...]:
 
 
 def _iri(thing: str) -> Column:
-    return Column("iri", note=IRI_NOTE.format(thing))
+    return Column("iri", value="iri", note=IRI_NOTE.format(thing))
 
 
 def _ref(name: str, path: str, klass: str, table: str, note: str = "") -> Column:
     return Column(name, path, klass, value="iri", note=note, references=(table, "iri"))
 
 
-GRAPH = Column("graph", note=GRAPH_NOTE)
+GRAPH = Column("graph", value="iri", note=GRAPH_NOTE)
 
 
 def columns(base: str) -> dict[str, tuple[tuple[Column, ...], tuple[str, ...], str]]:
@@ -120,8 +123,18 @@ def columns(base: str) -> dict[str, tuple[tuple[Column, ...], tuple[str, ...], s
                 _iri("actor"),
                 *_labels(actor),
                 Column("type", f"{RDF}type", actor, value="concept", prefix=str(SCHEMA)),
-                Column("group", note="true for an unnamed group of people (pg:ActorGroup)."),
-                Column("wikidata", OWL_SAME_AS, actor, value="qid"),
+                Column(
+                    "group",
+                    value="boolean",
+                    note="true for an unnamed group of people (pg:ActorGroup).",
+                ),
+                Column(
+                    "wikidata",
+                    OWL_SAME_AS,
+                    actor,
+                    value="qid",
+                    note="The Wikidata QID of the actor's identity link (owl:sameAs), if any.",
+                ),
                 GRAPH,
             ),
             ("iri",),
@@ -145,7 +158,7 @@ def columns(base: str) -> dict[str, tuple[tuple[Column, ...], tuple[str, ...], s
         ),
         "claimants": (
             (
-                _ref("claim", "", claim, "claims", "The claim (an IRI)."),
+                _ref("claim", "", claim, "claims", "The claim."),
                 _ref("actor", pg(terms.claimant), claim, "actors"),
             ),
             ("claim", "actor"),
@@ -153,12 +166,13 @@ def columns(base: str) -> dict[str, tuple[tuple[Column, ...], tuple[str, ...], s
         ),
         "propositions": (
             (
-                Column("iri", note=IRI_NOTE.format("proposition (an rdf:Statement)")),
+                Column("iri", value="iri", note=IRI_NOTE.format("proposition (an rdf:Statement)")),
                 Column("subject", f"{RDF}subject", f"{RDF}Statement", value="iri"),
                 Column("predicate", f"{RDF}predicate", f"{RDF}Statement", value="iri"),
                 Column("object", f"{RDF}object", f"{RDF}Statement"),
                 Column(
                     "object_is_iri",
+                    value="boolean",
                     note="true when the object is a thing (an IRI), false for a phrase.",
                 ),
                 concept("modality", terms.modality, f"{RDF}Statement", "modality-"),
@@ -183,7 +197,7 @@ def columns(base: str) -> dict[str, tuple[tuple[Column, ...], tuple[str, ...], s
         ),
         "participants": (
             (
-                _ref("event", "", event, "events", "The event (an IRI)."),
+                _ref("event", "", event, "events", "The event."),
                 _ref("actor", pg(terms.participant), terms.Participation, "actors"),
                 concept("role", terms.role, terms.Participation, "role-"),
             ),
@@ -214,7 +228,7 @@ def columns(base: str) -> dict[str, tuple[tuple[Column, ...], tuple[str, ...], s
         ),
         "dispute_parties": (
             (
-                _ref("dispute", "", terms.Dispute, "disputes", "The dispute (an IRI)."),
+                _ref("dispute", "", terms.Dispute, "disputes", "The dispute."),
                 _ref("actor", pg(terms.party), terms.Dispute, "actors"),
             ),
             ("dispute", "actor"),
@@ -222,7 +236,7 @@ def columns(base: str) -> dict[str, tuple[tuple[Column, ...], tuple[str, ...], s
         ),
         "about": (
             (
-                Column("subject", note="The claim, event or relation (an IRI)."),
+                Column("subject", value="iri", note="The claim, event or relation."),
                 Column("about", pg(terms.about), claim, value="iri"),
             ),
             ("subject", "about"),
@@ -230,8 +244,16 @@ def columns(base: str) -> dict[str, tuple[tuple[Column, ...], tuple[str, ...], s
         ),
         "anchors": (
             (
-                Column("iri", note=IRI_NOTE.format("evidence anchor (an oa:SpecificResource)")),
-                Column("thing", note="The claim, event, relation or dispute it is evidence of."),
+                Column(
+                    "iri",
+                    value="iri",
+                    note=IRI_NOTE.format("evidence anchor (an oa:SpecificResource)"),
+                ),
+                Column(
+                    "thing",
+                    value="iri",
+                    note="The claim, event, relation or dispute it is evidence of.",
+                ),
                 Column("source", str(OA.hasSource), str(OA.SpecificResource), value="iri"),
                 Column("quote", str(OA.exact), str(OA.TextQuoteSelector)),
                 Column("prefix", str(OA.prefix), str(OA.TextQuoteSelector)),
