@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.research import reading
 from graph.research.reading import Anchor, Reader, iris, labels, local, one
 from graph.store import Store
 from ontology import SCHEMA, SEM, terms
@@ -299,4 +298,4 @@ def _iri(props: dict, predicate: str) -> str | None:
     return found[0] if found else None
 
 
-__all__ = ["Actor", "Anchor", "Edge", "Network", "network", "reading"]
+__all__ = ["Actor", "Anchor", "Edge", "Network", "network"]

@@ -392,8 +392,9 @@ def _anchors(reader: Reader, cols, typed_in):
         f"SELECT DISTINCT ?anchor ?thing ?source ?exact ?prefix ?suffix ?start ?end WHERE {{ "
         f"?thing <{reader.pg(terms.evidence)}> ?anchor . ?anchor <{OA.hasSource}> ?source ; "
         f"<{OA.hasSelector}> ?quote, ?position . ?quote <{OA.exact}> ?exact . "
-        f"OPTIONAL {{ ?quote <{OA.prefix}> ?prefix }} OPTIONAL {{ ?quote <{OA.suffix}> ?suffix }} "
-        f"?position <{OA.start}> ?start ; <{OA.end}> ?end }}"
+        f"?position <{OA.start}> ?start ; <{OA.end}> ?end . "
+        f"OPTIONAL {{ ?quote <{OA.prefix}> ?prefix }} "
+        f"OPTIONAL {{ ?quote <{OA.suffix}> ?suffix }} }}"
     )
     for row in rows:
         yield tuple("" if term is None else term.value for term in row)
