@@ -255,9 +255,8 @@ def _actors_of(propositions: list[str], statements: dict, known: set) -> list[tu
 def _event_edges(reader: Reader, known: set, anchors: dict, disputes: set) -> list[Edge]:
     pg = reader.pg
     events = reader.properties(pg(terms.Event), _event_predicates(reader))
-    participations = reader.nodes(
-        [p for props in events.values() for p in iris(props, pg(terms.hasParticipation))],
-        (pg(terms.participant), pg(terms.role)),
+    participations = reader.linked(
+        pg(terms.hasParticipation), (pg(terms.participant), pg(terms.role))
     )
     acting = {pg(r) for r in ACTING}
     acted_on = {pg(r) for r in ACTED_ON}

@@ -368,10 +368,7 @@ def _pairs(klass: str, path: str):
 def _participants(reader: Reader, cols, typed_in):
     pg = reader.pg
     events = reader.properties(pg(terms.Event), [pg(terms.hasParticipation)])
-    parts = reader.nodes(
-        [p for props in events.values() for p in iris(props, pg(terms.hasParticipation))],
-        [pg(terms.participant), pg(terms.role)],
-    )
+    parts = reader.linked(pg(terms.hasParticipation), [pg(terms.participant), pg(terms.role)])
     role = next(c for c in cols if c.name == "role")
     for iri, props in events.items():
         for p in iris(props, pg(terms.hasParticipation)):
