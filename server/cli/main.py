@@ -1,5 +1,5 @@
-"""The ``policygraph`` command: validate, dump, stats, anchor, query, load, reload, serve,
-release, export-site."""
+"""The ``policygraph`` command: validate, dump, export, stats, anchor, query, load, reload,
+serve, release, export-site."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from server import logs
 from server.cli.anchor import add_anchor_command
 from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
+from server.cli.export import add_export_command
 from server.cli.export_site import add_export_site_command
 from server.cli.load import add_load_command
 from server.cli.query import add_query_command
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_validate_command(commands)
     add_dump_command(commands)
+    add_export_command(commands)
     add_stats_command(commands)
     add_anchor_command(commands)
     add_query_command(commands)
