@@ -1,0 +1,1 @@
+"""Research models computed from the dataset, independent of HTTP."""
