@@ -16,6 +16,9 @@ from server.render.jsonld import context_document
 from server.render.languages import LANGUAGES
 from server.settings import CONFIG_KEY, Settings
 from server.views import http, meta, pages, resources, sparql
+from server.views import network as network_page
+from server.views import stances as stances_page
+from server.views import timeline as timeline_page
 from server.views.fastpath import FastPath
 
 
@@ -38,6 +41,9 @@ def create_app(
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(timeline_page.blueprint)
+    app.register_blueprint(network_page.blueprint)
+    app.register_blueprint(stances_page.blueprint)
 
     pub = build(resolved) if publication is None else publication
     app.extensions[EXTENSION] = pub

@@ -140,7 +140,9 @@ class Stances:
                 continue
             targets = []  # (column, proposition modality)
             if kind == DISPUTE:
-                targets = [(d, None) for d in item.disputes]
+                stated = self.propositions.get(item.iri, [])
+                modality = stated[0][1] if stated else None
+                targets = [(d, modality) for d in item.disputes]
             else:
                 for node, modality, spo in self.propositions.get(item.iri, []):
                     found = statements.get(spo)
