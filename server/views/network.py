@@ -133,6 +133,8 @@ def build(lang: str) -> dict:
     base = found.pub.base
     linker = Linker(found.pub, lang)
     values = facet_values(found.network, base)
+    values["actor"] |= found.things("actor")
+    values["dispute"] |= found.things("dispute")
     vocab = {name: research.Vocabulary(values[name]) for name in FACETS}
     filters = research.chosen(vocab)
     edges = [e for e in found.network.edges if keep(e, filters, base)]

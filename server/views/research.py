@@ -43,6 +43,12 @@ class Models:
     timeline: timeline_model.Timeline
     stances: stances_model.Stances
     network: network_model.Network
+    kinds: dict[str, str]  # IRI → actor, dispute or event: what a filter may name
+
+    def things(self, kind: str) -> set[str]:
+        """Every thing of ``kind``, so that a filter naming one absent from a page shows an
+        empty page (the resource pages link to every actor's and dispute's), not an error."""
+        return {iri for iri, found in self.kinds.items() if found == kind}
 
 
 def models() -> Models:
@@ -59,6 +65,7 @@ def models() -> Models:
                     timeline,
                     stances_model.read(pub.store, pub.base, timeline),
                     network_model.network(pub.store, pub.base),
+                    timeline_model.kinds_of(pub.store, pub.base),
                 )
                 current_app.extensions[EXTENSION] = found
     return found

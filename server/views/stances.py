@@ -35,8 +35,8 @@ def vocabularies(found: research.Models) -> dict[str, research.Vocabulary]:
     facets = found.timeline.filter(kind=["claim"]).facets()
     claimants = {a for i in found.timeline.items for a in i.claimants}
     return {
-        "actor": research.Vocabulary(claimants),
-        "dispute": research.Vocabulary(facets["dispute"]),
+        "actor": research.Vocabulary(claimants | found.things("actor")),
+        "dispute": research.Vocabulary(set(facets["dispute"]) | found.things("dispute")),
         "stance": research.Vocabulary(facets["stance"]),
         "modality": research.Vocabulary(facets["modality"]),
     }

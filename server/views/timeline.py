@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from flask import Blueprint, render_template
 from werkzeug.wrappers import Response
 
-from graph.research.timeline import CLAIM, FACETS, KINDS, Item, Timeline, When
+from graph.research.timeline import CLAIM, FACETS, KINDS, Item, When
 from server.render.html import Linker
 from server.views import research
 from server.views.http import current_language
@@ -28,8 +28,10 @@ CLOCKS = ("said", "about")
 PAGE_CAP = 1000
 
 
-def vocabularies(timeline: Timeline) -> dict[str, research.Vocabulary]:
-    facets = timeline.facets()
+def vocabularies(found: research.Models) -> dict[str, research.Vocabulary]:
+    facets = found.timeline.facets()
+    facets["actor"] = sorted(set(facets["actor"]) | found.things("actor"))
+    facets["dispute"] = sorted(set(facets["dispute"]) | found.things("dispute"))
     return {name: research.Vocabulary(facets[name]) for name in FACETS}
 
 
@@ -100,7 +102,7 @@ def build(lang: str) -> dict:
     """The page's data: the filtered items in the chosen clock's order, the facets' values."""
     found = research.models()
     linker = Linker(found.pub, lang)
-    vocab = vocabularies(found.timeline)
+    vocab = vocabularies(found)
     filters = research.chosen(vocab)
     clock = research.one_of("clock", CLOCKS)
     shown = found.timeline.filter(**filters)
