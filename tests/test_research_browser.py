@@ -139,6 +139,21 @@ def test_timeline_fragment_selects_the_item_a_resource_page_links_to(live_server
     assert chromium.run("return window.policygraphTimeline.getSelection()") == [
         "event-syria-resolution-vetoes"
     ]
+    assert chromium.run(
+        "return document.getElementById('event-syria-resolution-vetoes')"
+        ".classList.contains('selected')"
+    )
+    # the zoom buttons: the last months, then the whole span again
+    buttons = "#timeline-zoom button"
+    span = (
+        "const w = window.policygraphTimeline.getWindow();"
+        "return [w.start.getTime(), w.end.getTime()];"
+    )
+    chromium.click(chromium.find(f"{buttons}:last-of-type"))
+    recent = chromium.run(span)
+    chromium.click(chromium.find(f"{buttons}:first-of-type"))
+    whole = chromium.run(span)
+    assert whole[0] < recent[0] and recent[1] - recent[0] < (whole[1] - whole[0]) / 4
     clean(chromium, base)
 
 

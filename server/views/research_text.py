@@ -80,6 +80,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "legend-bounds": _m("between bounds", "时间范围", "時間範圍"),
     "legend-inferred": _m("inferred", "推断", "推斷"),
     "legend-open": _m("no earliest time given", "未给出最早时间", "未給出最早時間"),
+    "zoom-all": _m("Whole span", "全部时段", "全部時段"),
+    "zoom-recent": _m("Last months", "最近几个月", "最近幾個月"),
     "group-event": _m("Events", "事件", "事件"),
     "group-claim": _m("Claims", "主张", "主張"),
     # stance matrix

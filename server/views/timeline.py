@@ -159,7 +159,12 @@ def timeline(suffix: str | None = None) -> Response:
             if i["display"]
         ],
         "span": data["span"],
-        "text": {"event": text["group-event"], "claim": text["group-claim"]},
+        "text": {
+            "event": text["group-event"],
+            "claim": text["group-claim"],
+            "all": text["zoom-all"],
+            "recent": text["zoom-recent"],
+        },
     }
     page = render_template(
         "timeline.html",

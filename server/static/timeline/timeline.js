@@ -34,19 +34,37 @@
   holder.hidden = false;
   var first = new Date(data.span.start);
   var last = new Date(data.span.end);
+  var whole = [new Date(first.getFullYear() - 1, 0, 1), new Date(last.getFullYear(), last.getMonth() + 2, 1)];
   var chart = new vis.Timeline(holder, new vis.DataSet(items), new vis.DataSet(groups), {
     stack: true,
     orientation: "top",
     margin: { item: { horizontal: 4, vertical: 3 } },
     zoomKey: "ctrlKey",
-    start: new Date(first.getFullYear() - 1, 0, 1),
-    end: new Date(last.getFullYear(), last.getMonth() + 2, 1),
+    start: whole[0],
+    end: whole[1],
     format: {
       minorLabels: { day: "D", weekday: "D", week: "w", month: "M", year: "YYYY" },
       majorLabels: { day: "YYYY-MM", weekday: "YYYY-MM", week: "YYYY-MM", month: "YYYY", year: "" }
     },
     tooltip: { followMouse: true }
   });
+  // Zoom buttons: the whole span (the first view), or the last months, where most items are.
+  var zoom = document.getElementById("timeline-zoom");
+  if (zoom) {
+    [["all", whole[0], whole[1]],
+     ["recent", new Date(last.getFullYear(), last.getMonth() - 3, 1),
+      new Date(last.getFullYear(), last.getMonth() + 1, 15)]].forEach(function (choice) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = data.text[choice[0]];
+      button.addEventListener("click", function () {
+        chart.setWindow(choice[1], choice[2], { animation: false });
+      });
+      zoom.appendChild(button);
+      zoom.appendChild(document.createTextNode(" "));
+    });
+    zoom.hidden = false;
+  }
   chart.on("click", function (properties) {
     if (properties.item !== null && byId[properties.item]) {
       window.location.href = byId[properties.item].page;
