@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 import pandas
 import pytest
-from helpers import BASE, BROWSER
+from helpers import BASE, BROWSER, USE_TINY
 
 from graph.research.stances import DISPUTE
 from server.render.languages import LANGUAGES
@@ -22,6 +22,11 @@ from server.views.research import EXTENSION
 
 PAGES = ("timeline", "network", "stances")
 TITLES = {page: {lang: research_text.texts(lang)[page] for lang in LANGUAGES} for page in PAGES}
+
+pytestmark = pytest.mark.skipif(
+    USE_TINY,
+    reason="names the curated essay's actors, claims and events (tests/data/tiny has one claim)",
+)
 
 
 class Page(HTMLParser):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
@@ -191,13 +191,17 @@ def _values(item: Item, attribute: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Events and claims in time order (by the start of their placement, then its end)."""
+    """Events and claims in time order (by the start of their placement, then its end); those
+    the data does not place at all come last, so that a listing still shows them."""
 
     items: tuple[Item, ...]
-    unplaced: tuple[str, ...] = field(default=())  # things with no placement at all
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def unplaced(self) -> list[Item]:
+        """The items with no placement at all (the curated data has none: issue 17 §4)."""
+        return [item for item in self.items if not item.when.placed]
 
     def filter(self, **wanted: Iterable[str]) -> Timeline:
         """The items matching every facet given (:data:`FACETS`; values of one facet are
@@ -314,9 +318,7 @@ def read(store: Store, base: str) -> Timeline:
     items = []
     for iri, values in props.items():
         items.append(_item(iri, kinds[iri], values, linked.get(iri, []), typed, whens))
-    placed = tuple(sorted((i for i in items if i.when.placed), key=Item.sort_key))
-    unplaced = tuple(sorted(i.iri for i in items if not i.when.placed))
-    return Timeline(placed, unplaced)
+    return Timeline(tuple(sorted(items, key=Item.sort_key)))
 
 
 def _iris(values: dict[str, list], name: str) -> tuple[str, ...]:

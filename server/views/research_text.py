@@ -65,6 +65,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{n} 项主张未涉及任何事件，因此在此时间依据下无法定位，列于表末。",
         "{n} 項主張未涉及任何事件，因此在此時間依據下無法定位，列於表末。",
     ),
+    "unplaced": _m(
+        "{n} items have no place in time in the data; they are listed last.",
+        "{n} 项在数据中没有时间定位，列于表末。",
+        "{n} 項在資料中沒有時間定位，列於表末。",
+    ),
     "col-from": _m("From", "起", "起"),
     "col-to": _m("To", "止", "止"),
     "col-given": _m("As given", "原始时间", "原始時間"),
