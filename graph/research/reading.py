@@ -50,7 +50,12 @@ def data_graphs(store: Store, base: str) -> list[ox.NamedNode]:
 
 @dataclass(frozen=True)
 class Reader:
-    """Queries over one store's data graphs (with the ontology), for one base."""
+    """Queries over one store's data graphs, for one base.
+
+    A query reads the store's default graph: the union of the data graphs where the store keeps
+    one (``default_graph == "data"``), else every graph's triples together, the vocabulary's
+    too, which types no data (naming thousands of data graphs instead costs an evaluation each).
+    Subclasses are looked up in the ontology graph alone."""
 
     store: Store
     base: str
@@ -58,30 +63,43 @@ class Reader:
 
     @classmethod
     def of(cls, store: Store, base: str) -> Reader:
-        ontology_graph = ox.NamedNode(str(graph.graph_name(base, graph.ONTOLOGY_GRAPH)))
-        return cls(store, base, (*data_graphs(store, base), ontology_graph))
+        return cls(store, base, tuple(data_graphs(store, base)))
+
+    @property
+    def ontology_graph(self) -> ox.NamedNode:
+        return ox.NamedNode(str(graph.graph_name(self.base, graph.ONTOLOGY_GRAPH)))
 
     def pg(self, term: str) -> str:
         """The IRI of a vocabulary term (:mod:`ontology.terms`)."""
         return terms.iri(self.base, term)
 
     def rows(self, query: str) -> list[tuple]:
-        """The solutions of a SELECT over the data graphs and the ontology, merged."""
-        return self.store.rows(query, default_graph=list(self.graphs))
+        """The solutions of a SELECT over the union of the data graphs."""
+        return self.store.rows(query, use_default_graph_as_union=self.store.default_graph == "all")
+
+    def classes(self, klass: str) -> list[str]:
+        """``klass`` and its subclasses in the ontology (RDF Schema §3.4), sorted."""
+        rows = self.store.rows(
+            f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS_SUBCLASS}>+ <{klass}> }}",
+            default_graph=[self.ontology_graph],
+        )
+        return sorted({klass, *(row[0].value for row in rows)})
+
+    def _typed(self, klass: str) -> str:
+        values = " ".join(f"<{c}>" for c in self.classes(klass))
+        return f"VALUES ?class {{ {values} }} ?s a ?class . FILTER isIRI(?s)"
 
     def instances(self, klass: str) -> list[str]:
         """The IRIs of the instances of ``klass`` (an IRI) or of its subclasses, sorted."""
-        rows = self.rows(
-            f"SELECT DISTINCT ?s WHERE {{ ?s a/<{RDFS_SUBCLASS}>* <{klass}> . FILTER isIRI(?s) }}"
-        )
+        rows = self.rows(f"SELECT DISTINCT ?s WHERE {{ {self._typed(klass)} }}")
         return sorted(row[0].value for row in rows)
 
     def properties(self, klass: str, predicates: Iterable[str]) -> Properties:
         """For each instance of ``klass`` (or a subclass), the values of ``predicates``."""
         values = " ".join(f"<{p}>" for p in predicates)
         rows = self.rows(
-            f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s a/<{RDFS_SUBCLASS}>* <{klass}> . "
-            f"VALUES ?p {{ {values} }} ?s ?p ?o }}"
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ {{ SELECT DISTINCT ?s WHERE "
+            f"{{ {self._typed(klass)} }} }} VALUES ?p {{ {values} }} ?s ?p ?o }}"
         )
         return _grouped(rows)
 

@@ -1,4 +1,4 @@
-"""The ``policygraph`` command: validate, dump, stats, load, reload, serve."""
+"""The ``policygraph`` command: validate, dump, export, stats, load, reload, serve."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import graph
 from server import logs
 from server.cli.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from server.cli.dump import add_dump_command
+from server.cli.export import add_export_command
 from server.cli.load import add_load_command
 from server.cli.reload import add_reload_command
 from server.cli.serve import add_serve_command
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_validate_command(commands)
     add_dump_command(commands)
+    add_export_command(commands)
     add_stats_command(commands)
     add_load_command(commands)
     add_reload_command(commands)

@@ -4,6 +4,11 @@
 ``policygraph.ttl`` holds the union of the data graphs as Turtle, both in the canonical form of
 :mod:`graph.dump`, byte for byte what ``policygraph dump`` writes for the same data. Each file has
 a ``.sha256`` beside it in ``sha256sum`` format. Never generated per request.
+
+Beside them, the research exports of :mod:`graph.research.exports` (the actor network as
+GraphML, GEXF and CSV; the tables as CSV with their ``datapackage.json`` and ``croissant.json``),
+what ``policygraph export --format all`` writes: DCAT distributions too, but not
+``void:dataDump`` (they are not RDF).
 """
 
 from __future__ import annotations
@@ -19,10 +24,29 @@ from typing import BinaryIO, cast
 import pyoxigraph as ox
 
 from graph import dump
+from graph.research import exports
 from graph.store import Store
 
 NQUADS_DUMP = "policygraph.nq.gz"
 TURTLE_DUMP = "policygraph.ttl"
+#: The dumps that are RDF (``void:dataDump``); the others are research exports.
+RDF_DUMPS = (NQUADS_DUMP, TURTLE_DUMP)
+#: The exports the home page lists (the table CSVs are listed by their data package).
+HOME_EXPORTS = (
+    exports.GRAPHML,
+    exports.GEXF,
+    exports.NODES,
+    exports.EDGES,
+    exports.DATAPACKAGE,
+    exports.CROISSANT,
+)
+#: The specification an export conforms to (DCAT 2 ``dcterms:conformsTo``), by file name.
+CONFORMS_TO = {
+    exports.GRAPHML: "http://graphml.graphdrawing.org/xmlns",
+    exports.GEXF: "http://www.gexf.net/1.2draft",
+    exports.DATAPACKAGE: "https://specs.frictionlessdata.io/tabular-data-package/",
+    exports.CROISSANT: "http://mlcommons.org/croissant/1.0",
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,20 @@ class Dump:
     @property
     def checksum_name(self) -> str:
         return f"{self.name}.sha256"
+
+    @property
+    def is_rdf(self) -> bool:
+        """An RDF dump (``void:dataDump``), not a research export."""
+        return self.name in RDF_DUMPS
+
+    @property
+    def on_home(self) -> bool:
+        """A research export the home page lists (:data:`HOME_EXPORTS`)."""
+        return self.name in HOME_EXPORTS
+
+    @property
+    def conforms_to(self) -> str | None:
+        return CONFORMS_TO.get(self.name)
 
 
 def _sha256(path: Path) -> str:
@@ -61,7 +99,8 @@ def generate(
     folder: str | os.PathLike | None,
     base: str,
 ) -> list[Dump]:
-    """Write both dumps into ``folder`` (a fresh temporary folder when None) and return them.
+    """Write both dumps and the research exports into ``folder`` (a fresh temporary folder
+    when None) and return them, the RDF dumps first.
 
     One pass over the named graphs in the canonical form of :mod:`graph.dump`, the form
     ``policygraph dump`` writes: ``policygraph dump --format nq -o F.nq.gz`` and ``--format
@@ -85,6 +124,7 @@ def generate(
         )
     os.replace(quads_staging, quads_path)
     os.replace(turtle_staging, turtle_path)
+    written = exports.write(store, base, target)
     return [
         _finish(
             quads_path,
@@ -92,6 +132,7 @@ def generate(
             "Every named graph (data, ontology, shapes) as N-Quads, gzip-compressed.",
         ),
         _finish(turtle_path, "text/turtle", "The union of the data graphs as Turtle."),
+        *(_finish(target / item.name, item.media_type, item.description) for item in written),
     ]
 
 

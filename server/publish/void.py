@@ -160,8 +160,11 @@ def dataset_triples(pub: Publication) -> list[ox.Triple]:
     for dump in pub.dumps:
         node = ox.NamedNode(f"{base}dumps/{dump.name}")
         checksum = ox.NamedNode(f"{base}dumps/{dump.checksum_name}")
+        if dump.is_rdf:
+            out.append((ds, _n(VOID.dataDump), node))
+        if dump.conforms_to:
+            out.append((node, _n(DCTERMS.conformsTo), ox.NamedNode(dump.conforms_to)))
         out += [
-            (ds, _n(VOID.dataDump), node),
             (ds, _n(DCAT.distribution), node),
             (node, _n(RDF.type), _n(DCAT.Distribution)),
             (node, _n(DCAT.downloadURL), node),
