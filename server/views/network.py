@@ -19,7 +19,6 @@ from graph.research.network import Edge, Network
 from ontology import terms
 from server.render.html import Linker
 from server.views import research
-from server.views.http import current_language
 from server.views.research_text import texts
 
 blueprint = Blueprint("network", __name__)
@@ -188,14 +187,15 @@ def build(lang: str) -> dict:
 @blueprint.get("/network.<suffix>")
 def network(suffix: str | None = None) -> Response:
     """The actor network, negotiated: HTML (edge table, and the chart with JavaScript) or JSON."""
-    media_type = research.choose(OFFERED, suffix)
-    lang = current_language()
+    return research.serve(OFFERED, suffix, render)
+
+
+def render(media_type: str, lang: str) -> tuple[str, str]:
     data = build(lang)
     if media_type == "application/json":
         public = {k: data[k] for k in ("filters", "nodes", "edges", "claims")}
         public["language"] = lang
-        body = json.dumps(public, ensure_ascii=False, indent=2) + "\n"
-        return research.respond(body, media_type, OFFERED, suffix)
+        return json.dumps(public, ensure_ascii=False, indent=2) + "\n", ""
     found = research.models()
     linker = Linker(found.pub, lang)
     text = texts(lang)
@@ -234,4 +234,4 @@ def network(suffix: str | None = None) -> Response:
         chart=chart,
         **linker.common("network", ()),
     )
-    return research.respond(page, media_type, OFFERED, suffix)
+    return page, ""

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from flask import current_app, request
@@ -27,9 +28,12 @@ from graph.research import timeline as timeline_model
 from server.errors import BadRequest, NotAcceptable, NotFound
 from server.publish.publication import Publication, publication
 from server.render.html import Linker
-from server.views.http import not_modified
+from server.views.http import current_language, not_modified
 
 EXTENSION = "policygraph.research"
+#: Rendered bodies kept per publication (each page, filters, language and format), least
+#: recently used first out: the pages are computed from the models on each miss.
+CACHE_ENTRIES = 64
 #: Concept schemes whose local names carry a prefix that a filter value may leave out.
 SCHEME_PREFIXES = ("modality-", "status-", "stance-", "event-", "role-")
 _LOCK = threading.Lock()
@@ -44,6 +48,7 @@ class Models:
     stances: stances_model.Stances
     network: network_model.Network
     kinds: dict[str, str]  # IRI → actor, dispute or event: what a filter may name
+    bodies: OrderedDict = field(default_factory=OrderedDict, compare=False, repr=False)
 
     def things(self, kind: str) -> set[str]:
         """Every thing of ``kind``, so that a filter naming one absent from a page shows an
@@ -162,6 +167,31 @@ def choose(offered: tuple[str, ...], suffix: str | None) -> str:
 def _alternates(offered: tuple[str, ...]) -> list[str]:
     stem = request.path.rsplit(".", 1)[0]
     return [f"{stem}.{SUFFIXES[m]}" for m in offered]
+
+
+#: What renders a page: (media type, language) → (body, file name for a download or "").
+Render = Callable[[str, str], tuple[str, str]]
+
+
+def serve(offered: tuple[str, ...], suffix: str | None, render: Render) -> Response:
+    """Negotiate, render (or take the rendering of the same request from the cache) and answer.
+    A request that fails (a bad filter) raises before anything is kept."""
+    media_type = choose(offered, suffix)
+    lang = current_language()
+    found = models()
+    key = (request.path, request.query_string, lang, media_type)
+    with _LOCK:
+        kept = found.bodies.get(key)
+        if kept is not None:
+            found.bodies.move_to_end(key)
+    if kept is None:
+        kept = render(media_type, lang)
+        with _LOCK:
+            found.bodies[key] = kept
+            while len(found.bodies) > CACHE_ENTRIES:
+                found.bodies.popitem(last=False)
+    body, filename = kept
+    return respond(body, media_type, offered, suffix, filename)
 
 
 def respond(

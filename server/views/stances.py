@@ -21,7 +21,6 @@ from graph.research.stances import DISPUTE, MATRICES, PROPOSITION, Entry, Matrix
 from server.errors import BadRequest
 from server.render.html import Linker
 from server.views import research
-from server.views.http import current_language
 from server.views.research_text import texts
 
 blueprint = Blueprint("stances", __name__)
@@ -182,18 +181,18 @@ def _stance_text(entry: dict) -> str:
 @blueprint.get("/stances.<suffix>")
 def stances(suffix: str | None = None) -> Response:
     """The stance matrix, negotiated: HTML, JSON or CSV."""
-    media_type = research.choose(OFFERED, suffix)
-    lang = current_language()
+    return research.serve(OFFERED, suffix, render)
+
+
+def render(media_type: str, lang: str) -> tuple[str, str]:
     layout = research.one_of("layout", LAYOUTS)
     data, matrix, linker = build(lang)
     if media_type == "text/csv":
-        name = f"stances-{matrix.kind}-{layout}.csv"
-        return research.respond(csv_body(data, matrix, layout), media_type, OFFERED, suffix, name)
+        return csv_body(data, matrix, layout), f"stances-{matrix.kind}-{layout}.csv"
     if media_type == "application/json":
         public = {k: v for k, v in data.items() if k not in ("facets", "chosen", "query")}
         public["language"] = lang
-        body = json.dumps(public, ensure_ascii=False, indent=2) + "\n"
-        return research.respond(body, media_type, OFFERED, suffix)
+        return json.dumps(public, ensure_ascii=False, indent=2) + "\n", ""
     cells = {(c["row"], c["column"]): c["entries"] for c in data["cells"]}
     text = texts(lang)
     page = render_template(
@@ -204,4 +203,4 @@ def stances(suffix: str | None = None) -> Response:
         cells=cells,
         **linker.common("stances", ()),
     )
-    return research.respond(page, media_type, OFFERED, suffix)
+    return page, ""

@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response
 from graph.research.timeline import CLAIM, FACETS, KINDS, Item, When
 from server.render.html import Linker
 from server.views import research
-from server.views.http import current_language
 from server.views.research_text import texts
 
 blueprint = Blueprint("timeline", __name__)
@@ -139,14 +138,15 @@ def _facet_label(value: str, linker: Linker, lang: str) -> str:
 @blueprint.get("/timeline.<suffix>")
 def timeline(suffix: str | None = None) -> Response:
     """The timeline, negotiated: HTML (table, and the chart with JavaScript) or JSON."""
-    media_type = research.choose(OFFERED, suffix)
-    lang = current_language()
+    return research.serve(OFFERED, suffix, render)
+
+
+def render(media_type: str, lang: str) -> tuple[str, str]:
     data = build(lang)
     if media_type == "application/json":
         public = {k: v for k, v in data.items() if k not in ("facets", "vocab", "query")}
         public["language"] = lang
-        body = json.dumps(public, ensure_ascii=False, indent=2) + "\n"
-        return research.respond(body, media_type, OFFERED, suffix)
+        return json.dumps(public, ensure_ascii=False, indent=2) + "\n", ""
     found = research.models()
     linker = Linker(found.pub, lang)
     text = texts(lang)
@@ -179,7 +179,7 @@ def timeline(suffix: str | None = None) -> Response:
         chosen={k: {data["vocab"][k].name(v) for v in vs} for k, vs in data["filters"].items()},
         **linker.common("timeline", ()),
     )
-    return research.respond(page, media_type, OFFERED, suffix)
+    return page, ""
 
 
 def _title(item: dict, clock: str, text: dict) -> str:
