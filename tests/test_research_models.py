@@ -157,6 +157,8 @@ def test_an_exact_month_covers_the_month_and_is_not_a_point():
     assert leap.end == "2012-02-29"
     year = When(exact="2008", precision="year")
     assert (year.start, year.end) == ("2008-01-01", "2008-12-31")
+    zoned = When(exact="2012-12Z", precision="month")
+    assert (zoned.start, zoned.end) == ("2012-12-01", "2012-12-31"), "a time zone is no part"
     day = When(exact="2013-01-25", precision="day")
     assert (day.start, day.end, day.point) == ("2013-01-25", "2013-01-25", True)
 

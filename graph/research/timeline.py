@@ -15,6 +15,7 @@ missing, and the span of several events is open when one of them is.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -95,20 +96,29 @@ class When:
         }
 
 
+#: The year, month and day of an xsd:date, gYearMonth or gYear lexical form (XSD 1.1 Part 2
+#: §3.3.9, §3.3.13, §3.3.14), its time zone, if any, left out.
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def _parts(lexical: str) -> tuple[int, int | None, int | None]:
+    match = _DATE.match(lexical)
+    if match is None:
+        raise ValueError(f"not a date, year-month or year: {lexical!r}")
+    year, month, day = match.groups()
+    return int(year), int(month) if month else None, int(day) if day else None
+
+
 def _first_day(lexical: str) -> str:
-    parts = lexical[:10].split("-")
-    year = parts[0]
-    month = parts[1] if len(parts) > 1 else "01"
-    day = parts[2] if len(parts) > 2 else "01"
-    return f"{year}-{month}-{day}"
+    year, month, day = _parts(lexical)
+    return f"{year:04d}-{month or 1:02d}-{day or 1:02d}"
 
 
 def _last_day(lexical: str) -> str:
-    parts = lexical[:10].split("-")
-    if len(parts) >= 3:
-        return lexical[:10]
-    year = int(parts[0])
-    month = int(parts[1]) if len(parts) > 1 else 12
+    year, month, day = _parts(lexical)
+    if day is not None:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    month = month or 12
     return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 
 
