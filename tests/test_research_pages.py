@@ -321,6 +321,13 @@ def test_each_page_in_each_language(client, page, lang):
     assert any(link and link.endswith(f"?lang={lang}") for link in shown.links if "/doc/" in link)
 
 
+def test_the_language_switch_keeps_the_filters(client):
+    page = html(client, "/network?actor=china&stance=asserts&lang=en")
+    assert f"{BASE}network?actor=china&stance=asserts&lang=zh-Hant" in page.links
+    switched = html(client, "/network?actor=china&stance=asserts&lang=zh-Hant")
+    assert len(switched.rows) == len(page.rows) > 0
+
+
 def test_home_page_links_to_the_three_pages(client):
     page = html(client, "/?lang=zh-Hans")
     for name in PAGES:

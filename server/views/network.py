@@ -232,6 +232,6 @@ def render(media_type: str, lang: str) -> tuple[str, str]:
         capped=len(data["edges"]) > PAGE_CAP,
         cap=PAGE_CAP,
         chart=chart,
-        **linker.common("network", ()),
+        **research.common(linker, "network"),
     )
     return page, ""

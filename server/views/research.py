@@ -237,3 +237,14 @@ def labelled(linker: Linker) -> Callable[[str | None], dict | None]:
         return {"iri": iri, "label": linker.label(iri), "page": linker.href(iri)}
 
     return one
+
+
+def common(linker: Linker, page: str) -> dict:
+    """The template values every page needs (:meth:`server.render.html.Linker.common`), with
+    the language switch keeping the request's filters."""
+    values = linker.common(page, ())
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    query = "".join(f"{quote(k, safe='')}={quote(v, safe='')}&" for k, v in kept)
+    for item in values["languages"]:
+        item["href"] = f"{linker.base}{page}?{query}lang={item['code']}"
+    return values

@@ -201,6 +201,6 @@ def render(media_type: str, lang: str) -> tuple[str, str]:
         text=text,
         data=data,
         cells=cells,
-        **linker.common("stances", ()),
+        **research.common(linker, "stances"),
     )
     return page, ""

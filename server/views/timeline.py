@@ -177,7 +177,7 @@ def render(media_type: str, lang: str) -> tuple[str, str]:
         chart=chart,
         off_clock=sum(1 for i in data["items"] if not i["display"]),
         chosen={k: {data["vocab"][k].name(v) for v in vs} for k, vs in data["filters"].items()},
-        **linker.common("timeline", ()),
+        **research.common(linker, "timeline"),
     )
     return page, ""
 
