@@ -133,22 +133,18 @@ class Stances:
         values (rows, columns, entries by stance, by claim modality)."""
         if kind not in MATRICES:
             raise KeyError(f"no such matrix: {kind}")
+        statements = self.statements() if kind == PROPOSITION else {}
         cells: dict[tuple[str, str], list[Entry]] = {}
-        statements: dict[tuple, Statement] = {}
         for item in self.timeline.items:
             if item.kind != CLAIM or (modalities and item.modality not in modalities):
                 continue
-            targets = []  # (column, proposition modality)
+            stated = self.propositions.get(item.iri, [])
+            targets: list[tuple[str, str | None]]  # (column, proposition modality)
             if kind == DISPUTE:
-                stated = self.propositions.get(item.iri, [])
                 modality = stated[0][1] if stated else None
                 targets = [(d, modality) for d in item.disputes]
             else:
-                for node, modality, spo in self.propositions.get(item.iri, []):
-                    found = statements.get(spo)
-                    nodes = tuple(sorted({node, *(found.nodes if found else ())}))
-                    statements[spo] = Statement(*spo, nodes=nodes)
-                    targets.append((spo, modality))
+                targets = [(statements[spo].key, modality) for _, modality, spo in stated]
             for actor in item.claimants:
                 if actors and actor not in actors:
                     continue
@@ -158,15 +154,11 @@ class Stances:
                     for column, modality in targets:
                         entry = Entry(item.iri, stance, item.modality, modality)
                         cells.setdefault((actor, column), []).append(entry)
-        if kind == PROPOSITION:
-            cells = {(row, statements[spo].key): found for (row, spo), found in cells.items()}
-            by_key = {s.key: s for s in statements.values()}
-        else:
-            by_key = {}
         if columns:
             cells = {key: found for key, found in cells.items() if key[1] in columns}
         rows = tuple(sorted({row for row, _ in cells}))
         cols = tuple(sorted({column for _, column in cells}))
+        by_key = {statement.key: statement for statement in statements.values()}
         return Matrix(
             kind,
             rows,
@@ -174,6 +166,18 @@ class Stances:
             {key: tuple(sorted(set(found), key=_entry_key)) for key, found in cells.items()},
             {key: by_key[key] for key in cols if key in by_key},
         )
+
+    def statements(self) -> dict[tuple, Statement]:
+        """Each proposition content (subject, predicate, object, …) with every node stating it,
+        so that a column keeps its identifier whatever the filters."""
+        nodes: dict[tuple, set[str]] = {}
+        for stated in self.propositions.values():
+            for node, _, spo in stated:
+                nodes.setdefault(spo, set()).add(node)
+        return {
+            spo: Statement(spo[0], spo[1], spo[2], spo[3], spo[4], nodes=tuple(sorted(found)))
+            for spo, found in nodes.items()
+        }
 
 
 def _entry_key(entry: Entry) -> tuple:

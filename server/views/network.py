@@ -81,7 +81,7 @@ def joined(edges: list[Edge], base: str, linker: Linker) -> list[dict]:
     out = []
     for (source, target, kind, what), found in groups.items():
         concept = _concept(base, "stance-" if kind == "claim" else "event-", what)
-        evidence = {}
+        evidence: dict[str, Edge] = {}
         for e in found:
             evidence.setdefault(e.iri, e)
         out.append(

@@ -47,11 +47,11 @@ def statement_label(statement: Statement, linker: Linker) -> str:
     return f"{linker.label(statement.subject)} – {linker.label(statement.predicate)} – {obj}"
 
 
-def columns_json(matrix: Matrix, linker: Linker) -> list[dict]:
+def columns_json(matrix: Matrix, linker: Linker) -> list[dict | None]:
     one = research.labelled(linker)
     if matrix.kind == DISPUTE:
         return [one(c) for c in matrix.columns]
-    out = []
+    out: list[dict | None] = []
     for key in matrix.columns:
         statement = matrix.statements[key]
         out.append(
