@@ -176,3 +176,26 @@ def test_croissant_is_json_ld_naming_files_and_columns_that_exist(folder, packag
             assert data_type["@id"].startswith(SC)
             references += [r[f"{CR}field"][0]["@id"] for r in field.get(f"{CR}references", [])]
     assert references and set(references) <= field_ids
+
+
+@pytest.mark.parametrize(
+    ("table", "klass"),
+    [
+        ("actors", terms.Actor),
+        ("claims", terms.Claim),
+        ("events", terms.Event),
+        ("relations", terms.Relation),
+        ("disputes", terms.Dispute),
+    ],
+)
+def test_one_row_per_thing(store, built, table, klass):
+    """Every instance of the class (or of a subclass: territorial, trade, policy disputes) has
+    exactly one row, keyed by its IRI."""
+    rows = store.rows(
+        "SELECT DISTINCT ?s WHERE { ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
+        f"<{terms.iri(BASE, klass)}> }}",
+        use_default_graph_as_union=True,
+    )
+    (found,) = [t for t in built if t.name == table]
+    assert sorted(row[0] for row in found.rows) == sorted(r[0].value for r in rows)
+    assert len(found.rows) > 3

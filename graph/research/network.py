@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.research import reading
 from graph.research.reading import Anchor, Reader, iris, labels, local, one
 from graph.store import Store
 from ontology import SCHEMA, SEM, terms
@@ -85,7 +84,11 @@ class Network:
     edges: tuple[Edge, ...]
 
     def actor(self, iri: str) -> Actor:
-        return next(a for a in self.actors if a.iri == iri)
+        """The actor ``iri``; a KeyError if there is none."""
+        for actor in self.actors:
+            if actor.iri == iri:
+                return actor
+        raise KeyError(iri)
 
 
 def network(store: Store, base: str) -> Network:
@@ -124,16 +127,19 @@ def _actors(reader: Reader) -> list[Actor]:
 
 def time_of(props: dict, exact: str) -> tuple[str, str, str]:
     """(date, earliest, latest) of a claim or event: lexical forms, "" where absent."""
-    values = (
-        one(props, exact),
-        one(props, str(SEM.hasEarliestBeginTimeStamp)),
-        one(props, str(SEM.hasLatestEndTimeStamp)),
+    date, earliest, latest = (
+        one(props, p)
+        for p in (exact, str(SEM.hasEarliestBeginTimeStamp), str(SEM.hasLatestEndTimeStamp))
     )
-    return tuple(v.value if v is not None else "" for v in values)  # type: ignore[return-value]
+    return _text(date), _text(earliest), _text(latest)
 
 
-#: What a claim's and an event's edges need of it.
-def claim_predicates(reader: Reader) -> tuple[str, ...]:
+def _text(term) -> str:
+    return term.value if term is not None else ""
+
+
+def _claim_predicates(reader: Reader) -> tuple[str, ...]:
+    """What a claim's edges need of it."""
     pg = reader.pg
     return (
         SKOS_PREF,
@@ -149,7 +155,8 @@ def claim_predicates(reader: Reader) -> tuple[str, ...]:
     )
 
 
-def event_predicates(reader: Reader) -> tuple[str, ...]:
+def _event_predicates(reader: Reader) -> tuple[str, ...]:
+    """What an event's edges need of it."""
     pg = reader.pg
     return (
         SKOS_PREF,
@@ -165,7 +172,7 @@ def event_predicates(reader: Reader) -> tuple[str, ...]:
 
 def _claim_edges(reader: Reader, known: set, anchors: dict, disputes: set) -> list[Edge]:
     pg = reader.pg
-    claims = reader.properties(pg(terms.Claim), claim_predicates(reader))
+    claims = reader.properties(pg(terms.Claim), _claim_predicates(reader))
     statements = _statements(reader)
     edges = []
     for iri, props in claims.items():
@@ -247,10 +254,9 @@ def _actors_of(propositions: list[str], statements: dict, known: set) -> list[tu
 
 def _event_edges(reader: Reader, known: set, anchors: dict, disputes: set) -> list[Edge]:
     pg = reader.pg
-    events = reader.properties(pg(terms.Event), event_predicates(reader))
-    participations = reader.nodes(
-        [p for props in events.values() for p in iris(props, pg(terms.hasParticipation))],
-        (pg(terms.participant), pg(terms.role)),
+    events = reader.properties(pg(terms.Event), _event_predicates(reader))
+    participations = reader.linked(
+        pg(terms.hasParticipation), (pg(terms.participant), pg(terms.role))
     )
     acting = {pg(r) for r in ACTING}
     acted_on = {pg(r) for r in ACTED_ON}
@@ -299,4 +305,4 @@ def _iri(props: dict, predicate: str) -> str | None:
     return found[0] if found else None
 
 
-__all__ = ["Actor", "Anchor", "Edge", "Network", "network", "reading"]
+__all__ = ["Actor", "Anchor", "Edge", "Network", "network"]

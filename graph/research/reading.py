@@ -103,19 +103,15 @@ class Reader:
         )
         return _grouped(rows)
 
-    def nodes(self, subjects: Iterable[str], predicates: Iterable[str]) -> Properties:
-        """The values of ``predicates`` on the IRIs ``subjects`` (propositions, participations)."""
-        found: Properties = {}
-        chosen = sorted(set(subjects))
+    def linked(self, link: str, predicates: Iterable[str]) -> Properties:
+        """The values of ``predicates`` on every object of the property ``link`` (the
+        participations of events), by object; one join, not a lookup per node."""
         values = " ".join(f"<{p}>" for p in predicates)
-        for start in range(0, len(chosen), 500):
-            things = " ".join(f"<{s}>" for s in chosen[start : start + 500])
-            rows = self.rows(
-                f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {things} }} "
-                f"VALUES ?p {{ {values} }} ?s ?p ?o }}"
-            )
-            found.update(_grouped(rows))
-        return found
+        rows = self.rows(
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?x <{link}> ?s . VALUES ?p {{ {values} }} "
+            "?s ?p ?o }"
+        )
+        return _grouped(rows)
 
     def anchors(self) -> dict[str, list[Anchor]]:
         """Every thing's evidence anchors (Web Annotation §4.2: a TextQuoteSelector and a

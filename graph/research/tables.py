@@ -368,10 +368,7 @@ def _pairs(klass: str, path: str):
 def _participants(reader: Reader, cols, typed_in):
     pg = reader.pg
     events = reader.properties(pg(terms.Event), [pg(terms.hasParticipation)])
-    parts = reader.nodes(
-        [p for props in events.values() for p in iris(props, pg(terms.hasParticipation))],
-        [pg(terms.participant), pg(terms.role)],
-    )
+    parts = reader.linked(pg(terms.hasParticipation), [pg(terms.participant), pg(terms.role)])
     role = next(c for c in cols if c.name == "role")
     for iri, props in events.items():
         for p in iris(props, pg(terms.hasParticipation)):
@@ -392,8 +389,9 @@ def _anchors(reader: Reader, cols, typed_in):
         f"SELECT DISTINCT ?anchor ?thing ?source ?exact ?prefix ?suffix ?start ?end WHERE {{ "
         f"?thing <{reader.pg(terms.evidence)}> ?anchor . ?anchor <{OA.hasSource}> ?source ; "
         f"<{OA.hasSelector}> ?quote, ?position . ?quote <{OA.exact}> ?exact . "
-        f"OPTIONAL {{ ?quote <{OA.prefix}> ?prefix }} OPTIONAL {{ ?quote <{OA.suffix}> ?suffix }} "
-        f"?position <{OA.start}> ?start ; <{OA.end}> ?end }}"
+        f"?position <{OA.start}> ?start ; <{OA.end}> ?end . "
+        f"OPTIONAL {{ ?quote <{OA.prefix}> ?prefix }} "
+        f"OPTIONAL {{ ?quote <{OA.suffix}> ?suffix }} }}"
     )
     for row in rows:
         yield tuple("" if term is None else term.value for term in row)
