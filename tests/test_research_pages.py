@@ -18,6 +18,7 @@ from helpers import BASE, BROWSER, USE_TINY
 from graph.research.stances import DISPUTE
 from server.render.languages import LANGUAGES
 from server.views import research_text
+from server.views import stances as stances_view
 from server.views.research import EXTENSION
 
 PAGES = ("timeline", "network", "stances")
@@ -355,3 +356,17 @@ def test_the_chart_data_is_json_a_script_can_read_and_markup_in_it_is_escaped(cl
     chart = json.loads(body[start : body.index("</script>", start)])
     assert len(chart["items"]) == len(data(client, "/timeline.json")["items"])
     assert "</" not in body[start : body.index("</script>", start)]
+
+
+def test_a_large_matrix_table_shows_the_rows_with_the_most_claims_in_their_order():
+    data = {
+        "rows": [{"iri": f"actor-{n}"} for n in range(5)],
+        "cells": [
+            {"row": "actor-3", "column": "d", "entries": ["a", "b", "c"]},
+            {"row": "actor-1", "column": "d", "entries": ["a", "b"]},
+            {"row": "actor-4", "column": "d", "entries": ["a"]},
+        ],
+    }
+    kept = stances_view._busiest(data, "rows", "row", 2)
+    assert [row["iri"] for row in kept] == ["actor-1", "actor-3"]
+    assert stances_view._busiest(data, "rows", "row", 5) == data["rows"]

@@ -109,6 +109,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "每行为一个陈述（主语、谓语、宾语），陈述相同的主张共用一行。各列为主张方。",
         "每列為一個陳述（主詞、述詞、受詞），陳述相同的主張共用一列。各欄為主張方。",
     ),
+    "matrix-capped": _m(
+        "The table shows the {rows} rows and {columns} columns with the most claims; the CSV "
+        "and the JSON hold the whole matrix, and the filters narrow it.",
+        "表格仅显示主张最多的 {rows} 行和 {columns} 列；CSV 和 JSON 包含完整矩阵，筛选可缩小范围。",
+        "表格僅顯示主張最多的 {rows} 列和 {columns} 欄；CSV 和 JSON 包含完整矩陣，篩選可縮小範圍。",
+    ),
     "proposition": _m("Statement", "陈述", "陳述"),
     "csv-wide": _m("CSV (the matrix)", "CSV（矩阵）", "CSV（矩陣）"),
     "csv-long": _m("CSV (one row per claim)", "CSV（每项主张一行）", "CSV（每項主張一列）"),

@@ -28,6 +28,9 @@ OFFERED = ("text/html", "application/json", "text/csv")
 LAYOUTS = ("wide", "long")
 FACETS = ("actor", "dispute", "stance", "modality")
 MODALITY_ASSERTED = "modality-asserted"
+#: Most actors and disputes (or statements) the HTML table shows, those with the most claims:
+#: a matrix of a large corpus is for the CSV; the page stays readable.
+TABLE_ACTORS, TABLE_COLUMNS = 150, 60
 
 
 def vocabularies(found: research.Models) -> dict[str, research.Vocabulary]:
@@ -195,12 +198,34 @@ def render(media_type: str, lang: str) -> tuple[str, str]:
         return json.dumps(public, ensure_ascii=False, indent=2) + "\n", ""
     cells = {(c["row"], c["column"]): c["entries"] for c in data["cells"]}
     text = texts(lang)
+    rows, columns = (
+        _busiest(data, "rows", "row", TABLE_ACTORS),
+        _busiest(data, "columns", "column", TABLE_COLUMNS),
+    )
+    capped = len(rows) < len(data["rows"]) or len(columns) < len(data["columns"])
     page = render_template(
         "stances.html",
         title=text["stances"],
         text=text,
-        data=data,
+        data=data | {"rows": rows, "columns": columns},
         cells=cells,
+        capped=text["matrix-capped"]
+        .replace("{rows}", str(len(rows if data["matrix"] == DISPUTE else columns)))
+        .replace("{columns}", str(len(columns if data["matrix"] == DISPUTE else rows)))
+        if capped
+        else "",
         **research.common(linker, "stances"),
     )
     return page, ""
+
+
+def _busiest(data: dict, axis: str, side: str, most: int) -> list:
+    """The ``most`` rows (or columns) with the most claims, in their order."""
+    if len(data[axis]) <= most:
+        return data[axis]
+    counts: dict[str, int] = {}
+    for cell in data["cells"]:
+        counts[cell[side]] = counts.get(cell[side], 0) + len(cell["entries"])
+    ranked = sorted(data[axis], key=lambda entry: -counts.get(entry["iri"], 0))[:most]
+    kept = {entry["iri"] for entry in ranked}
+    return [entry for entry in data[axis] if entry["iri"] in kept]
