@@ -74,13 +74,15 @@ def columns_json(matrix: Matrix, linker: Linker) -> list[dict | None]:
 
 
 def entry_json(entry: Entry, linker: Linker) -> dict:
+    """One claim of a cell; ``qualified``: the source does not plainly assert it (its modality
+    is hedged, reported, hoped, conditional or denied), so the page names the modality."""
     one = research.labelled(linker)
     return {
         "claim": one(entry.claim),
         "stance": one(entry.stance),
         "modality": one(entry.modality),
         "propositionModality": one(entry.proposition_modality),
-        "hedged": bool(entry.modality and not entry.modality.endswith(MODALITY_ASSERTED)),
+        "qualified": bool(entry.modality and not entry.modality.endswith(MODALITY_ASSERTED)),
     }
 
 
@@ -177,7 +179,7 @@ def csv_body(data: dict, matrix: Matrix, layout: str) -> str:
 
 def _stance_text(entry: dict) -> str:
     text = entry["stance"]["label"]
-    return f"{text} ({entry['modality']['label']})" if entry["hedged"] else text
+    return f"{text} ({entry['modality']['label']})" if entry["qualified"] else text
 
 
 @blueprint.get("/stances")
