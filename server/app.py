@@ -26,6 +26,9 @@ from server.views import (
     resources,
     sparql,
 )
+from server.views import network as network_page
+from server.views import stances as stances_page
+from server.views import timeline as timeline_page
 from server.views.fastpath import FastPath
 
 
@@ -52,6 +55,9 @@ def create_app(
     app.register_blueprint(reader.blueprint)
     app.register_blueprint(releases.blueprint)
     app.register_blueprint(memento.blueprint)
+    app.register_blueprint(timeline_page.blueprint)
+    app.register_blueprint(network_page.blueprint)
+    app.register_blueprint(stances_page.blueprint)
 
     pub = build(resolved) if publication is None else publication
     app.extensions[EXTENSION] = pub

@@ -426,6 +426,30 @@ def _timemap(client, pub):
     assert response.headers["Location"] == f"{BASE}release/1.0/doc/actor/china"
 
 
+def _timeline(client, pub):
+    response, body = fetch(client, "/timeline?actor=china&modality=reported", BROWSER)
+    assert response.status_code == 200 and 'id="claim-' in body.decode()
+    response, body = fetch(client, "/timeline.json?clock=about", "*/*")
+    items = json.loads(body)["items"]
+    assert response.mimetype == "application/json" and items
+    assert any(i["when"]["inferred"] for i in items) and any(i["about"] for i in items)
+
+
+def _network(client, pub):
+    response, body = fetch(client, "/network?stance=accuses", BROWSER)
+    assert response.status_code == 200 and f"{BASE}doc/claim/" in body.decode()
+    edges = json.loads(fetch(client, "/network.json", "*/*")[1])["edges"]
+    assert all(e["evidence"] and e["weight"] == len(e["evidence"]) for e in edges) and edges
+
+
+def _stances(client, pub):
+    response, body = fetch(client, "/stances?matrix=proposition", BROWSER)
+    assert response.status_code == 200 and f"{BASE}doc/claim/" in body.decode()
+    response, body = fetch(client, "/stances.csv?layout=long", "*/*")
+    assert response.mimetype == "text/csv" and body.startswith(b"actor,actor_label,dispute,")
+    assert json.loads(fetch(client, "/stances.json", "*/*")[1])["cells"]
+
+
 CLAIMS = (
     Claim("/", "home", _home),
     Claim("/id/{kind}/{slug}", "303 for every kind", _things),
@@ -440,6 +464,9 @@ CLAIMS = (
     Claim("/sparql/vocabulary", "completion: terms", _completion),
     Claim("/sparql/things?q=", "completion: things", _completion),
     Claim("/search?q=", "search", _search),
+    Claim("/timeline", "timeline", _timeline),
+    Claim("/network", "actor network", _network),
+    Claim("/stances", "stance matrix", _stances),
     Claim("/.well-known/void", "VoID", _void),
     Claim("/dataset", "dataset", _void),
     Claim("/graph/{slug}", "named graph", _named_graph),
