@@ -494,3 +494,32 @@ def test_a_release_serves_its_named_graphs_and_vocabulary(two_releases):
             vocabulary = requests.get(f"{base}release/{version}/{path}", timeout=30)
             assert vocabulary.status_code == 200 and len(Graph().parse(data=vocabulary.text)) > 100
     assert requests.get(f"{base}release/1.0/graph/no-such-graph", timeout=30).status_code == 404
+
+
+def test_citations_name_the_release_the_data_is(two_releases, tmp_path):
+    """The server's data is release 1.1: the dataset says so (``dcat:version``, DCAT 3), and a
+    claim's CSL-JSON, BibTeX and RIS name that release; the working data after an edit is no
+    release and names none."""
+    server, base, releases = two_releases
+    dataset = Graph().parse(
+        data=requests.get(f"{base}dataset", headers={"Accept": "text/turtle"}, timeout=30).text,
+        format="turtle",
+    )
+    version = URIRef(f"{DCAT}version")  # DCAT 3; rdflib's DCAT namespace is DCAT 2
+    assert dataset.value(URIRef(f"{base}dataset"), version) == Literal("1.1")
+    assert (URIRef(f"{base}dataset"), PROV.wasDerivedFrom, URIRef(f"{base}release/1.1/")) in dataset
+    claim = f"{base}doc/claim/{CLAIM_SLUG}"
+    csl = requests.get(f"{claim}.csl.json", timeout=30).json()
+    assert [item.get("version") for item in csl] == ["1.1"]
+    assert re.search(r"version\s*=\s*\{1\.1\}", requests.get(f"{claim}.bib", timeout=30).text)
+    assert "ET  - 1.1" in requests.get(f"{claim}.ris", timeout=30).text.splitlines()
+    source = sources_copy(tmp_path)
+    turtle = source / "things.ttl"
+    edited = NEW_LABEL.replace("tougher", "stronger")  # neither release has it
+    turtle.write_text(turtle.read_text(encoding="utf-8").replace(OLD_LABEL, edited))
+    app = create_app(
+        {"base": base, "data": [str(source)], "releases_dir": str(releases),
+         "dumps_dir": str(tmp_path / "dumps")}
+    )  # fmt: skip
+    working = app.test_client().get(f"/doc/claim/{CLAIM_SLUG}.csl.json").get_json()
+    assert [item.get("version") for item in working] == [None]

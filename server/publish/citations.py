@@ -38,10 +38,9 @@ def _dataset_triples(pub: Publication) -> list:
 
 
 def version(pub: Publication) -> str | None:
-    """The release the publication is, from the ``dcat:version`` of its dataset description;
-    None when it is no release (the working data). Releases (issue 20 §1) add that triple (and
-    ``dcterms:issued``) to ``{base}dataset``; nothing else needs to change for citations to
-    name them."""
+    """The release the publication is, from the ``dcat:version`` of its dataset description
+    (:func:`server.publish.void` gives it when the data served is exactly the latest release:
+    :meth:`server.publish.releases.Releases.current`); None for working data."""
     return release_version(_dataset_triples(pub), f"{pub.base}{DATASET_KEY}")
 
 

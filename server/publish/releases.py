@@ -171,15 +171,23 @@ class Releases:
                 self._stores.popitem(last=False)
         return store
 
+    def current(self, pub: Publication) -> Release | None:
+        """The latest release when the published data is exactly it (its N-Quads dump has the
+        same SHA-256 as the release's), else None: the working data is no release."""
+        latest = self.latest
+        dump = next((d for d in pub.dumps if d.name == NQUADS), None)
+        if latest is not None and dump is not None:
+            frozen = latest.file(NQUADS)
+            if frozen is not None and frozen.sha256 == dump.sha256:
+                return latest
+        return None
+
     def data_modified(self, pub: Publication) -> datetime:
         """When the published data last changed (module docstring); the start time only for an
         external store with no release of its data."""
-        latest = self.latest
-        current = next((d for d in pub.dumps if d.name == NQUADS), None)
-        if latest is not None and current is not None:
-            frozen = latest.file(NQUADS)
-            if frozen is not None and frozen.sha256 == current.sha256:
-                return latest.issued
+        current = self.current(pub)
+        if current is not None:
+            return current.issued
         if pub.settings.store.startswith("sparql:"):  # no sources here to look at
             return pub.loaded_at
         return sources_modified(pub.settings) or pub.loaded_at

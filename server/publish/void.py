@@ -6,7 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
 import ontology
 import shapes
@@ -159,6 +159,14 @@ def dataset_triples(pub: Publication) -> list[ox.Triple]:
         out.append((ds, _n(VOID.exampleResource), ox.NamedNode(example)))
     for item in pub.releases.served:  # issue 20 §1: the frozen versions of this dataset
         out.append((ds, _n(DCTERMS.hasVersion), ox.NamedNode(item.release.iri())))
+    release = pub.releases.current(pub)
+    if release is not None:  # the data is that release: citations name it (issue 20 §1)
+        issued = ox.Literal(release.issued.isoformat(), datatype=_n(XSD.dateTime))
+        out += [
+            (ds, ox.NamedNode(f"{DCAT}version"), ox.Literal(release.version)),
+            (ds, _n(DCTERMS.issued), issued),
+            (ds, _n(PROV.wasDerivedFrom), ox.NamedNode(release.iri())),
+        ]
     for vocabulary in vocabularies(pub):
         out.append((ds, _n(VOID.vocabulary), ox.NamedNode(vocabulary)))
     for dump in pub.dumps:
