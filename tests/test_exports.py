@@ -4,6 +4,7 @@ consumers, networkx and the csv module, and compared with the model; ``policygra
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import networkx as nx
@@ -99,10 +100,17 @@ def test_the_csv_node_list_has_every_actor(folder, net):
     assert all(r["label_en"] and r["label_zh_hans"] and r["label_zh_hant"] for r in rows)
 
 
-def test_equal_data_gives_equal_graphml_and_csv(store, folder, tmp_path):
-    exports.write(store, BASE, tmp_path, ("graphml", "csv"))
-    for name in (exports.GRAPHML, exports.NODES, exports.EDGES, "claims.csv"):
+def test_equal_data_gives_equal_files(store, folder, tmp_path):
+    exports.write(store, BASE, tmp_path, ("graphml", "gexf", "csv"))
+    for name in (exports.GRAPHML, exports.GEXF, exports.NODES, exports.EDGES, "claims.csv"):
         assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_the_gexf_carries_no_date_of_writing(folder):
+    """networkx stamps the day it writes; the export leaves that out (the same bytes tomorrow)."""
+    gexf = (folder / exports.GEXF).read_text(encoding="utf-8")
+    assert "<meta" in gexf and "lastmodifieddate" not in gexf
+    assert date.today().isoformat() not in gexf
 
 
 def test_export_command_writes_what_it_is_asked_for(tmp_path, capsys):

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,9 +147,11 @@ def _graphml(g: nx.MultiDiGraph) -> bytes:
 
 
 def _gexf(g: nx.MultiDiGraph) -> bytes:
+    """GEXF 1.2 without networkx's ``lastmodifieddate`` (today's date, optional in the GEXF
+    schema): equal data, equal bytes, whatever the day."""
     out = io.BytesIO()
     nx.write_gexf(g, out, encoding="utf-8", prettyprint=True, version="1.2draft")
-    return out.getvalue()
+    return re.sub(rb' lastmodifieddate="[^"]*"', b"", out.getvalue(), count=1)
 
 
 def _write(folder: Path, name: str, data: bytes) -> None:
