@@ -465,3 +465,24 @@ def test_a_blank_node_is_served_as_a_skolem_iri_that_names_it_again(http, store)
     wanted = list(store.quads_for_pattern(ox.BlankNode(label), None, None, ox.NamedNode(shapes)))
     assert wanted and totals == {len(wanted)} and len(described) == len(wanted)
     assert sorted(str(q[1]) for q in described) == sorted(q.predicate.value for q in wanted)
+
+
+def test_a_skolem_iri_dereferences_to_the_fragment_of_its_triples(http, store):
+    """A crawler following a skolem IRI gets 303 See Other to the fragment whose subject it is,
+    which lists what the store holds about the blank node; a malformed one is 404."""
+    quads, _, _ = crawl(http, url(predicate=str(RDF.first), graph=f"{BASE}graph/shapes"))
+    node = str(quads[0][0])
+    response = http.get(node[len(BASE) - 1 :], headers={"Accept": "text/turtle"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == fragments.fragment_iri(
+        http.application.extensions["policygraph"],
+        (ox.NamedNode(node), None, None, None),
+    )
+    page = http.get(
+        response.headers["Location"][len(BASE) - 1 :], headers={"Accept": "text/turtle"}
+    )
+    triples = Graph().parse(data=page.get_data(as_text=True), format="turtle")
+    label = node.rsplit("/", 1)[1]
+    wanted = list(store.quads_for_pattern(ox.BlankNode(label), None, None, None))
+    assert wanted and len(set(triples.triples((URIRef(node), None, None)))) == len(wanted)
+    assert http.get("/.well-known/genid/not%20a%20label").status_code == 404

@@ -35,6 +35,7 @@ import re
 from email.utils import formatdate
 
 from server.publish.site import Site, fixed_path
+from server.render.cors import CORS_HEADERS
 from server.render.formats import BY_NAME
 from server.render.languages import LANGUAGES
 
@@ -47,14 +48,8 @@ NOT_MODIFIED_CODE = 419
 #: The exported files' folders (:mod:`server.publish.site`), each an internal location.
 FOLDERS = ("data", "fixed", *LANGUAGES)
 ERRORS = (f"error_page 418 = {PYTHON};", f"error_page {NOT_MODIFIED_CODE} =304 $pg_path;")
-#: The publisher's CORS headers (``server.views.http``, a layer above: the export test compares).
-CORS = (
-    ("Access-Control-Allow-Origin", "*"),
-    (
-        "Access-Control-Expose-Headers",
-        "Link, Content-Location, ETag, Last-Modified, Vary, Retry-After",
-    ),
-)
+#: The publisher's CORS headers, the ones its views send.
+CORS = tuple(CORS_HEADERS.items())
 #: A document key nginx may answer for (the URL path less ``/`` and the suffix).
 DOC_KEY = (
     r"doc/[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*(?:/incoming/[0-9]+)?"

@@ -206,7 +206,7 @@ def export(pub: Publication, folder: Path, jobs: int = 1) -> Site:
     ``jobs`` > 1 renders in that many forked processes, each a share of the documents (the
     store, loaded before, is shared copy-on-write as the server's workers share it).
     """
-    site = Site(pub.base, loaded_at=pub.loaded_at.timestamp())
+    site = Site(pub.base, loaded_at=pub.modified.timestamp())  # the publisher's Last-Modified
     keys = list(exported_keys(pub))
     if jobs > 1 and len(keys) > jobs:
         app = cast(Any, current_app)._get_current_object()  # the app itself, not its proxy

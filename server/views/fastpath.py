@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from server.errors import PolicygraphError
 from server.publish.publication import Publication
+from server.render.cors import CORS_HEADERS
 from server.render.formats import by_suffix, negotiate
 from server.render.languages import choose_language
 from server.sparql import protocol as sparql_protocol
 from server.sparql import service
-from server.views.http import CORS_HEADERS, representation_headers, split_suffix
+from server.views.http import representation_headers, split_suffix
 from server.views.sparql import RATE_LIMITER
 
 #: Distinct header values remembered (bounded: a client cannot grow the caches without limit).

@@ -10,14 +10,15 @@ a store that does not answer a 503, each in the one error shape (:mod:`server.er
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import pyoxigraph as ox
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from graph.store import StoreError
-from server.errors import ServiceUnavailable
+from server.errors import NotFound, ServiceUnavailable
 from server.publish import fragments
 from server.publish.publication import Publication, digest, publication
 from server.render.formats import FRAGMENT_FORMATS, negotiate
@@ -48,15 +49,30 @@ def fragment() -> Response:
     etag = digest(body).hex()
     headers = {
         "ETag": f'"{etag}"',
-        "Last-Modified": pub.loaded_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": pub.modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Cache-Control": "public, max-age=300",
         "Vary": "Accept, Accept-Language" if fmt.per_language else "Accept",
         "Link": link_header(pub, page),
     }
-    if not_modified(etag, pub.loaded_at):
+    if not_modified(etag, pub.modified):
         return Response(status=304, headers=headers)
     headers["Content-Type"] = fmt.content_type
     return Response(body, status=200, headers=headers)
+
+
+#: The local part of a skolem IRI this server mints (:func:`server.publish.fragments.skolem`).
+SKOLEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@blueprint.get("/.well-known/genid/<identifier>")
+def skolem_iri(identifier: str) -> Response:
+    """A skolem IRI names a blank node (RDF 1.1 Concepts §3.5), not a document: 303 See Other
+    to the fragment of the triples it is the subject of, so a crawler following it learns them."""
+    if not SKOLEM_ID.fullmatch(identifier):
+        raise NotFound(f"No blank node is named {identifier!r} here.")
+    pub = publication()
+    iri = ox.NamedNode(f"{pub.base}{fragments.GENID}{identifier}")
+    return redirect(fragments.fragment_iri(pub, (iri, None, None, None)), code=303)
 
 
 def link_header(pub: Publication, page: fragments.Fragment) -> str:
@@ -80,11 +96,21 @@ def render_page(pub: Publication, page: fragments.Fragment, lang: str) -> str:
         else:
             shown = None if term is None else fragments.skolem(pub, term)
             values.append((name, "" if shown is None else fragments.explicit(shown)))
+    skolems = f"{pub.base}{fragments.GENID}"
+
+    def shown(term) -> dict:
+        """A term as the page shows it; a skolem IRI (a blank node, not a document) links to
+        the fragment of its triples instead of to itself."""
+        value = link.term(term)
+        if isinstance(term, ox.NamedNode) and term.value.startswith(skolems):
+            value["href"] = fragments.fragment_iri(pub, (term, None, None, None))
+        return value
+
     rows = [
         {
-            "subject": link.term(quad.subject),
-            "predicate": link.term(quad.predicate),
-            "object": link.term(quad.object),
+            "subject": shown(quad.subject),
+            "predicate": shown(quad.predicate),
+            "object": shown(quad.object),
             "graph": None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name,
         }
         for quad in page.quads

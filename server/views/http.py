@@ -7,21 +7,10 @@ from werkzeug.wrappers import Response
 
 from server.errors import NotFound, URITooLong
 from server.publish.publication import Publication, Representation, publication
+from server.render.cors import CORS_HEADERS, PREFLIGHT_HEADERS
 from server.render.formats import by_suffix, negotiate
 from server.render.languages import choose_language
 from server.sparql.protocol import form_pairs
-
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "Link, Content-Location, ETag, Last-Modified, Vary, "
-    "Retry-After, Memento-Datetime",
-}
-PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Content-Type, Accept-Language, If-None-Match, "
-    "If-Modified-Since, Accept-Datetime",
-    "Access-Control-Max-Age": "86400",
-}
 
 
 def not_modified(etag: str, last_modified) -> bool:

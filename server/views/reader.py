@@ -145,11 +145,11 @@ def _answer(body: str, kind: str, negotiated: bool) -> Response:
     pub = publication()
     headers = {
         "ETag": f'"{etag}"',
-        "Last-Modified": pub.loaded_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": pub.modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Vary": "Accept, Accept-Language" if negotiated else "Accept-Language",
         "Cache-Control": "public, max-age=300",
     }
-    if not_modified(etag, pub.loaded_at):
+    if not_modified(etag, pub.modified):
         return Response(status=304, headers=headers)
     charset = "; charset=utf-8" if kind == HTML else ""
     return Response(data, headers=headers, content_type=kind + charset)

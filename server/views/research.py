@@ -212,14 +212,14 @@ def respond(
     ]
     headers = {
         "ETag": f'"{etag}"',
-        "Last-Modified": pub.loaded_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": pub.modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Cache-Control": "public, max-age=300",
         "Vary": "Accept, Accept-Language" if suffix is None else "Accept-Language",
         "Link": ", ".join(links),
     }
     if filename:
         headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    if not_modified(etag, pub.loaded_at):
+    if not_modified(etag, pub.modified):
         return Response(status=304, headers=headers)
     charset = "; charset=utf-8"
     headers["Content-Type"] = media_type + charset
