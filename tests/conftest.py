@@ -1,5 +1,5 @@
-"""Fixtures only: one publisher app per session (app → client), a real server process. What tests
-share besides fixtures is in tests/helpers.py."""
+"""Fixtures (one publisher app per session (app → client), a real server process) and the
+hypothesis profile. What tests share besides fixtures is in tests/helpers.py."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 from helpers import BASE, TINY, data_paths
+from hypothesis import settings
 
 from bench.servers import Server
 from server.app import create_app
+
+#: No time limit per hypothesis example: speed is measured in bench/, never asserted in a test
+#: (hypothesis's default 200 ms deadline fails examples on a busy machine).
+settings.register_profile("policygraph", deadline=None)
+settings.load_profile("policygraph")
 
 
 @pytest.fixture(scope="session")
