@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 from helpers import BASE, TINY, data_paths
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from bench.servers import Server
 from server.app import create_app
 
-#: No time limit per hypothesis example: speed is measured in bench/, never asserted in a test
-#: (hypothesis's default 200 ms deadline fails examples on a busy machine).
-settings.register_profile("policygraph", deadline=None)
+#: No time limit in hypothesis (per example, or on generating inputs): speed is measured in
+#: bench/, never asserted in a test, and its defaults fail examples on a busy machine.
+settings.register_profile(
+    "policygraph", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("policygraph")
 
 
