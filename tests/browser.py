@@ -6,9 +6,13 @@ with the same flags, through chromedriver (its WebDriver client needs the live D
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
+import tempfile
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 from helpers import need_binary
@@ -32,10 +36,38 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: Held while a Chromium runs: test processes (pytest-xdist) take turns, since two headless
+#: Chromiums on two cores starve each other past the WebDriver timeouts.
+LOCK = Path(tempfile.gettempdir()) / "policygraph-tests-chromium.lock"
+
+
+def take_chromium():
+    """Wait for the turn to run Chromium; the open file holds it until it is closed."""
+    handle = LOCK.open("a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+@contextmanager
+def one_chromium():
+    handle = take_chromium()
+    try:
+        yield
+    finally:
+        handle.close()
+
+
 def render(url: str, profile) -> str:
     """The DOM Chromium builds for ``url`` (headless, no network beyond loopback)."""
     chromium = need_binary("chromium")
-    result = subprocess.run(
+    with one_chromium():
+        result = _dump_dom(chromium, url, profile)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def _dump_dom(chromium: str, url: str, profile) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [
             chromium,
             *CHROMIUM_ARGS,
@@ -48,8 +80,6 @@ def render(url: str, profile) -> str:
         timeout=120,
         text=True,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 class WebDriver:
@@ -61,6 +91,7 @@ class WebDriver:
 
     def __init__(self, profile):
         self._requests = requests
+        self._turn = take_chromium()
         self.port = free_port()
         self.process = subprocess.Popen(
             [CHROMEDRIVER, f"--port={self.port}"],
@@ -76,6 +107,7 @@ class WebDriver:
             except requests.ConnectionError:
                 if time.monotonic() > deadline:
                     self.process.kill()
+                    self._turn.close()
                     raise
                 time.sleep(0.1)
         options = {
@@ -152,3 +184,4 @@ class WebDriver:
         finally:
             self.process.terminate()
             self.process.wait(10)
+            self._turn.close()

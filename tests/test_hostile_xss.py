@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 import urllib.parse
 
 import pytest
 import requests
-from browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_ARGS
+from browser import CHROMEDRIVER, CHROMIUM, WebDriver
 from hostile.support import shared_server
-
-from bench.servers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -104,63 +101,6 @@ while (walker.nextNode()) {
 }
 return leaks;
 """
-
-
-class WebDriver:
-    """The few W3C WebDriver commands these tests need, over HTTP to chromedriver."""
-
-    def __init__(self, profile):
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [CHROMEDRIVER, f"--port={self.port}"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(self.url + "/status", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        options = {"binary": CHROMIUM, "args": [*CHROMIUM_ARGS, f"--user-data-dir={profile}"]}
-        answer = self._call(
-            "POST",
-            "/session",
-            {
-                "capabilities": {
-                    "alwaysMatch": {
-                        "goog:chromeOptions": options,
-                        "unhandledPromptBehavior": "accept",
-                        "pageLoadStrategy": "normal",
-                    }
-                }
-            },
-        )
-        self.session = f"/session/{answer['sessionId']}"
-
-    def _call(self, method: str, path: str, payload: dict | None = None):
-        response = requests.request(method, self.url + path, json=payload, timeout=60)
-        value = response.json().get("value")
-        if response.status_code != 200:
-            raise RuntimeError(f"WebDriver {method} {path}: {value}")
-        return value
-
-    def get(self, url: str) -> None:
-        self._call("POST", self.session + "/url", {"url": url})
-
-    def run(self, script: str):
-        return self._call("POST", self.session + "/execute/sync", {"script": script, "args": []})
-
-    def quit(self) -> None:
-        try:
-            self._call("DELETE", self.session)
-        finally:
-            self.process.terminate()
-            self.process.wait(10)
 
 
 @pytest.fixture(scope="module")
