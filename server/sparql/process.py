@@ -48,6 +48,10 @@ RETRY_AFTER = 1
 
 #: Stack of the thread that runs a query process's loop.
 QUERY_STACK_BYTES = 256 * 2**20
+#: Held from a child's socket pair to the parent closing the child's end: a fork by another
+#: thread in between would give its process that end too, and keep a dead child's socket open
+#: (the parent's send would then succeed instead of finding the child gone).
+FORKING = threading.Lock()
 
 
 def in_deep_stack(function: Callable[..., None], *args) -> None:
@@ -162,12 +166,22 @@ class QueryProcess:
     def __init__(
         self, main: Callable[..., None], args: Sequence, siblings: Sequence[Connection]
     ) -> None:
-        parent_end, child_end = Pipe(duplex=True)
+        with FORKING:
+            parent_end, child_end = Pipe(duplex=True)
+            pid = self._fork(main, args, siblings, parent_end, child_end)
+            child_end.close()
+        self.pid = pid
+        self.conn = parent_end
+
+    @staticmethod
+    def _fork(main, args, siblings, parent_end: Connection, child_end: Connection) -> int:
+        """Fork; in the child run ``main`` and exit, in the parent return the child's pid."""
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child
             status = 0
             try:
+                FORKING.release()  # held by the forking thread of the parent, copied locked
                 parent_end.close()
                 for sibling in siblings:  # so a sibling sees EOF when the parent dies
                     try:
@@ -179,9 +193,7 @@ class QueryProcess:
                 status = 1
             finally:
                 os._exit(status)
-        child_end.close()
-        self.pid = pid
-        self.conn = parent_end
+        return pid
 
     def alive(self) -> bool:
         """Whether the process still runs with nothing unread on its socket (as an idle one
