@@ -163,6 +163,12 @@ def bench_server(server: systems.System, manifest: Manifest, args, results: dict
         "cases": {},
     }
     pools = workloads_for(server, manifest, args.pool, args.seed, args.unique)
+    if args.workloads:
+        pools = {
+            name: requests
+            for name, requests in pools.items()
+            if name.removesuffix(queries.UNIQUE) in args.workloads or name == "hello"
+        }
     for workload, requests in pools.items():
         unique = workload.endswith(queries.UNIQUE)
         problems, rows = load.check(server.url, requests)
@@ -298,6 +304,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="random requests pre-drawn per workload (default 5000; 100 quick)",
     )
     parser.add_argument(
+        "--workloads",
+        default=None,
+        help="comma-separated subset of the workloads (deref_turtle, deref_jsonld, deref_html "
+        "and the SPARQL mix; with --unique, a SPARQL workload's unique mode too); "
+        "default: all. The HTTP floor's one workload is always run",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -364,6 +377,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(args.systems) - set(SYSTEMS)
     if unknown:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
+    if args.workloads is not None:
+        args.workloads = {w.strip() for w in args.workloads.split(",") if w.strip()}
+        known = {f"deref_{name}" for name in queries.DEREF_FORMATS} | set(queries.SPARQL_MIX)
+        if args.workloads - known:
+            parser.error(f"unknown workloads: {', '.join(sorted(args.workloads - known))}")
     return args
 
 
@@ -397,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             "pool": args.pool,
             "store": args.store,
             "unique": args.unique,
+            "workloads": sorted(args.workloads) if args.workloads else None,
             "gunicorn": systems.gunicorn_settings(args.workers),
         },
         "systems": {},
