@@ -176,6 +176,11 @@ def bench_server(server: systems.System, manifest: Manifest, args, results: dict
         if problems:
             log(f"{server.name} {workload}: check failed: {problems[0]}")
         record["cases"][workload] = {"check": problems, "rows": rows}
+        if args.warmup and workload.startswith("deref_"):
+            # Documents are rendered on their first request, each worker for itself, then
+            # cached: a short run over a large pool would measure mostly first renderings.
+            load.run_wrk(server.url, requests, max(args.connections), args.warmup)
+            record["cases"][workload]["warmup_seconds"] = args.warmup + server.settle()
         slow = None
         for connections in sorted(args.connections):
             if slow is not None:
@@ -311,6 +316,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "default: all. The HTTP floor's one workload is always run",
     )
     parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0.0,
+        help="seconds of unmeasured load on each dereference workload before it is measured, "
+        "at the highest concurrency (documents are rendered on first request; default 0)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -416,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
             "store": args.store,
             "unique": args.unique,
             "workloads": sorted(args.workloads) if args.workloads else None,
+            "warmup": args.warmup,
             "gunicorn": systems.gunicorn_settings(args.workers),
         },
         "systems": {},
