@@ -16,6 +16,7 @@ as leaf frames, so read the leaf column to tell waiting from work.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -25,21 +26,14 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
+
 from bench import generate, load, queries, run, systems
+from bench.budget import budget, parse_collapsed, print_budget
 from bench.generate import Manifest
 
 #: A frame of py-spy's raw output: ``function (path:line)``.
 FRAME = re.compile(r"^(?P<function>.+?) \((?P<path>[^()]*?)(?::(?P<line>\d+))?\)$")
-
-
-def parse_collapsed(text: str) -> list[tuple[list[str], int]]:
-    """py-spy's raw (collapsed) stacks: ``frame;frame;… count`` per line, root first."""
-    stacks = []
-    for line in text.splitlines():
-        stack, _, count = line.rpartition(" ")
-        if stack and count.isdigit():
-            stacks.append((stack.split(";"), int(count)))
-    return stacks
 
 
 def frame_name(frame: str) -> str:
@@ -63,12 +57,44 @@ CHILD_MAIN = "server.sparql.engine._child_main"
 
 def role(names: list[str]) -> str:
     """Which process of the deployment a sample is from (a query process is forked from a
-    worker's request thread, so its stack starts with that request's frames)."""
+    worker's request thread, so its stack starts with that request's frames; py-spy starts a
+    stack with one ``process PID:…`` frame per process from the one it was given, so a worker's
+    thread-pool threads, whose stacks hold no gunicorn frame, count as the worker's too)."""
     if CHILD_MAIN in names:
         return "query process"
+    if sum(name.startswith("process ") for name in names) >= 2:
+        return "worker"
     if any(name.startswith(("ThreadWorker.", "Worker.")) for name in names):
         return "worker"
     return "master"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process and its living descendants."""
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return total
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def cpu_per_request(server, requests, args) -> tuple[float, float]:
+    """(requests per second, CPU µs per request of the whole deployment) under wrk alone, with
+    no profiler running (py-spy takes CPU from the same cores)."""
+    before = cpu_seconds(server.pid)
+    figures = load.run_wrk(server.url, requests, args.connections, args.seconds)
+    spent = cpu_seconds(server.pid) - before
+    server.settle()
+    done = max(1, figures["requests"])
+    return figures["rps"], 1e6 * spent / done
 
 
 def summarize(stacks: list[tuple[list[str], int]], top: int = 12) -> dict:
@@ -120,15 +146,19 @@ def record(pid: int, seconds: float, rate: int, out: Path) -> subprocess.Popen:
 
 
 def profile_workload(server, name, requests, args, folder: Path) -> dict:
+    rps, cpu_us = cpu_per_request(server, requests, args)
     out = folder / f"{name}.txt"
     spy = record(server.pid, args.seconds, args.rate, out)
     figures = load.run_wrk(server.url, requests, args.connections, args.seconds)
     _, errors = spy.communicate(timeout=args.seconds + 120)
     if spy.returncode != 0 or not out.is_file():
         raise RuntimeError(f"py-spy failed ({spy.returncode}): {errors.strip()[-2000:]}")
-    summary = summarize(parse_collapsed(out.read_text(encoding="utf-8")))
+    stacks = parse_collapsed(out.read_text(encoding="utf-8"))
+    summary = summarize(stacks)
     summary["rps"] = round(figures["rps"], 1)
     summary["p50_ms"] = figures["p50_ms"]
+    summary["rps_unprofiled"] = round(rps, 1)
+    summary["budget"] = budget(stacks, round(cpu_us, 1))
     return summary
 
 
@@ -186,9 +216,14 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             print(f"bench.profile: unknown workloads {unknown}; known: {list(work)}")
             return 2
+        summaries = {}
         for name in wanted:
             server.settle()
-            print_summary(name, profile_workload(server, name, work[name], args, folder))
+            summaries[name] = profile_workload(server, name, work[name], args, folder)
+            print_summary(name, summaries[name])
+            print(f"  without py-spy: {summaries[name]['rps_unprofiled']} req/s")
+            print_budget(name, summaries[name]["budget"])
+        (folder / "summary.json").write_text(json.dumps(summaries, indent=1), encoding="utf-8")
     finally:
         server.stop()
     print(f"\ncollapsed stacks in {folder}")

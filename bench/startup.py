@@ -159,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=1200, help="limit per step, seconds")
     parser.add_argument(
+        "--steps",
+        default="memory,disk-build,disk-open",
+        help="the loading steps measured before serving (default memory,disk-build,disk-open; "
+        "'' for none)",
+    )
+    parser.add_argument(
         "--default-graph",
         default="data",
         choices=("data", "all"),
@@ -207,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for size in [generate.parse_size(s) for s in args.triples.split(",") if s]:
         corpus = corpus_for(args.corpora, size, args.seed, args.base)
-        for step in ("memory", "disk-build", "disk-open"):
+        for step in [s for s in args.steps.split(",") if s]:
             report(measure(step, str(corpus), args.timeout))
         if args.serve:
             shutil.rmtree(corpus / "served-store", ignore_errors=True)
