@@ -28,11 +28,14 @@ not an IRI.
 Where rdflib loses a value, this module keeps it (:func:`rdflib_loses` says when): a second
 value after a falsy first (``""``, ``0``, ``false``), which rdflib overwrites, makes an array;
 a blank node subject no node reaches (named only through an ``@id`` term, or only by other
-such blank nodes), which rdflib leaves out, gets a node of its own in ``@graph``.
+such blank nodes), which rdflib leaves out, gets a node of its own in ``@graph``; an xsd:double
+with no fractional part (or not finite), which rdflib writes as a JSON number that reads back as
+xsd:integer, is written with its type.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -50,6 +53,7 @@ _NIL = str(RDF.nil)
 _DELIMITERS = (":", "/", "?", "#", "[", "]", "@")
 #: Datatypes rdflib writes as JSON numbers and booleans (``use_native_types``).
 _NATIVE = {str(XSD.boolean), str(XSD.integer), str(XSD.double)}
+_DOUBLE = str(XSD.double)
 #: Datatype → (lexical form → value, value → the lexical form rdflib writes). rdflib rewrites a
 #: lexical form to that one on reading ("01" → "1", "Z" → "+00:00"): other forms fall back.
 _VALUES: dict[str, tuple[Callable[[str], Any], Callable[[Any], str]]] = {
@@ -326,6 +330,11 @@ class _Document:
         if datatype == _STRING:
             return lexical, lexical != ""
         parsed, truthy = _typed(datatype, lexical)
+        if datatype == _DOUBLE and not (math.isfinite(parsed) and not parsed.is_integer()):
+            # JSON-LD 1.1 §8.6: a JSON number with no fractional part reads as xsd:integer (and
+            # NaN, INF are no JSON), so such a double keeps its type; rdflib writes it bare.
+            self.rdflib_loses = True
+            return {compiled.type_key: compiled.symbol(datatype), "@value": lexical}, True
         if datatype in _NATIVE:
             return parsed, truthy
         return {compiled.type_key: compiled.symbol(datatype), "@value": lexical}, True
