@@ -53,7 +53,6 @@ _NIL = str(RDF.nil)
 _DELIMITERS = (":", "/", "?", "#", "[", "]", "@")
 #: Datatypes rdflib writes as JSON numbers and booleans (``use_native_types``).
 _NATIVE = {str(XSD.boolean), str(XSD.integer), str(XSD.double)}
-_DOUBLE = str(XSD.double)
 #: Datatype → (lexical form → value, value → the lexical form rdflib writes). rdflib rewrites a
 #: lexical form to that one on reading ("01" → "1", "Z" → "+00:00"): other forms fall back.
 _VALUES: dict[str, tuple[Callable[[str], Any], Callable[[Any], str]]] = {
@@ -330,7 +329,7 @@ class _Document:
         if datatype == _STRING:
             return lexical, lexical != ""
         parsed, truthy = _typed(datatype, lexical)
-        if datatype == _DOUBLE and not (math.isfinite(parsed) and not parsed.is_integer()):
+        if isinstance(parsed, float) and not (math.isfinite(parsed) and not parsed.is_integer()):
             # JSON-LD 1.1 §8.6: a JSON number with no fractional part reads as xsd:integer (and
             # NaN, INF are no JSON), so such a double keeps its type; rdflib writes it bare.
             self.rdflib_loses = True
