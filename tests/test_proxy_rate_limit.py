@@ -127,9 +127,9 @@ def test_gunicorn_believes_the_same_proxies(tmp_path):
 
 def readme_nginx() -> str:
     """The nginx ``server`` block of the README's reverse-proxy section."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
     match = re.search(r"^## [^\n]*nginx[^\n]*\n(.*?)(?=^## )", text, re.M | re.S)
-    assert match, "README.md has no section on running behind nginx"
+    assert match, "docs/OPERATIONS.md has no section on running behind nginx"
     block = re.search(r"```nginx\n(.*?)```", match.group(1), re.S)
     assert block, "the README's nginx section shows no nginx configuration"
     return block.group(1)
